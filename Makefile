@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PY := .venv/bin/python
+STAMP := .venv/.installed-stamp
+
+.PHONY: install run test bench worker beat web clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Embedded default: SQLite file, tasks in-process, the demo train, served on 127.0.0.1:8000.
+run: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## Lint, migrations check and the whole suite, on PostgreSQL and Redis when they answer.
+test: install
+	bash scripts/test.sh
+
+## The production processes, natively (set DATABASE_URL and REDIS_URL first; see README).
+web: install
+	$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0
+	.venv/bin/gunicorn artops.wsgi:application --bind 127.0.0.1:8000 --workers 3
+worker: install
+	.venv/bin/celery -A artops worker -l info
+beat: install
+	.venv/bin/celery -A artops beat -l info --schedule .venv/celerybeat-schedule
+
+clean:
+	rm -rf .venv db.sqlite3 staticfiles

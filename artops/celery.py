@@ -1,0 +1,21 @@
+"""The Celery app. Tasks live in each app's tasks.py; the beat schedule is kept here, in code."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artops.settings")
+
+app = Celery("artops")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Nightly at 02:30 (TIME_ZONE): refresh the figures of every executing PI so that daily series
+    # (flow load, burn-up) get one point per day even when nobody touched the train.
+    "recompute-executing-pis": {
+        "task": "metrics.tasks.recompute_executing_pis",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,0 +1,616 @@
+"""The demo train (domain.md §5): a living train a newcomer can explore at once.
+
+Deterministic: one fixed random seed, and every date is placed relative to the day it is built, so
+the executing PI is always mid-way. Idempotent: if the train exists, nothing is changed. Built on
+the factories the tests use and, for anything with history (state changes, ROAM moves,
+escalations), on the same services the product uses.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.services import pi_snapshot_compute
+from planning.factories import (
+    ConfidenceVoteFactory,
+    DependencyFactory,
+    FeatureFactory,
+    MilestoneFactory,
+    PIObjectiveFactory,
+    ProgramIncrementFactory,
+    TeamCapacityFactory,
+)
+from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story
+from planning.services import feature_set_blocked, feature_set_state
+from risks.factories import ActionItemFactory, ArtSyncFactory, ImprovementItemFactory, RiskFactory
+from risks.models import ActionItem, Impediment, ImprovementItem, Risk
+from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
+from trains.factories import DEFAULT_PASSWORD, TeamFactory, TrainFactory, UserFactory
+from trains.models import Role, Team, Train
+from trains.services import membership_add
+
+SLUG = "aurora"
+SEED = 2026
+PI_NUMBERS = (24, 25, 26, 27)  # two closed, one executing, one in draft for the next planning
+
+TEAMS = [
+    ("Atlas", Team.Kind.PLATFORM),
+    ("Borealis", Team.Kind.STREAM_ALIGNED),
+    ("Comet", Team.Kind.STREAM_ALIGNED),
+    ("Draco", Team.Kind.STREAM_ALIGNED),
+    ("Eclipse", Team.Kind.COMPLICATED_SUBSYSTEM),
+    ("Fusion", Team.Kind.ENABLING),
+    ("Galaxy", Team.Kind.STREAM_ALIGNED),
+]
+
+# One login per role, printed by `make run`. The team roles act for Borealis.
+LOGINS = [
+    ("rte", "Rita", "Engel", Role.RTE, None),
+    ("pm", "Paul", "Mendes", Role.PRODUCT_MANAGER, None),
+    ("bo", "Beatrice", "Owens", Role.BUSINESS_OWNER, None),
+    ("architect", "Arjun", "Rao", Role.SYSTEM_ARCHITECT, None),
+    ("sm", "Sam", "Moreau", Role.SCRUM_MASTER, "Borealis"),
+    ("po", "Priya", "Olsen", Role.PRODUCT_OWNER, "Borealis"),
+    ("member", "Mia", "Berg", Role.TEAM_MEMBER, "Borealis"),
+    ("viewer", "Victor", "Wu", Role.VIEWER, None),
+]
+
+FEATURE_TITLES = [
+    "Self-service onboarding",
+    "Usage-based billing",
+    "Fraud scoring v2",
+    "Partner API gateway",
+    "Offline mode for field agents",
+    "Single sign-on for partners",
+    "Audit trail export",
+    "Real-time order tracking",
+    "Search relevance tuning",
+    "Data residency (EU)",
+    "Mobile push preferences",
+    "Customer health dashboard",
+    "Event streaming backbone",
+    "Observability baseline",
+    "Feature flag service",
+    "Accessibility fixes (WCAG 2.2)",
+    "Payment retries",
+    "Recommendation widgets",
+    "Invoice PDF redesign",
+    "Consent management",
+    "Multi-currency pricing",
+    "Bulk import for catalogues",
+    "Load test harness",
+    "Zero-downtime deploys",
+    "Schema registry",
+    "Returns workflow",
+    "Loyalty points",
+    "Chat support handover",
+]
+ENABLER_TITLES = {
+    "Event streaming backbone",
+    "Observability baseline",
+    "Feature flag service",
+    "Load test harness",
+    "Zero-downtime deploys",
+    "Schema registry",
+}
+STORY_VERBS = ["Design", "Build", "Test", "Document", "Instrument", "Harden", "Spike on"]
+
+
+@dataclass
+class DemoTrain:
+    train: Train
+    teams: list[Team]
+    users: dict[str, object]
+    pis: list[ProgramIncrement] = field(default_factory=list)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def build_demo(*, today: date | None = None) -> tuple[Train, bool]:
+    """Build the demo train unless it exists. Returns (train, created)."""
+    existing = Train.objects.filter(slug=SLUG).first()
+    if existing is not None:
+        return existing, False
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        demo = _Builder(today).build()
+    return demo.train, True
+
+
+class _Builder:
+    def __init__(self, today: date):
+        self.today = today
+        self.rng = random.Random(SEED)
+        # Features planned in PI Planning, per PI and team: execution and dependencies use them.
+        self.features: dict[int, dict[int, list[Feature]]] = {}
+
+    def build(self) -> DemoTrain:
+        train = TrainFactory(
+            slug=SLUG,
+            name="Aurora ART",
+            description="Digital commerce platform: checkout, payments, partner channels and the platform beneath them.",
+        )
+        teams = [
+            TeamFactory(train=train, name=name, kind=kind, position=i) for i, (name, kind) in enumerate(TEAMS)
+        ]
+        demo = DemoTrain(train=train, teams=teams, users=self._people(train, teams))
+        self._pis(demo)
+        return demo
+
+    # --- people ---------------------------------------------------------------------------------
+
+    def _people(self, train: Train, teams: list[Team]) -> dict[str, object]:
+        by_name = {team.name: team for team in teams}
+        users: dict[str, object] = {}
+        for username, first, last, role, team_name in LOGINS:
+            user = UserFactory(username=username, first_name=first, last_name=last)
+            membership_add(train=train, user=user, role=role, team=by_name.get(team_name))
+            users[username] = user
+        # The RTE fixes records in the admin (scoped to their trains).
+        users["rte"].is_staff = True
+        users["rte"].save(update_fields=["is_staff"])
+        bo2 = UserFactory(username="bo2", first_name="Bernd", last_name="Ortiz")
+        membership_add(train=train, user=bo2, role=Role.BUSINESS_OWNER)
+        users["bo2"] = bo2
+        for team in teams:
+            key = team.name.lower()
+            if team.name != "Borealis":
+                for role, prefix in ((Role.SCRUM_MASTER, "sm"), (Role.PRODUCT_OWNER, "po")):
+                    user = UserFactory(
+                        username=f"{prefix}-{key}",
+                        first_name=team.name,
+                        last_name=prefix.upper(),
+                    )
+                    membership_add(train=train, user=user, role=role, team=team)
+                    users[f"{prefix}-{key}"] = user
+            for n in (1, 2):
+                user = UserFactory(
+                    username=f"dev-{key}-{n}",
+                    first_name=team.name,
+                    last_name=f"Dev {n}",
+                    password=DEFAULT_PASSWORD,
+                )
+                membership_add(train=train, user=user, role=Role.TEAM_MEMBER, team=team)
+                users[f"dev-{key}-{n}"] = user
+        return users
+
+    def team_people(self, demo: DemoTrain, team: Team) -> list:
+        key = team.name.lower()
+        names = ["sm", "po", "member"] if team.name == "Borealis" else [f"sm-{key}", f"po-{key}"]
+        return [demo.users[n] for n in [*names, f"dev-{key}-1", f"dev-{key}-2"]]
+
+    # --- PIs ------------------------------------------------------------------------------------
+
+    def _pis(self, demo: DemoTrain) -> None:
+        length = demo.train.iteration_length_days * demo.train.iterations_per_pi
+        # The executing PI started ~5 weeks ago, on a Monday: mid-way through iteration 3.
+        monday = self.today - timedelta(days=self.today.weekday())
+        executing_start = monday - timedelta(weeks=5)
+        starts = [executing_start + timedelta(days=length * offset) for offset in (-2, -1, 0, 1)]
+        states = [ProgramIncrement.State.CLOSED] * 2 + [
+            ProgramIncrement.State.EXECUTING,
+            ProgramIncrement.State.DRAFT,
+        ]
+        for number, start, state in zip(PI_NUMBERS, starts, states, strict=True):
+            pi = ProgramIncrementFactory(
+                train=demo.train, name=f"PI {number}", start_date=start, state=ProgramIncrement.State.DRAFT
+            )
+            demo.pis.append(pi)
+            if state == ProgramIncrement.State.DRAFT:
+                self._backlog(demo, pi)
+                continue
+            self._plan(demo, pi)
+            pi.state = state
+            pi.committed_at = at(pi.start_date - timedelta(days=3), 17)
+            pi.save(update_fields=["state", "committed_at"])
+            self._execute(demo, pi)
+            self._risks_and_impediments(demo, pi)
+            self._syncs(demo, pi)
+        self._improvements(demo)
+        for pi in demo.pis[:3]:
+            day = min(pi.end_date, self.today)
+            pi_snapshot_compute(pi=pi, day=day)
+
+    def _iterations(self, pi: ProgramIncrement) -> list[Iteration]:
+        return list(pi.iterations.order_by("number"))
+
+    def _backlog(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """The next PI's backlog: features in analysis, not yet on a team."""
+        fib = [1, 2, 3, 5, 8, 13, 20]
+        for i in range(10):
+            title = f"{self.rng.choice(FEATURE_TITLES)} ({pi.name})"
+            state = Feature.State.BACKLOG if i < 6 else Feature.State.ANALYZING
+            FeatureFactory(
+                train=demo.train,
+                pi=pi,
+                title=title,
+                kind=Feature.Kind.ENABLER if i % 4 == 3 else Feature.Kind.FEATURE,
+                state=state,
+                business_value=self.rng.choice(fib),
+                time_criticality=self.rng.choice(fib),
+                risk_reduction=self.rng.choice(fib[:5]),
+                job_size=self.rng.choice(fib[1:6]),
+                acceptance_criteria="" if i >= 8 else "Agreed with the Business Owners at the pre-PI sync.",
+            )
+
+    def _plan(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """PI Planning: capacity, features and stories per team, objectives with BV, votes."""
+        rng = self.rng
+        iterations = self._iterations(pi)
+        dev_iterations = [it for it in iterations if not it.is_ip]
+        fib = [1, 2, 3, 5, 8, 13, 20]
+        self.features[pi.pk] = {}
+        for team in demo.teams:
+            fte = rng.choice([5, 6, 6, 7, 8])
+            for iteration in iterations:
+                TeamCapacityFactory(team=team, iteration=iteration, fte=fte, days_off=rng.randint(0, 6))
+            features = []
+            for slot in range(5):
+                title = FEATURE_TITLES[
+                    (demo.teams.index(team) * 5 + slot + demo.pis.index(pi) * 3) % len(FEATURE_TITLES)
+                ]
+                planned = dev_iterations[
+                    min(slot, len(dev_iterations) - 1) if slot < 4 else rng.randrange(len(dev_iterations))
+                ]
+                feature = FeatureFactory(
+                    train=demo.train,
+                    pi=pi,
+                    team=team,
+                    iteration=planned,
+                    title=f"{title} – {team.name}",
+                    kind=Feature.Kind.ENABLER
+                    if title in ENABLER_TITLES
+                    else (Feature.Kind.DEBT if slot == 4 and rng.random() < 0.4 else Feature.Kind.FEATURE),
+                    state=Feature.State.FUNNEL,
+                    business_value=rng.choice(fib),
+                    time_criticality=rng.choice(fib),
+                    risk_reduction=rng.choice(fib[:5]),
+                    job_size=rng.choice(fib[1:6]),
+                )
+                for state, days_before in ((Feature.State.ANALYZING, 40), (Feature.State.BACKLOG, 20)):
+                    feature_set_state(
+                        feature=feature,
+                        state=state,
+                        at=at(pi.start_date - timedelta(days=days_before + slot)),
+                    )
+                features.append(feature)
+                stories = []
+                for n in range(rng.randint(3, 5)):
+                    story_iteration = dev_iterations[
+                        max(0, dev_iterations.index(planned) - rng.randint(0, 1))
+                    ]
+                    stories.append(
+                        Story(
+                            team=team,
+                            feature=feature,
+                            iteration=story_iteration,
+                            title=f"{rng.choice(STORY_VERBS)} {title.lower()} part {n + 1}",
+                            points=rng.choice([1, 2, 3, 3, 5, 5, 8]),
+                        )
+                    )
+                Story.objects.bulk_create(stories)
+            self.features[pi.pk][team.pk] = features
+            for n in range(4):
+                committed = n < 3
+                objective = PIObjectiveFactory(
+                    pi=pi,
+                    team=team,
+                    text=f"{team.name}: {features[n].title.split(' – ')[0]} live for {rng.choice(['all customers', 'EU customers', 'partners', 'field agents'])}",
+                    is_committed=committed,
+                    planned_business_value=rng.randint(4, 10) if committed else rng.randint(2, 6),
+                    position=n,
+                )
+                objective.features.add(features[n])
+            for voter in self.team_people(demo, team):
+                score = rng.choice([3, 4, 4, 5]) if rng.random() > 0.12 else 2
+                ConfidenceVoteFactory(
+                    pi=pi,
+                    team=team,
+                    voter=voter,
+                    score=score,
+                    concern="Too many unknowns in the integration work." if score <= 2 else "",
+                )
+        # The ART vote: everyone but the viewer.
+        for username, user in demo.users.items():
+            if username == "viewer":
+                continue
+            score = rng.choice([3, 4, 4, 4, 5]) if rng.random() > 0.08 else 2
+            ConfidenceVoteFactory(
+                pi=pi,
+                team=None,
+                voter=user,
+                score=score,
+                concern="Platform capacity is thin in I3." if score <= 2 else "",
+            )
+        # Unplanned features of the PI: the board's side lane.
+        for n in range(3):
+            title = FEATURE_TITLES[(n * 7 + len(pi.name)) % len(FEATURE_TITLES)]
+            FeatureFactory(
+                train=demo.train,
+                pi=pi,
+                title=f"{title} (stretch)",
+                state=Feature.State.BACKLOG,
+                business_value=rng.choice(fib),
+                time_criticality=rng.choice(fib),
+                risk_reduction=rng.choice(fib[:4]),
+                job_size=rng.choice(fib[2:6]),
+            )
+        for name, offset, kind in (
+            ("Release 1", 27, Milestone.Kind.RELEASE),
+            ("Partner summit", 45, Milestone.Kind.TRADE_SHOW),
+            ("PCI audit", 55, Milestone.Kind.AUDIT),
+        ):
+            MilestoneFactory(pi=pi, name=f"{name}", date=pi.start_date + timedelta(days=offset), kind=kind)
+
+    def _execute(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """Run the PI up to today: features move through the Kanban, stories get done, BV is scored."""
+        rng = self.rng
+        closed = pi.state == ProgramIncrement.State.CLOSED
+        horizon = pi.end_date if closed else self.today
+        for team in demo.teams:
+            for feature in self.features[pi.pk][team.pk]:
+                iteration = feature.iteration
+                start_day = max(pi.start_date, iteration.start_date - timedelta(days=rng.randint(7, 20)))
+                if start_day >= horizon:
+                    continue
+                feature_set_state(feature=feature, state=Feature.State.IMPLEMENTING, at=at(start_day, 9))
+                if rng.random() < 0.25:
+                    block_start = start_day + timedelta(days=rng.randint(1, 4))
+                    if block_start < horizon:
+                        feature_set_blocked(
+                            feature=feature,
+                            blocked=True,
+                            at=at(block_start, 11),
+                            reason="Waiting on another team",
+                        )
+                        block_end = block_start + timedelta(days=rng.randint(2, 6))
+                        if block_end < horizon or closed:
+                            feature_set_blocked(
+                                feature=feature, blocked=False, at=at(min(block_end, horizon), 15)
+                            )
+                slip = rng.choice([-3, -1, 0, 0, 2, 4, 9, 16])
+                done_day = iteration.end_date + timedelta(days=slip)
+                validating_day = done_day - timedelta(days=rng.randint(2, 5))
+                if validating_day < horizon and validating_day > start_day:
+                    feature_set_state(
+                        feature=feature, state=Feature.State.VALIDATING, at=at(validating_day, 14)
+                    )
+                if done_day < horizon and done_day <= pi.end_date:
+                    feature_set_state(feature=feature, state=Feature.State.DONE, at=at(done_day, 16))
+                # Stories: done within their iteration, unless the feature slipped past it.
+                for story in feature.stories.select_related("iteration"):
+                    finish = (
+                        story.iteration.end_date
+                        - timedelta(days=rng.randint(0, 5))
+                        + timedelta(days=max(0, slip))
+                    )
+                    if finish < horizon and rng.random() > 0.1:
+                        Story.objects.filter(pk=story.pk).update(
+                            state=Story.State.DONE, done_at=at(finish, 12)
+                        )
+                    elif story.iteration.start_date <= horizon:
+                        Story.objects.filter(pk=story.pk).update(state=Story.State.IN_PROGRESS)
+            if closed:
+                for objective in pi.objectives.filter(team=team):
+                    planned = objective.planned_business_value
+                    objective.actual_business_value = max(
+                        0, min(10, planned - rng.choice([0, 0, 1, 2, 3, -1]))
+                    )
+                    objective.save(update_fields=["actual_business_value"])
+        self._dependencies(demo, pi)
+
+    def _dependencies(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """Dependencies in every state; in the executing PI some strings are red."""
+        rng = self.rng
+        iterations = [it for it in self._iterations(pi) if not it.is_ip]
+        planned = {team.pk: self.features[pi.pk][team.pk] for team in demo.teams}
+        closed = pi.state == ProgramIncrement.State.CLOSED
+        states = (
+            [Dependency.State.DELIVERED] * 8 + [Dependency.State.CANCELLED]
+            if closed
+            else [
+                Dependency.State.DELIVERED,
+                Dependency.State.DELIVERED,
+                Dependency.State.COMMITTED,
+                Dependency.State.COMMITTED,
+                Dependency.State.COMMITTED,
+                Dependency.State.COMMITTED,
+                Dependency.State.REQUESTED,
+                Dependency.State.REQUESTED,
+                Dependency.State.BLOCKED,
+                Dependency.State.CANCELLED,
+                Dependency.State.COMMITTED,
+                Dependency.State.REQUESTED,
+            ]
+        )
+        kinds = list(Dependency.Kind.values)
+        owners = [demo.users["sm"], demo.users["architect"], demo.users["pm"], demo.users["rte"]]
+        for n, state in enumerate(states):
+            requester, provider = rng.sample(demo.teams, 2)
+            requesting_feature = rng.choice(planned[requester.pk])
+            providing_feature = rng.choice(planned[provider.pk])
+            needed_by = requesting_feature.iteration
+            # A few deliberate conflicts in the executing PI: the provider plans it too late.
+            if not closed and n in (3, 7):
+                later = [it for it in iterations if it.number > needed_by.number] or iterations[-1:]
+                Feature.objects.filter(pk=providing_feature.pk).update(iteration=later[0])
+                needed_by = iterations[max(0, later[0].number - 2)]
+            created = at(pi.start_date - timedelta(days=rng.randint(1, 5)), 15)
+            resolved = (
+                at(min(needed_by.end_date, self.today - timedelta(days=1)), 16)
+                if state in Dependency.RESOLVED_STATES
+                else None
+            )
+            DependencyFactory(
+                pi=pi,
+                requesting_team=requester,
+                providing_team=provider,
+                requesting_feature=requesting_feature,
+                providing_feature=None if (not closed and n == 11) else providing_feature,
+                needed_by_iteration=needed_by,
+                description=f"{rng.choice(['API', 'Schema', 'Environment', 'Data feed', 'SDK'])} for {requesting_feature.title.split(' – ')[0].lower()}",
+                kind=kinds[n % len(kinds)],
+                state=state,
+                owner=rng.choice(owners),
+                created_at=created,
+                resolved_at=resolved,
+            )
+
+    def _risks_and_impediments(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        rng = self.rng
+        rte = demo.users["rte"]
+        closed = pi.state == ProgramIncrement.State.CLOSED
+        risk_specs = [
+            ("Payment provider sandbox unstable", None, Risk.Roam.OWNED, "pm"),
+            ("Key architect on leave during I3", None, Risk.Roam.ACCEPTED, None),
+            ("GDPR review may delay data residency", "Eclipse", Risk.Roam.MITIGATED, "architect"),
+            ("Load test environment not sized", "Atlas", Risk.Roam.RESOLVED, None),
+            ("Partner API contract not signed", None, Risk.Roam.UNROAMED, None),
+            ("Shared QA capacity overbooked", "Comet", Risk.Roam.UNROAMED, None),
+            ("Mobile store review lead time", "Galaxy", Risk.Roam.OWNED, "po"),
+            ("Legacy billing batch window", "Borealis", Risk.Roam.UNROAMED, None),
+        ]
+        teams = {team.name: team for team in demo.teams}
+        for n, (title, team_name, status, owner) in enumerate(risk_specs):
+            if closed and n >= 5:
+                break
+            created = at(pi.start_date - timedelta(days=2), 11)
+            risk = RiskFactory(
+                train=demo.train,
+                pi=pi,
+                team=teams.get(team_name),
+                title=title,
+                impact=rng.randint(2, 5),
+                likelihood=rng.randint(1, 5),
+                due_date=(pi.start_date + timedelta(days=rng.randint(10, 60))),
+                mitigation_plan="Second environment booked; weekly check with the vendor."
+                if status == Risk.Roam.MITIGATED
+                else "",
+                raised_by=rte,
+                created_at=created,
+            )
+            if closed:
+                status = Risk.Roam.RESOLVED
+            if status != Risk.Roam.UNROAMED:
+                risk_roam(
+                    risk=risk,
+                    status=status,
+                    actor=rte,
+                    owner=demo.users.get(owner),
+                    at=created + timedelta(hours=5),
+                )
+            features = self.features[pi.pk][(teams.get(team_name) or demo.teams[0]).pk]
+            risk.features.add(features[n % len(features)])
+
+        impediment_specs = [
+            ("CI runners saturated every afternoon", "Atlas", "high", 2),
+            ("Test data for partner flows missing", "Borealis", "critical", 1),
+            ("Waiting on security sign-off for SSO", "Comet", "medium", 0),
+            ("Staging database refresh broken", "Draco", "high", 0),
+            ("Vendor SDK licence expired", "Galaxy", "low", 0),
+        ]
+        for n, (title, team_name, severity, escalations) in enumerate(impediment_specs):
+            team = teams[team_name]
+            sm = demo.users["sm"] if team_name == "Borealis" else demo.users[f"sm-{team_name.lower()}"]
+            raised_day = pi.start_date + timedelta(days=3 + 6 * n)
+            if raised_day >= min(self.today, pi.end_date):
+                raised_day = pi.start_date + timedelta(days=1 + n)
+            impediment = impediment_raise(
+                team=team, title=title, actor=sm, severity=severity, at=at(raised_day, 9)
+            )
+            impediment.blocked_features.add(self.features[pi.pk][team.pk][n % 5])
+            for level in range(escalations):
+                impediment_escalate(
+                    impediment=impediment,
+                    note=[
+                        "Team cannot fix it alone; needs ART platform budget.",
+                        "Needs a portfolio decision on vendor spend.",
+                    ][level],
+                    actor=sm if level == 0 else rte,
+                    at=at(raised_day + timedelta(days=2 + 3 * level), 15),
+                )
+            if closed or n == 4:
+                resolved_day = raised_day + timedelta(days=rng.randint(2, 12))
+                impediment_resolve(
+                    impediment=impediment,
+                    resolution="Fixed and verified at the ART Sync.",
+                    actor=rte,
+                    at=at(min(resolved_day, self.today), 17),
+                )
+            elif n == 3:
+                Impediment.objects.filter(pk=impediment.pk).update(status=Impediment.Status.IN_PROGRESS)
+
+    def _syncs(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        owners = [demo.users[name] for name in ("rte", "pm", "architect", "sm", "po")]
+        day = pi.start_date + timedelta(days=2)
+        n = 0
+        while day < min(pi.end_date, self.today):
+            sync = ArtSyncFactory(
+                train=demo.train, pi=pi, held_on=day, notes="Coach Sync and PO Sync, 45 minutes."
+            )
+            for k in range(2):
+                done = day + timedelta(days=10) < self.today and (n + k) % 3 != 0
+                ActionItemFactory(
+                    train=demo.train,
+                    raised_in=sync,
+                    title=[
+                        "Book the shared performance lab",
+                        "Clarify the partner API owner",
+                        "Re-plan Atlas I4 load",
+                        "Share the SSO timeline",
+                    ][(n + k) % 4],
+                    owner=owners[(n + k) % len(owners)],
+                    due_date=day + timedelta(days=7),
+                    status=ActionItem.Status.DONE if done else ActionItem.Status.OPEN,
+                    created_at=at(day, 11),
+                    done_at=at(day + timedelta(days=5), 12) if done else None,
+                )
+            day += timedelta(days=7)
+            n += 1
+
+    def _improvements(self, demo: DemoTrain) -> None:
+        """I&A of the closed PIs: improvement items taken into the following PI, some done."""
+        rte, pm = demo.users["rte"], demo.users["architect"]
+        plans = [
+            (0, "Automate the release checklist", ImprovementItem.Status.DONE, 9),
+            (0, "Shorten the environment request lead time", ImprovementItem.Status.DONE, 7),
+            (0, "Definition of Ready for features", ImprovementItem.Status.DROPPED, 3),
+            (1, "Contract tests between Atlas and stream teams", ImprovementItem.Status.IN_PROGRESS, 11),
+            (1, "Make dependencies visible before PI Planning", ImprovementItem.Status.DONE, 8),
+            (1, "Reduce WIP per team to three features", ImprovementItem.Status.PLANNED, 6),
+        ]
+        for source_index, title, status, votes in plans:
+            source, target = demo.pis[source_index], demo.pis[source_index + 1]
+            feature = FeatureFactory(
+                train=demo.train,
+                pi=target,
+                title=f"Improvement: {title}",
+                kind=Feature.Kind.ENABLER,
+                state=Feature.State.DONE if status == ImprovementItem.Status.DONE else Feature.State.BACKLOG,
+                done_at=at(min(target.end_date, self.today) - timedelta(days=3))
+                if status == ImprovementItem.Status.DONE
+                else None,
+            )
+            ImprovementItemFactory(
+                train=demo.train,
+                source_pi=source,
+                target_pi=target if status != ImprovementItem.Status.DROPPED else None,
+                feature=feature if status != ImprovementItem.Status.DROPPED else None,
+                title=title,
+                problem="Too much time is lost between teams at integration points.",
+                root_causes="Late visibility of dependencies; manual release steps.",
+                owner=rte if votes > 7 else pm,
+                status=status,
+                votes=votes,
+                created_at=at(source.end_date - timedelta(days=2), 14),
+                done_at=at(min(target.end_date, self.today) - timedelta(days=3))
+                if status == ImprovementItem.Status.DONE
+                else None,
+            )

@@ -1,0 +1,179 @@
+"""ARTops settings, read from environment variables.
+
+The embedded default needs none of them: a SQLite file beside manage.py and Celery tasks run
+in-process. Every variable is listed in the README; a malformed value stops start-up with a
+message that names it.
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+def _read(name, cast, default):
+    """Read one variable, naming it when its value cannot be understood."""
+    try:
+        return cast(name, default=default)
+    except (ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"{name} is not valid: {exc}") from exc
+
+
+def _database(url: str) -> dict:
+    # django-environ accepts almost anything and fails later with an unrelated error; check the
+    # shape here so that a typo names the variable at start-up.
+    parts = urlsplit(url)
+    if parts.scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not valid: scheme {parts.scheme or '(none)'!r} is not sqlite:// or postgres://"
+        )
+    if parts.scheme != "sqlite" and not (parts.hostname or parts.path.strip("/")):
+        raise ImproperlyConfigured("DATABASE_URL is not valid: it names no host and no database")
+    if parts.scheme != "sqlite" and not parts.path.strip("/"):
+        raise ImproperlyConfigured("DATABASE_URL is not valid: it names no database (…/dbname)")
+    try:
+        config = environ.Env.db_url_config(url)
+        if parts.port is not None:  # urlsplit raises on a non-numeric port
+            pass
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from exc
+    config["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", env.int, 60)
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def _broker(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(f"CELERY_BROKER_URL/REDIS_URL is not valid: {url!r} is not a redis:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CELERY_BROKER_URL/REDIS_URL is not valid: {exc}") from exc
+    return url
+
+
+DEBUG = _read("DEBUG", env.bool, True)
+SECRET_KEY = _read("SECRET_KEY", env.str, "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+    SECRET_KEY = "artops-insecure-development-key-change-me"  # noqa: S105 - embedded default only
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "rest_framework",
+    "artops",
+    "trains",
+    "planning",
+    "risks",
+    "metrics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "artops.urls"
+WSGI_APPLICATION = "artops.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(_read("DATABASE_URL", env.str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = _read("TIME_ZONE", env.str, "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = _read("SESSION_COOKIE_SECURE", env.bool, not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# Celery: without a broker the embedded default runs every task in-process, through the same
+# code path (.delay / on_commit) as production, so no caller branches on the environment.
+_broker_env = _read("CELERY_BROKER_URL", env.str, "") or _read("REDIS_URL", env.str, "")
+CELERY_BROKER_URL = _broker(_broker_env) if _broker_env else "memory://"
+CELERY_RESULT_BACKEND = _read("CELERY_RESULT_BACKEND", env.str, "") or (
+    _broker_env if _broker_env else "cache+memory://"
+)
+CELERY_TASK_ALWAYS_EAGER = not _broker_env
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,10 @@
+"""Typed request classes for views, so that `request.htmx` and `request.user` are known to tools."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+    user: AbstractBaseUser | AnonymousUser

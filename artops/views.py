@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from trains.selectors import trains_for_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Land on the user's train; someone on several trains picks one."""
+    trains = list(trains_for_user(request.user))
+    if len(trains) == 1:
+        return redirect("trains:detail", slug=trains[0].slug)
+    return render(request, "trains/train_list.html", {"trains": trains})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer and docker-compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"status": "ok", "database": connection.vendor})

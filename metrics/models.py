@@ -1,0 +1,69 @@
+from django.db import models
+from django.db.models import Q
+
+from planning.models import ProgramIncrement
+from trains.models import Team, Train
+
+
+class SnapshotMetric(models.TextChoices):
+    PREDICTABILITY = "predictability", "Predictability %"
+    CONFIDENCE = "confidence", "Confidence vote"
+    LOAD = "load", "Load vs capacity"
+    FLOW_VELOCITY = "flow_velocity", "Flow velocity"
+    FLOW_TIME = "flow_time", "Flow time"
+    FLOW_LOAD = "flow_load", "Flow load"
+    FLOW_EFFICIENCY = "flow_efficiency", "Flow efficiency"
+    FLOW_DISTRIBUTION = "flow_distribution", "Flow distribution"
+    CARRY_OVER = "carry_over", "Carry-over %"
+    ITERATION_COMPLETION = "iteration_completion", "Iteration completion %"
+    DEPENDENCY_AGING = "dependency_aging", "Dependency aging"
+    BLOCKER_RESOLUTION = "blocker_resolution", "Blocker resolution time"
+    IMPROVEMENT_THROUGHPUT = "improvement_throughput", "Improvement throughput"
+    FORECAST = "forecast", "Forecast"
+
+
+class Snapshot(models.Model):
+    """One computed figure (domain.md §4) for a train's PI, or one of its teams, on one day.
+
+    Keyed by (PI, team, metric, day) so that recomputing upserts: running the same computation
+    twice leaves the same rows, and earlier days are kept for trends.
+    """
+
+    Metric = SnapshotMetric
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="snapshots")
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="snapshots")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="snapshots",
+        help_text="Empty: ART.",
+    )
+    metric = models.CharField(max_length=24, choices=Metric.choices)
+    day = models.DateField()
+    value = models.FloatField(null=True, blank=True, help_text="The headline number; empty when undefined.")
+    data = models.JSONField(
+        default=dict, blank=True, help_text="The inputs and the breakdown behind the value."
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pi_id", "metric", "team_id", "day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(metric__in=SnapshotMetric.values), name="snapshot_metric_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "team", "metric", "day"],
+                condition=Q(team__isnull=False),
+                name="snapshot_team_key",
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "metric", "day"], condition=Q(team__isnull=True), name="snapshot_art_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pi} · {self.team or 'ART'} · {self.metric} · {self.day}"

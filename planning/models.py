@@ -1,0 +1,468 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from trains.models import Team, Train
+
+# The modified Fibonacci scale SAFe uses for WSJF inputs (domain.md §4.4).
+FIBONACCI = (1, 2, 3, 5, 8, 13, 20)
+FIBONACCI_CHOICES = [(n, str(n)) for n in FIBONACCI]
+
+
+class ProgramIncrementState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PLANNING = "planning", "Planning"
+    EXECUTING = "executing", "Executing"
+    CLOSED = "closed", "Closed"
+
+
+class ProgramIncrement(models.Model):
+    """A PI: 4–5 development iterations plus an Innovation & Planning iteration."""
+
+    State = ProgramIncrementState
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="pis")
+    name = models.CharField(max_length=60)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    committed_at = models.DateTimeField(null=True, blank=True, help_text="When the plan was committed.")
+    # Bumped by every board change, so open boards can ask "what changed since version N" cheaply.
+    board_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["train_id", "start_date"]
+        verbose_name = "program increment"
+        constraints = [
+            models.UniqueConstraint(fields=["train", "name"], name="pi_name_unique_in_train"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="pi_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(state__in=ProgramIncrementState.values), name="pi_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Iteration(models.Model):
+    """One timebox of a PI; the last is the IP iteration. Its dates lie inside the PI's.
+
+    "Inside the PI" spans two tables, so the database enforces it with triggers (migration
+    planning 0002) rather than a CHECK constraint.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="iterations")
+    number = models.PositiveSmallIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    is_ip = models.BooleanField("innovation & planning", default=False)
+
+    class Meta:
+        ordering = ["pi_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pi", "number"], name="iteration_number_unique_in_pi"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="iteration_number_positive"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="iteration_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pi.name} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        return "IP" if self.is_ip else f"I{self.number}"
+
+
+class FeatureKind(models.TextChoices):
+    FEATURE = "feature", "Feature"
+    ENABLER = "enabler", "Enabler"
+    DEFECT = "defect", "Defect"
+    DEBT = "debt", "Tech debt"
+
+
+class FeatureState(models.TextChoices):
+    FUNNEL = "funnel", "Funnel"
+    ANALYZING = "analyzing", "Analyzing"
+    BACKLOG = "backlog", "Backlog"
+    IMPLEMENTING = "implementing", "Implementing"
+    VALIDATING = "validating", "Validating"
+    DEPLOYING = "deploying", "Deploying"
+    RELEASING = "releasing", "Releasing"
+    DONE = "done", "Done"
+
+
+class Feature(models.Model):
+    """A unit of value that fits in one PI, owned by one team; enablers build runway.
+
+    `version` is bumped by every write (optimistic concurrency): a change based on an older
+    version is refused, never applied on top of someone else's edit.
+    """
+
+    Kind = FeatureKind
+
+    State = FeatureState
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="features")
+    pi = models.ForeignKey(
+        ProgramIncrement, on_delete=models.SET_NULL, null=True, blank=True, related_name="features"
+    )
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="features")
+    iteration = models.ForeignKey(
+        Iteration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="features",
+        help_text="The iteration the team plans to finish it in.",
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    acceptance_criteria = models.TextField(blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FEATURE)
+    state = models.CharField(max_length=14, choices=State.choices, default=State.FUNNEL)
+    business_value = models.PositiveSmallIntegerField(
+        "user-business value", null=True, blank=True, choices=FIBONACCI_CHOICES
+    )
+    time_criticality = models.PositiveSmallIntegerField(null=True, blank=True, choices=FIBONACCI_CHOICES)
+    risk_reduction = models.PositiveSmallIntegerField(
+        "risk reduction / opportunity enablement", null=True, blank=True, choices=FIBONACCI_CHOICES
+    )
+    job_size = models.PositiveSmallIntegerField(null=True, blank=True, choices=FIBONACCI_CHOICES)
+    is_blocked = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="First entry into Implementing.")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["train_id", "pi_id", "team_id", "iteration_id", "title"]
+        indexes = [models.Index(fields=["pi", "team", "iteration"], name="feature_board_cell")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FeatureKind.values), name="feature_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=FeatureState.values), name="feature_state_valid"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": FIBONACCI}),
+                    name=f"feature_{name}_fibonacci",
+                )
+                for name in ("business_value", "time_criticality", "risk_reduction", "job_size")
+            ],
+            models.CheckConstraint(
+                condition=Q(iteration__isnull=True) | Q(pi__isnull=False), name="feature_iteration_needs_pi"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="done") | Q(done_at__isnull=False), name="feature_done_has_done_at"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="feature_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def cost_of_delay(self) -> int | None:
+        inputs = (self.business_value, self.time_criticality, self.risk_reduction)
+        return None if None in inputs else sum(inputs)
+
+    @property
+    def wsjf(self) -> float | None:
+        cost = self.cost_of_delay
+        return None if cost is None or not self.job_size else cost / self.job_size
+
+
+class FeatureStateChange(models.Model):
+    """One move of a feature through the Kanban; flow time and cumulative flow are built from these."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=14, choices=Feature.State.choices, blank=True)
+    to_state = models.CharField(max_length=14, choices=Feature.State.choices)
+    changed_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["feature_id", "changed_at", "pk"]
+        indexes = [models.Index(fields=["feature", "changed_at"], name="feature_state_change_time")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_state=F("to_state")), name="state_change_changes_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class FeatureBlockedPeriod(models.Model):
+    """A stretch of time the feature's blocked flag was set; flow efficiency counts it as waiting."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="blocked_periods")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["feature_id", "started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="blocked_period_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["feature"], condition=Q(ended_at__isnull=True), name="blocked_period_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature} blocked from {self.started_at:%Y-%m-%d}"
+
+
+class StoryState(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class Story(models.Model):
+    """A small piece of a feature, estimated in points, planned by a team into an iteration."""
+
+    State = StoryState
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="stories")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories"
+    )
+    iteration = models.ForeignKey(
+        Iteration, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories"
+    )
+    title = models.CharField(max_length=200)
+    points = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.TODO)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team_id", "iteration_id", "pk"]
+        verbose_name_plural = "stories"
+        indexes = [models.Index(fields=["team", "iteration"], name="story_team_iteration")]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gte=0), name="story_points_not_negative"),
+            models.CheckConstraint(condition=Q(state__in=StoryState.values), name="story_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state="done") | Q(done_at__isnull=False), name="story_done_has_done_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MilestoneKind(models.TextChoices):
+    RELEASE = "release", "Release"
+    TRADE_SHOW = "trade_show", "Trade show"
+    AUDIT = "audit", "Audit"
+    EXTERNAL_DELIVERY = "external_delivery", "External delivery"
+    EVENT = "event", "Event"
+
+
+class Milestone(models.Model):
+    """A fixed date on the board: a release, a trade show, an audit, an external delivery."""
+
+    Kind = MilestoneKind
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=120)
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RELEASE)
+    description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["pi_id", "date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MilestoneKind.values), name="milestone_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
+
+
+class DependencyKind(models.TextChoices):
+    FEATURE = "feature", "Feature"
+    ARCHITECTURAL = "architectural", "Architectural"
+    DATA = "data", "Data"
+    PLATFORM = "platform", "Platform"
+    EXTERNAL = "external", "External"
+
+
+class DependencyState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    COMMITTED = "committed", "Committed"
+    DELIVERED = "delivered", "Delivered"
+    BLOCKED = "blocked", "Blocked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Dependency(models.Model):
+    """The requesting team needs something from the providing team by an iteration."""
+
+    Kind = DependencyKind
+
+    State = DependencyState
+
+    RESOLVED_STATES = (State.DELIVERED, State.CANCELLED)
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="dependencies")
+    requesting_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="dependencies_requested")
+    providing_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="dependencies_provided")
+    requesting_feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="dependencies_requested"
+    )
+    providing_feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="dependencies_provided"
+    )
+    needed_by_iteration = models.ForeignKey(
+        Iteration, on_delete=models.SET_NULL, null=True, blank=True, related_name="dependencies_needed"
+    )
+    description = models.CharField(max_length=240)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FEATURE)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.REQUESTED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependencies",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pi_id", "needed_by_iteration_id", "pk"]
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requesting_team=F("providing_team")), name="dependency_not_to_own_team"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=DependencyKind.values), name="dependency_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=DependencyState.values), name="dependency_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["delivered", "cancelled"]) | Q(resolved_at__isnull=False),
+                name="dependency_resolved_has_time",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="dependency_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requesting_team} needs {self.description} from {self.providing_team}"
+
+
+class PIObjective(models.Model):
+    """A team's business-outcome statement for a PI, committed or uncommitted.
+
+    Business Owners assign planned business value 1–10 during planning and score the actual
+    value 0–10 at the end; predictability (domain.md §4.1) is computed from these two numbers.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="objectives")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objectives")
+    text = models.CharField(max_length=300)
+    is_committed = models.BooleanField(default=True)
+    planned_business_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    actual_business_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    features = models.ManyToManyField(Feature, blank=True, related_name="objectives")
+    position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pi_id", "team_id", "-is_committed", "position", "pk"]
+        verbose_name = "PI objective"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_business_value__isnull=True)
+                | Q(planned_business_value__gte=1, planned_business_value__lte=10),
+                name="objective_planned_bv_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_business_value__isnull=True)
+                | Q(actual_business_value__gte=0, actual_business_value__lte=10),
+                name="objective_actual_bv_0_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ConfidenceVote(models.Model):
+    """A fist-of-five vote (1–5) on a team's plan, or on the ART's plan when team is empty."""
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="votes")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confidence_votes"
+    )
+    score = models.PositiveSmallIntegerField()
+    concern = models.TextField(blank=True, help_text="Asked of every voter scoring 1 or 2.")
+    cast_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pi_id", "team_id", "voter_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="vote_score_1_to_5"),
+            models.UniqueConstraint(
+                fields=["pi", "team", "voter"], condition=Q(team__isnull=False), name="vote_once_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "voter"], condition=Q(team__isnull=True), name="vote_once_per_art"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter} → {self.score} ({self.team or 'ART'})"
+
+
+class TeamCapacity(models.Model):
+    """A team's capacity in one iteration: 8 × FTE − days off, unless the team overrides it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="capacities")
+    iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, related_name="capacities")
+    fte = models.DecimalField("FTE (developers and testers)", max_digits=5, decimal_places=2)
+    days_off = models.PositiveSmallIntegerField("person-days off", default=0)
+    capacity_override = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Points to plan with instead of the default (e.g. measured velocity).",
+    )
+
+    class Meta:
+        ordering = ["team_id", "iteration_id"]
+        verbose_name_plural = "team capacities"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "iteration"], name="capacity_once_per_team_iteration"),
+            models.CheckConstraint(condition=Q(fte__gte=0), name="capacity_fte_not_negative"),
+            models.CheckConstraint(condition=Q(days_off__gte=0), name="capacity_days_off_not_negative"),
+            models.CheckConstraint(
+                condition=Q(capacity_override__isnull=True) | Q(capacity_override__gte=0),
+                name="capacity_override_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.iteration.label}: {self.capacity_points:g} pts"
+
+    @property
+    def default_capacity(self) -> float:
+        return max(0.0, 8 * float(self.fte) - self.days_off)
+
+    @property
+    def capacity_points(self) -> float:
+        return float(self.capacity_override) if self.capacity_override is not None else self.default_capacity

@@ -1,0 +1,217 @@
+"""Admin for ROAM risks, impediments, improvement items and ART Sync actions, scoped to the RTE's trains."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from planning.admin import VersionedAdmin
+from trains.admin import TrainScopedAdmin, related_only
+
+from .models import (
+    ActionItem,
+    ActionItemStatus,
+    ArtSync,
+    Impediment,
+    ImpedimentEscalation,
+    ImprovementItem,
+    Risk,
+    RiskRoamChange,
+)
+
+# --- inlines ---------------------------------------------------------------------------------------
+
+
+class RiskRoamChangeInline(TrainScopedAdmin, admin.TabularInline):
+    """The risk's ROAM history, written by the risk services; shown, never edited here."""
+
+    model = RiskRoamChange
+    train_path = "risk__train"
+    fields = ["changed_at", "from_status", "to_status", "note", "actor"]
+    readonly_fields = fields
+    always_select_related = ("actor",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ImpedimentEscalationInline(TrainScopedAdmin, admin.TabularInline):
+    model = ImpedimentEscalation
+    train_path = "impediment__train"
+    fields = ["escalated_at", "from_level", "to_level", "note", "actor"]
+    raw_id_fields = ["actor"]
+    always_select_related = ("actor",)
+    extra = 0
+
+
+class ActionItemInline(TrainScopedAdmin, admin.TabularInline):
+    """The sync's actions; their train is the sync's, filled in on save."""
+
+    model = ActionItem
+    train_path = "train"
+    fields = ["title", "owner", "due_date", "status", "created_at", "done_at"]
+    raw_id_fields = ["owner"]
+    always_select_related = ("owner",)
+    extra = 0
+
+
+# --- risks -----------------------------------------------------------------------------------------
+
+
+@admin.register(Risk)
+class RiskAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = [
+        "title",
+        "train",
+        "level",
+        "roam_status",
+        "owner",
+        "impact",
+        "likelihood",
+        "exposure",
+        "due_date",
+        "created_at",
+    ]
+    list_filter = [
+        "roam_status",
+        "impact",
+        "likelihood",
+        related_only("train"),
+        related_only("pi"),
+        related_only("team"),
+    ]
+    list_select_related = ["train", "team", "owner"]
+    search_fields = ["title", "description", "mitigation_plan"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["pi", "features", "dependencies", "objectives"]
+    raw_id_fields = ["owner", "raised_by"]
+    readonly_fields = ["exposure", "updated_at"]
+    inlines = [RiskRoamChangeInline]
+
+    @admin.display(description="level", ordering="team__name")
+    def level(self, risk: Risk) -> str:
+        return risk.team.name if risk.team else "ART"
+
+    @admin.display(description="exposure (impact × likelihood)")
+    def exposure(self, risk: Risk) -> int:
+        return risk.exposure
+
+
+@admin.register(RiskRoamChange)
+class RiskRoamChangeAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "risk__train"
+    always_select_related = ("risk",)
+    list_display = ["risk", "from_status", "to_status", "changed_at", "actor", "note"]
+    list_filter = ["to_status", related_only("risk__train")]
+    list_select_related = ["risk", "actor"]
+    search_fields = ["risk__title", "note"]
+    date_hierarchy = "changed_at"
+    autocomplete_fields = ["risk"]
+    raw_id_fields = ["actor"]
+
+
+# --- impediments -----------------------------------------------------------------------------------
+
+
+@admin.register(Impediment)
+class ImpedimentAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = [
+        "title",
+        "team",
+        "train",
+        "severity",
+        "status",
+        "escalation_level",
+        "owner",
+        "raised_at",
+        "resolved_at",
+    ]
+    list_filter = ["status", "severity", "escalation_level", related_only("train"), related_only("team")]
+    list_select_related = ["team", "train", "owner"]
+    search_fields = ["title", "description", "resolution"]
+    date_hierarchy = "raised_at"
+    autocomplete_fields = ["blocked_features"]
+    raw_id_fields = ["owner", "raised_by"]
+    inlines = [ImpedimentEscalationInline]
+
+
+@admin.register(ImpedimentEscalation)
+class ImpedimentEscalationAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "impediment__train"
+    always_select_related = ("impediment",)
+    list_display = ["impediment", "from_level", "to_level", "escalated_at", "actor"]
+    list_filter = ["to_level", related_only("impediment__train")]
+    list_select_related = ["impediment", "actor"]
+    search_fields = ["impediment__title", "note"]
+    date_hierarchy = "escalated_at"
+    autocomplete_fields = ["impediment"]
+    raw_id_fields = ["actor"]
+
+
+# --- Inspect & Adapt and ART Sync ------------------------------------------------------------------
+
+
+@admin.register(ImprovementItem)
+class ImprovementItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["title", "train", "source_pi", "target_pi", "status", "owner", "votes", "done_at"]
+    list_filter = ["status", related_only("train"), related_only("source_pi"), related_only("target_pi")]
+    list_select_related = ["train", "source_pi", "target_pi", "owner"]
+    search_fields = ["title", "problem", "root_causes"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["source_pi", "target_pi", "feature"]
+    raw_id_fields = ["owner"]
+
+
+@admin.register(ArtSync)
+class ArtSyncAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["__str__", "train", "pi", "held_on", "open_actions"]
+    list_filter = [related_only("train"), related_only("pi")]
+    list_select_related = ["train", "pi"]
+    search_fields = ["notes", "train__name", "pi__name"]
+    date_hierarchy = "held_on"
+    autocomplete_fields = ["pi"]
+    inlines = [ActionItemInline]
+
+    def get_queryset(self, request):
+        open_actions = Count("action_items", filter=Q(action_items__status=ActionItemStatus.OPEN))
+        return super().get_queryset(request).annotate(open_action_count=open_actions)
+
+    @admin.display(description="open actions", ordering="open_action_count")
+    def open_actions(self, sync: ArtSync) -> int:
+        return sync.open_action_count
+
+    def save_formset(self, request, form, formset, change):
+        # The sync is saved before its inlines, so its train is known here even on "add".
+        if formset.model is ActionItem:
+            for action in formset.save(commit=False):
+                action.train_id = form.instance.train_id
+                action.save()
+            for action in formset.deleted_objects:
+                action.delete()
+            formset.save_m2m()
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["title", "owner", "due_date", "status", "raised_in", "train", "done_at"]
+    list_filter = ["status", related_only("train")]
+    list_select_related = ["owner", "raised_in", "train"]
+    search_fields = ["title", "owner__username", "owner__first_name", "owner__last_name"]
+    date_hierarchy = "due_date"
+    autocomplete_fields = ["raised_in"]
+    raw_id_fields = ["owner"]

@@ -1,0 +1,130 @@
+"""Personas and real-service fixtures shared by the whole suite.
+
+Real services: `make test` exports ARTOPS_TEST_REDIS_URL when Redis answers and DATABASE_URL when
+PostgreSQL does. Tests that need one ask for it through a fixture; without it they are skipped
+(and listed loudly at the end), except under CI=true, where a missing service fails the run.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from planning.factories import ProgramIncrementFactory
+from trains.factories import MembershipFactory, TeamFactory, TrainFactory, UserFactory
+from trains.models import Role
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run there
+# unless told the loop is not serving requests concurrently, which is true in these tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("ARTOPS_CHROMIUM", "/usr/bin/chromium")
+_missing: list[str] = []
+
+
+def need(service: str, available: bool, why: str) -> None:
+    """Skip (or, in CI, fail) a test whose real service is not there."""
+    if available:
+        return
+    message = f"{service} is not available: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: real services are required)", pytrace=False)
+    _missing.append(message)
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if connection.vendor != "postgresql":
+        terminalreporter.write_line(
+            "WARNING: the suite ran on SQLite, not PostgreSQL: database constraints were checked on SQLite only.",
+            red=True,
+            bold=True,
+        )
+    for message in sorted(set(_missing)):
+        terminalreporter.write_line(f"SKIPPED FOR A MISSING SERVICE: {message}", red=True, bold=True)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("ARTOPS_TEST_REDIS_URL", "")
+    need("Redis", bool(url), "ARTOPS_TEST_REDIS_URL is not set (make test sets it when Redis answers)")
+    return url
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    need("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    need("Chromium", bool(shutil.which(CHROMIUM)), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+# --- personas (conventions.md §14) -----------------------------------------------------------------
+
+
+@pytest.fixture
+def train(db):
+    return TrainFactory(name="Orbit ART", slug="orbit")
+
+
+@pytest.fixture
+def team(train):
+    return TeamFactory(train=train, name="Apollo")
+
+
+@pytest.fixture
+def other_team(train):
+    return TeamFactory(train=train, name="Gemini")
+
+
+@pytest.fixture
+def pi(train):
+    return ProgramIncrementFactory(train=train, name="PI 7")
+
+
+def _persona(username: str, train, role: str, team=None):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, train=train, role=role, team=team)
+    return user
+
+
+@pytest.fixture
+def rte(train):
+    return _persona("rte", train, Role.RTE)
+
+
+@pytest.fixture
+def product_manager(train):
+    return _persona("pm", train, Role.PRODUCT_MANAGER)
+
+
+@pytest.fixture
+def scrum_master(train, team):
+    return _persona("sm", train, Role.SCRUM_MASTER, team)
+
+
+@pytest.fixture
+def business_owner(train):
+    return _persona("bo", train, Role.BUSINESS_OWNER)
+
+
+@pytest.fixture
+def team_member(train, team):
+    return _persona("member", train, Role.TEAM_MEMBER, team)
+
+
+@pytest.fixture
+def viewer(train):
+    return _persona("viewer", train, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(db):
+    """An RTE of another train: must see nothing of ours."""
+    other = TrainFactory(name="Elsewhere ART", slug="elsewhere")
+    return _persona("outsider", other, Role.RTE)

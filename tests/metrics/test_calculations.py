@@ -1,0 +1,473 @@
+"""Unit tests for metrics.calculations (domain.md §4): plain values, no database."""
+
+import statistics
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from metrics.calculations import (
+    PREDICTABILITY_BAND,
+    AgingSummary,
+    BlockedPeriod,
+    FlowItem,
+    ObjectiveValue,
+    WsjfItem,
+    art_predictability,
+    blocker_resolution,
+    carry_over_pct,
+    cost_of_delay,
+    default_capacity,
+    dependency_aging,
+    effective_capacity,
+    flow_distribution,
+    flow_efficiency,
+    flow_load_series,
+    flow_time,
+    flow_velocity,
+    improvement_throughput,
+    iteration_completion_pct,
+    littles_law,
+    load_ratio,
+    load_status,
+    mean_flow_efficiency,
+    monte_carlo_forecast,
+    percentile,
+    predictability,
+    rank_by_wsjf,
+    vote_summary,
+    wsjf,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def day(n: float) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+def committed(planned, actual=None):
+    return ObjectiveValue(is_committed=True, planned=planned, actual=actual)
+
+
+def uncommitted(planned, actual=None):
+    return ObjectiveValue(is_committed=False, planned=planned, actual=actual)
+
+
+# --- §4.1 Predictability ---------------------------------------------------------------------------
+
+
+def test_predictability_counts_uncommitted_actuals_so_it_can_exceed_100():
+    # actual 8 + 5 = 13 over committed planned 10 only (the uncommitted 5 is not planned) -> 130 %
+    objectives = [committed(10, 8), uncommitted(5, 5)]
+    assert predictability(objectives) == pytest.approx(130.0)
+
+
+def test_predictability_is_none_for_a_team_with_no_committed_value():
+    assert predictability([uncommitted(5, 4)]) is None
+    assert predictability([committed(None, 3)]) is None
+    assert predictability([]) is None
+
+
+def test_predictability_counts_unscored_committed_objectives_in_the_plan_only():
+    # actual 9 (the unscored one adds nothing) over planned 10 + 10 -> 45 %
+    assert predictability([committed(10, None), committed(10, 9)]) == pytest.approx(45.0)
+
+
+def test_predictability_of_a_scored_zero_is_zero_not_none():
+    assert predictability([committed(7, 0)]) == 0.0
+
+
+def test_art_predictability_pools_sums_and_reports_mean_of_team_percentages_beside_it():
+    by_team = {
+        "alpha": [committed(10, 10), committed(10, 10)],  # 20 / 20 = 100 %
+        "beta": [committed(5, 1)],  # 1 / 5 = 20 %
+        "gamma": [uncommitted(4, 3)],  # no committed value -> None
+    }
+    result = art_predictability(by_team)
+    # pooled: actual 10 + 10 + 1 + 3 = 24, planned 10 + 10 + 5 = 25 -> 96 %
+    assert result.actual_total == 24
+    assert result.planned_total == 25
+    assert result.percent == pytest.approx(96.0)
+    # mean of the teams that have a figure: (100 + 20) / 2 = 60 %
+    assert result.mean_of_teams == pytest.approx(60.0)
+    assert result.teams == {"alpha": pytest.approx(100.0), "beta": pytest.approx(20.0), "gamma": None}
+
+
+def test_art_predictability_without_any_committed_value_has_no_figures():
+    result = art_predictability({"alpha": [uncommitted(3, 3)], "beta": []})
+    assert result.percent is None
+    assert result.mean_of_teams is None
+    assert result.teams == {"alpha": None, "beta": None}
+
+
+def test_predictability_band_is_80_to_100():
+    assert PREDICTABILITY_BAND == (80.0, 100.0)
+
+
+# --- §4.2 Confidence vote --------------------------------------------------------------------------
+
+
+def test_vote_with_mean_exactly_3_is_accepted():
+    summary = vote_summary([1, 2, 3, 4, 5])  # 15 / 5 = 3.0
+    assert summary.mean == 3.0
+    assert summary.accepted is True
+    assert summary.voters == 5
+    assert summary.counts == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert summary.low_scores == 2
+
+
+def test_vote_with_mean_below_3_needs_rework():
+    summary = vote_summary([3, 3, 2])  # 8 / 3 = 2.67
+    assert summary.mean == pytest.approx(8 / 3)
+    assert summary.accepted is False
+    assert summary.low_scores == 1
+
+
+def test_vote_counts_always_have_every_score_key():
+    assert vote_summary([5, 5, 4]).counts == {1: 0, 2: 0, 3: 0, 4: 1, 5: 2}
+
+
+def test_vote_without_votes_is_neither_accepted_nor_rejected():
+    summary = vote_summary([])
+    assert summary.voters == 0
+    assert summary.mean is None
+    assert summary.accepted is None
+    assert summary.counts == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+
+
+@pytest.mark.parametrize("score", [0, 6, -1, 2.5, True])
+def test_vote_score_out_of_range_is_rejected(score):
+    with pytest.raises(ValueError):
+        vote_summary([3, score])
+
+
+# --- §4.3 Capacity and load ------------------------------------------------------------------------
+
+
+def test_default_capacity_is_8_per_fte_less_one_per_day_off():
+    assert default_capacity(5, 3) == 37.0  # 8 x 5 - 3
+    assert default_capacity(Decimal("4.5"), 2) == 34.0  # 8 x 4.5 - 2
+
+
+def test_default_capacity_never_goes_below_zero():
+    assert default_capacity(0.5, 10) == 0.0  # 8 x 0.5 - 10 = -6 -> 0
+
+
+def test_effective_capacity_prefers_the_override_even_when_zero():
+    assert effective_capacity(5, 3, override=30) == 30.0
+    assert effective_capacity(5, 3, override=0) == 0.0
+    assert effective_capacity(5, 3, override=None) == 37.0
+
+
+@pytest.mark.parametrize(
+    ("load", "capacity", "status"),
+    [
+        (8, 10, "green"),  # exactly 80 %
+        (24, 30, "green"),  # exactly 80 %
+        (8.1, 10, "amber"),  # 81 %
+        (10, 10, "amber"),  # exactly 100 %
+        (10.5, 10, "red"),  # 105 %
+        (0, 0, "green"),
+        (1, 0, "red"),
+    ],
+)
+def test_load_status_boundaries(load, capacity, status):
+    assert load_status(load, capacity) == status
+
+
+def test_load_ratio_is_a_percentage_or_none_without_capacity():
+    assert load_ratio(30, 40) == 75.0
+    assert load_ratio(5, 0) is None
+
+
+# --- §4.4 WSJF -------------------------------------------------------------------------------------
+
+
+def test_wsjf_is_cost_of_delay_over_job_size():
+    assert cost_of_delay(8, 5, 3) == 16
+    assert wsjf(8, 5, 3, 2) == 8.0  # 16 / 2
+
+
+@pytest.mark.parametrize("inputs", [(8, 5, 3, 0), (4, 5, 3, 2), (8, 5, 3, -1), (8, 21, 3, 2)])
+def test_wsjf_rejects_values_off_the_fibonacci_scale(inputs):
+    with pytest.raises(ValueError):
+        wsjf(*inputs)
+
+
+def test_rank_by_wsjf_breaks_ties_by_smaller_job_then_key_and_puts_incomplete_last():
+    items = [
+        WsjfItem("Z", 8, 8, 8, None),  # incomplete
+        WsjfItem("A", 8, 5, 3, 8),  # 16 / 8 = 2.0, big job
+        WsjfItem("D", 1, 1, 2, 2),  # 4 / 2 = 2.0, small job
+        WsjfItem("E", None, 1, 1, 1),  # incomplete
+        WsjfItem("C", 20, 20, 20, 20),  # 60 / 20 = 3.0
+        WsjfItem("B", 2, 1, 1, 2),  # 4 / 2 = 2.0, small job
+    ]
+    assert [item.key for item in rank_by_wsjf(items)] == ["C", "B", "D", "A", "E", "Z"]
+
+
+# --- §4.5 Flow -------------------------------------------------------------------------------------
+
+
+def test_percentile_interpolates_linearly_between_closest_ranks():
+    values = [4, 1, 3, 2]  # sorted 1, 2, 3, 4
+    assert percentile(values, 50) == pytest.approx(2.5)  # rank 1.5
+    assert percentile(values, 85) == pytest.approx(3.55)  # rank 2.55 -> 3 + 0.55 x (4 - 3)
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 4.0
+    # same as the standard library's "inclusive" method (85th = 17th of 19 cut points)
+    assert percentile(values, 85) == pytest.approx(statistics.quantiles(values, n=20, method="inclusive")[16])
+
+
+def test_percentile_of_one_value_and_of_none():
+    assert percentile([7], 85) == 7.0
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError):
+        percentile([1, 2], 101)
+
+
+def flow_item(key, *, started, done, kind="feature", points=0):
+    return FlowItem(
+        key=key,
+        kind=kind,
+        points=points,
+        started_at=None if started is None else day(started),
+        done_at=None if done is None else day(done),
+    )
+
+
+WINDOW = (day(10), day(40))
+FLOW_ITEMS = [
+    flow_item(1, started=8, done=10),  # 2 days, done exactly at window start: in
+    flow_item(2, started=11, done=15),  # 4 days
+    flow_item(3, started=14, done=20),  # 6 days
+    flow_item(4, started=20, done=30),  # 10 days
+    flow_item(5, started=None, done=25),  # done without a start: velocity only
+    flow_item(6, started=30, done=40),  # done exactly at window end: out
+    flow_item(7, started=1, done=5),  # before the window: out
+    flow_item(8, started=35, done=None),  # still in progress
+]
+
+
+def test_flow_velocity_counts_items_done_in_the_half_open_window():
+    assert flow_velocity(FLOW_ITEMS, *WINDOW) == 5  # items 1-5
+
+
+def test_flow_time_reports_median_p85_and_mean_of_items_with_a_start():
+    summary = flow_time(FLOW_ITEMS, *WINDOW)
+    # durations 2, 4, 6, 10
+    assert summary.count == 4
+    assert summary.median_days == pytest.approx(5.0)  # (4 + 6) / 2
+    assert summary.p85_days == pytest.approx(8.2)  # rank 3 x 0.85 = 2.55 -> 6 + 0.55 x 4
+    assert summary.mean_days == pytest.approx(5.5)  # 22 / 4
+
+
+def test_flow_time_of_an_empty_window_has_no_figures():
+    summary = flow_time(FLOW_ITEMS, day(100), day(110))
+    assert (summary.count, summary.median_days, summary.p85_days, summary.mean_days) == (0, None, None, None)
+
+
+def test_flow_load_series_counts_wip_at_the_end_of_each_local_day():
+    paris = ZoneInfo("Europe/Paris")  # UTC+1 in early March
+    items = [
+        FlowItem(
+            "x", "feature", 0, datetime(2025, 3, 1, 10, tzinfo=paris), datetime(2025, 3, 2, 15, tzinfo=paris)
+        ),
+        # 22:30 UTC is 23:30 in Paris: still 2 March locally
+        FlowItem("y", "feature", 0, datetime(2025, 3, 2, 22, 30, tzinfo=UTC), None),
+        # started on the stroke of local midnight: belongs to 3 March
+        FlowItem("z", "feature", 0, datetime(2025, 3, 3, 0, 0, tzinfo=paris), None),
+        FlowItem("never", "feature", 0, None, None),
+    ]
+    days = [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)]
+    assert flow_load_series(items, days, paris) == [
+        (date(2025, 3, 1), 1),  # x
+        (date(2025, 3, 2), 1),  # y (x was done in the afternoon)
+        (date(2025, 3, 3), 2),  # y and z
+    ]
+
+
+def test_flow_efficiency_is_lowered_by_a_blocked_period():
+    # 10 days of flow, 2 blocked -> 8 / 10
+    assert flow_efficiency(day(0), day(10), [BlockedPeriod(day(2), day(4))]) == pytest.approx(80.0)
+    assert flow_efficiency(day(0), day(10), []) == pytest.approx(100.0)
+
+
+def test_flow_efficiency_does_not_double_count_overlapping_blocked_periods():
+    # days 2-5 and 4-6 overlap: waiting is days 2-6 = 4, not 3 + 2 = 5 -> 6 / 10
+    overlapping = [BlockedPeriod(day(4), day(6)), BlockedPeriod(day(2), day(5))]
+    assert flow_efficiency(day(0), day(10), overlapping) == pytest.approx(60.0)
+    # a period inside another adds nothing
+    nested = [BlockedPeriod(day(2), day(6)), BlockedPeriod(day(3), day(4))]
+    assert flow_efficiency(day(0), day(10), nested) == pytest.approx(60.0)
+
+
+def test_flow_efficiency_clips_blocked_periods_to_the_flow_and_ends_open_ones_at_done():
+    # blocked from day -3 to 1 counts 1 day; still open from day 8 counts 2 days -> 7 / 10
+    blocked = [BlockedPeriod(day(-3), day(1)), BlockedPeriod(day(8), None), BlockedPeriod(day(12), day(13))]
+    assert flow_efficiency(day(0), day(10), blocked) == pytest.approx(70.0)
+
+
+def test_flow_efficiency_of_zero_flow_time_is_none():
+    assert flow_efficiency(day(1), day(1), []) is None
+
+
+def test_mean_flow_efficiency_weights_by_time_not_by_item():
+    items = [
+        (day(0), day(10), [BlockedPeriod(day(0), day(5))]),  # 5 active of 10
+        (day(0), day(30), []),  # 30 active of 30
+    ]
+    # (5 + 30) / (10 + 30) = 87.5 %, not the mean of 50 % and 100 %
+    assert mean_flow_efficiency(items) == pytest.approx(87.5)
+    assert mean_flow_efficiency([]) is None
+
+
+def test_flow_distribution_shares_completed_items_by_count_and_by_points():
+    items = [
+        flow_item(1, started=0, done=1, kind="feature", points=3),
+        flow_item(2, started=0, done=2, kind="feature", points=5),
+        flow_item(3, started=0, done=3, kind="enabler", points=2),
+        flow_item(4, started=0, done=4, kind="defect", points=0),
+        flow_item(5, started=0, done=None, kind="feature", points=8),  # not done: ignored
+    ]
+    # 4 done items, 10 points
+    assert flow_distribution(items) == {
+        "defect": {"count": 1, "count_share": 25.0, "points": 0, "points_share": 0.0},
+        "enabler": {"count": 1, "count_share": 25.0, "points": 2, "points_share": 20.0},
+        "feature": {"count": 2, "count_share": 50.0, "points": 8, "points_share": 80.0},
+    }
+
+
+def test_flow_distribution_without_points_has_no_points_share():
+    items = [flow_item(1, started=0, done=1, kind="debt"), flow_item(2, started=0, done=1, kind="debt")]
+    assert flow_distribution(items) == {
+        "debt": {"count": 2, "count_share": 100.0, "points": 0, "points_share": None}
+    }
+    assert flow_distribution([]) == {}
+
+
+def test_littles_law_compares_mean_wip_with_velocity_times_flow_time():
+    # expected 0.5 / day x 20 days = 10; actual 12 -> ratio 1.2
+    assert littles_law(12, 0.5, 20) == {"actual_wip": 12, "expected_wip": 10.0, "ratio": pytest.approx(1.2)}
+    assert littles_law(3, 0, 20)["ratio"] is None
+
+
+# --- §4.6 Other figures ----------------------------------------------------------------------------
+
+
+def test_carry_over_is_the_share_of_planned_points_not_done():
+    assert carry_over_pct(40, 30) == 25.0  # (40 - 30) / 40
+    assert carry_over_pct(40, 40) == 0.0
+    assert carry_over_pct(0, 0) is None
+
+
+def test_carry_over_rejects_more_done_than_planned():
+    with pytest.raises(ValueError):
+        carry_over_pct(40, 45)
+
+
+def test_iteration_completion_can_exceed_100_when_work_is_pulled_in():
+    assert iteration_completion_pct(40, 30) == 75.0
+    assert iteration_completion_pct(40, 45) == 112.5
+    assert iteration_completion_pct(0, 5) is None
+
+
+def test_dependency_aging_by_state_and_overall():
+    now = datetime(2025, 3, 31, 12, tzinfo=UTC)
+    items = [
+        ("requested", datetime(2025, 3, 21, 12, tzinfo=UTC)),  # 10 days
+        ("requested", datetime(2025, 3, 29, 12, tzinfo=UTC)),  # 2 days
+        ("blocked", datetime(2025, 3, 1, 12, tzinfo=UTC)),  # 30 days
+        ("committed", datetime(2025, 3, 30, 0, tzinfo=UTC)),  # 1.5 days
+    ]
+    aging = dependency_aging(items, now)
+    assert aging["requested"] == AgingSummary(count=2, median_days=6.0, max_days=10.0)
+    assert aging["blocked"] == AgingSummary(count=1, median_days=30.0, max_days=30.0)
+    assert aging["committed"] == AgingSummary(count=1, median_days=1.5, max_days=1.5)
+    # all: 1.5, 2, 10, 30 -> median (2 + 10) / 2 = 6
+    assert aging["all"] == AgingSummary(count=4, median_days=6.0, max_days=30.0)
+
+
+def test_dependency_aging_without_open_dependencies_still_has_all():
+    assert dependency_aging([], day(0)) == {"all": AgingSummary(count=0, median_days=None, max_days=None)}
+
+
+def test_blocker_resolution_median_and_open_ages_oldest_first():
+    now = day(30)
+    resolved = [(day(0), day(1)), (day(2), day(10)), (day(5), day(8))]  # 1, 8, 3 days
+    open_raised = [day(28), day(29.5), day(25)]  # 2, 0.5, 5 days old
+    assert blocker_resolution(resolved, open_raised, now) == {
+        "resolved_count": 3,
+        "median_resolution_days": 3.0,
+        "open_count": 3,
+        "open_ages_days": [5.0, 2.0, 0.5],
+        "open_median_days": 2.0,
+        "open_max_days": 5.0,
+    }
+
+
+def test_blocker_resolution_without_impediments_has_no_figures():
+    result = blocker_resolution([], [], day(0))
+    assert result["median_resolution_days"] is None
+    assert result["open_ages_days"] == []
+    assert result["open_max_days"] is None
+
+
+def test_improvement_throughput_is_share_of_taken_items_done():
+    assert improvement_throughput(8, 6) == 75.0
+    assert improvement_throughput(0, 0) is None
+    with pytest.raises(ValueError):
+        improvement_throughput(3, 4)
+
+
+# --- §4.6 Forecast ---------------------------------------------------------------------------------
+
+ENDS = [date(2025, 4, 11), date(2025, 4, 25), date(2025, 5, 9)]
+
+
+def test_forecast_is_deterministic_with_a_seed():
+    first = monte_carlo_forecast([0, 3, 5, 8], 12, ENDS, trials=2000, seed=42)
+    second = monte_carlo_forecast([0, 3, 5, 8], 12, ENDS, trials=2000, seed=42)
+    assert first == second
+    assert 0.0 < first.probability < 1.0
+
+
+def test_forecast_is_certain_when_every_iteration_covers_the_remaining_work():
+    forecast = monte_carlo_forecast([5, 6, 7], 5, ENDS, trials=500, seed=1)
+    assert forecast.probability == 1.0
+    assert forecast.date_85 == ENDS[0]
+    assert (forecast.trials, forecast.remaining) == (500, 5)
+
+
+def test_forecast_never_finishes_with_zero_throughput():
+    forecast = monte_carlo_forecast([0, 0, 0], 1, ENDS, trials=500, seed=1)
+    assert forecast.probability == 0.0
+    assert forecast.date_85 is None
+
+
+def test_forecast_with_constant_throughput_finishes_in_the_expected_iteration():
+    # 2 per iteration: 2, 4, 6 -> 5 items done in the third iteration
+    assert monte_carlo_forecast([2], 5, ENDS, trials=100, seed=1).date_85 == ENDS[2]
+    assert monte_carlo_forecast([2], 5, ENDS[:2], trials=100, seed=1).probability == 0.0
+
+
+def test_forecast_probability_matches_the_odds_of_sampled_throughput():
+    # 0 or 10 per iteration, 10 remaining: done by the 2nd end with 1 - 0.5^2 = 75 % (below 85 %),
+    # by the 3rd with 1 - 0.5^3 = 87.5 %
+    two = monte_carlo_forecast([0, 10], 10, ENDS[:2], trials=10_000, seed=7)
+    assert two.probability == pytest.approx(0.75, abs=0.03)
+    assert two.date_85 is None
+    three = monte_carlo_forecast([0, 10], 10, ENDS, trials=10_000, seed=7)
+    assert three.probability == pytest.approx(0.875, abs=0.03)
+    assert three.date_85 == ENDS[2]
+
+
+def test_forecast_edge_cases_nothing_remaining_and_no_history():
+    done = monte_carlo_forecast([3], 0, ENDS)
+    assert (done.probability, done.date_85, done.trials) == (1.0, None, 0)
+    no_history = monte_carlo_forecast([], 4, ENDS)
+    assert (no_history.probability, no_history.date_85) == (0.0, None)
+    with pytest.raises(ValueError):
+        monte_carlo_forecast([3], -1, ENDS)

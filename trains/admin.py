@@ -1,0 +1,277 @@
+"""Admin for trains, teams and memberships, and the train scoping every ARTops admin shares.
+
+The admin is where a Release Train Engineer fixes any record of their train by hand. Nobody sees a
+train they hold no role on (domain.md §1), so for anyone but a superuser every admin page, inline,
+foreign-key choice and autocomplete is cut down to the trains where the user is RTE, and being RTE
+there (plus `is_staff`) is all the permission they need: no Django model permissions to hand out.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from .models import Membership, Role, Team, Train
+
+# Where the RTE's train ids are kept for the rest of the request: the admin asks for permissions
+# a dozen times per page (index, sidebar, every inline, every related-field widget).
+_RTE_TRAINS_ATTRIBUTE = "_artops_rte_train_ids"
+
+
+def rte_train_ids(request: HttpRequest) -> frozenset[int]:
+    """The ids of the trains the request's user is Release Train Engineer of (one query per request)."""
+    cached = getattr(request, _RTE_TRAINS_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    user = request.user
+    if user.is_authenticated and user.is_active and user.is_staff:
+        train_ids = frozenset(
+            Membership.objects.filter(user_id=user.pk, role=Role.RTE).values_list("train_id", flat=True)
+        )
+    else:
+        train_ids = frozenset()
+    setattr(request, _RTE_TRAINS_ATTRIBUTE, train_ids)
+    return train_ids
+
+
+def scope_to_rte_trains(request: HttpRequest, queryset: QuerySet, train_path: str) -> QuerySet:
+    """Rows whose train (reached by `train_path`, "" for a train itself) the user is RTE of.
+
+    Superusers keep every row: they are the ones who look after all trains.
+    """
+    if request.user.is_active and request.user.is_superuser:
+        return queryset
+    lookup = f"{train_path}__in" if train_path else "pk__in"
+    return queryset.filter(**{lookup: rte_train_ids(request)})
+
+
+def related_only(field_path: str) -> tuple[str, type[admin.RelatedOnlyFieldListFilter]]:
+    """A sidebar filter offering only the related rows present in the (scoped) list.
+
+    The plain related filter lists every row of the related table, which would name trains,
+    teams and PIs of trains the user holds no role on.
+    """
+    return (field_path, admin.RelatedOnlyFieldListFilter)
+
+
+class TrainScopedAdmin:
+    """Mixin for a ModelAdmin or an inline whose rows belong to one train.
+
+    Declare `train_path`, the lookup from the model to its train: "train", "pi__train",
+    "feature__train"…, or "" for the Train model itself. For a non-superuser the mixin then
+
+    - lists and opens only rows of trains the user is RTE of (so another train's row is
+      "not found", never "forbidden": its existence is not disclosed);
+    - offers, in foreign-key and many-to-many fields, only rows of those trains, for every related
+      model whose own admin is train-scoped (so a feature cannot be moved into another train's PI);
+    - grants view/add/change/delete to staff who are RTE of at least one train, and nothing to
+      other staff.
+
+    `always_select_related` names the relations every use of the queryset needs (its `__str__`,
+    read-only inline columns), so changelists, choices and autocompletes run no query per row.
+    """
+
+    train_path: str | None = None
+    always_select_related: tuple[str, ...] = ()
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.always_select_related:
+            queryset = queryset.select_related(*self.always_select_related)
+        return scope_to_rte_trains(request, queryset, self.train_path)
+
+    def get_field_queryset(self, db, db_field, request):
+        # Both formfield_for_foreignkey and formfield_for_manytomany take their choices from here,
+        # and the chosen value is validated against the same queryset, so a forged POST naming
+        # another train's row is refused as an invalid choice.
+        queryset = super().get_field_queryset(db, db_field, request)
+        related_model = db_field.remote_field.model
+        try:
+            related_admin = self.admin_site.get_model_admin(related_model)
+        except NotRegistered:
+            return queryset
+        train_path = getattr(related_admin, "train_path", None)
+        if train_path is None:
+            return queryset
+        if queryset is None:
+            queryset = related_model._default_manager.using(db).all()
+        select_related = getattr(related_admin, "always_select_related", ())
+        if select_related:
+            queryset = queryset.select_related(*select_related)
+        return scope_to_rte_trains(request, queryset, train_path)
+
+    # --- permissions ----------------------------------------------------------------------------
+
+    @staticmethod
+    def is_rte_staff(request: HttpRequest) -> bool:
+        return bool(rte_train_ids(request))
+
+    def has_module_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_module_permission(request)
+        return self.is_rte_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_view_permission(request, obj)
+        return self.is_rte_staff(request)
+
+    def has_add_permission(self, request, *args):
+        # *args: a ModelAdmin is asked (request), an inline (request, parent_obj).
+        if request.user.is_superuser:
+            return super().has_add_permission(request, *args)
+        return self.is_rte_staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        return self.is_rte_staff(request)
+
+    def has_delete_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_delete_permission(request, obj)
+        return self.is_rte_staff(request)
+
+    # --- configuration check ---------------------------------------------------------------------
+
+    def check(self, **kwargs):
+        return [*super().check(**kwargs), *self._check_train_path()]
+
+    def _check_train_path(self) -> list[checks.CheckMessage]:
+        name = type(self).__qualname__
+        if self.train_path is None:
+            return [checks.Error(f"{name} must declare train_path.", obj=type(self), id="trains.E001")]
+        model = self.model
+        for part in filter(None, self.train_path.split("__")):
+            try:
+                model = model._meta.get_field(part).related_model
+            except FieldDoesNotExist:
+                model = None
+            if model is None:
+                break
+        if model is not Train:
+            return [
+                checks.Error(
+                    f"{name}.train_path {self.train_path!r} does not lead from "
+                    f"{self.model._meta.label} to trains.Train.",
+                    obj=type(self),
+                    id="trains.E002",
+                )
+            ]
+        return []
+
+
+class TeamInline(TrainScopedAdmin, admin.TabularInline):
+    model = Team
+    train_path = "train"
+    fields = ["name", "kind", "position"]
+    extra = 0
+    show_change_link = True
+
+
+class TrainMembershipInline(TrainScopedAdmin, admin.TabularInline):
+    model = Membership
+    train_path = "train"
+    fields = ["user", "role", "team"]
+    raw_id_fields = ["user"]
+    always_select_related = ("user", "team")
+    extra = 0
+
+
+class TeamMembershipInline(TrainMembershipInline):
+    """A team's members; the membership's train is the team's, filled in on save."""
+
+    fk_name = "team"
+    fields = ["user", "role"]
+
+
+@admin.register(Train)
+class TrainAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = ""
+    list_display = [
+        "name",
+        "slug",
+        "team_count",
+        "member_count",
+        "iteration_length_days",
+        "iterations_per_pi",
+    ]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at"]
+    fields = ["name", "slug", "description", "iteration_length_days", "iterations_per_pi", "created_at"]
+    inlines = [TeamInline, TrainMembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                team_count=Count("teams", distinct=True),
+                member_count=Count("memberships__user", distinct=True),
+            )
+        )
+
+    @admin.display(description="teams", ordering="team_count")
+    def team_count(self, train: Train) -> int:
+        return train.team_count
+
+    @admin.display(description="people", ordering="member_count")
+    def member_count(self, train: Train) -> int:
+        return train.member_count
+
+    # An RTE fixes their train; creating or deleting whole trains is left to superusers (a train
+    # an RTE created would hold no RTE role and vanish from their own admin at once).
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+@admin.register(Team)
+class TeamAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["name", "train", "kind", "position", "member_count"]
+    list_filter = [related_only("train"), "kind"]
+    list_select_related = ["train"]
+    search_fields = ["name", "train__name"]
+    ordering = ["train__name", "position", "name"]
+    inlines = [TeamMembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships__user", distinct=True))
+
+    @admin.display(description="people", ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            memberships = formset.save(commit=False)
+            for membership in memberships:
+                membership.train_id = form.instance.train_id
+                membership.save()
+            for membership in formset.deleted_objects:
+                membership.delete()
+            formset.save_m2m()
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+@admin.register(Membership)
+class MembershipAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["user", "role", "train", "team", "created_at"]
+    list_filter = ["role", related_only("train"), related_only("team")]
+    list_select_related = ["user", "train", "team"]
+    always_select_related = ("user", "train", "team")
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "team__name"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]

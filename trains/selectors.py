@@ -1,0 +1,51 @@
+"""Reads for trains, teams and memberships, with their related rows already joined."""
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from .access import TrainAccess, train_access
+from .models import Membership, Team, Train
+
+
+def trains_for_user(user) -> QuerySet[Train]:
+    """The trains the user holds any role on; nobody sees a train they have no role on."""
+    return Train.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
+    """The train and the user's access to it, or 404 when the user holds no role on it.
+
+    404 rather than 403: an outsider must not learn that the train exists.
+    """
+    train = Train.objects.filter(slug=slug).first()
+    if train is None:
+        raise Http404("No such train.")
+    access = train_access(user, train)
+    if not access.can_view:
+        raise Http404("No such train.")
+    return train, access
+
+
+def teams_with_members(train: Train) -> QuerySet[Team]:
+    members = Membership.objects.select_related("user").order_by("role", "user__username")
+    return (
+        train.teams.annotate(member_count=Count("memberships__user", distinct=True))
+        .prefetch_related(Prefetch("memberships", queryset=members))
+        .order_by("position", "name")
+    )
+
+
+def train_level_memberships(train: Train) -> QuerySet[Membership]:
+    return (
+        train.memberships.filter(team__isnull=True).select_related("user").order_by("role", "user__username")
+    )
+
+
+def pis_for_train(train: Train):
+    """The train's PIs, newest first, with their counts. Reached through the reverse relation so
+    that trains never imports planning (imports run trains ← planning)."""
+    return train.pis.annotate(
+        iteration_count=Count("iterations", distinct=True),
+        feature_count=Count("features", distinct=True),
+        objective_count=Count("objectives", distinct=True),
+    ).order_by("-start_date")
