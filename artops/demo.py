@@ -30,7 +30,7 @@ from planning.services import feature_set_blocked, feature_set_state
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImprovementItemFactory, RiskFactory
 from risks.models import ActionItem, Impediment, ImprovementItem, Risk
 from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
-from trains.factories import DEFAULT_PASSWORD, TeamFactory, TrainFactory, UserFactory
+from trains.factories import TeamFactory, TrainFactory, UserFactory
 from trains.models import Role, Team, Train
 from trains.services import membership_add
 
@@ -98,6 +98,63 @@ ENABLER_TITLES = {
     "Zero-downtime deploys",
     "Schema registry",
 }
+# Deterministic names for the people of the other teams (the logins above keep theirs).
+FIRST_NAMES = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Luca",
+    "Maya",
+    "Nils",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+    "Aiko",
+    "Bruno",
+    "Carla",
+    "Dario",
+    "Emma",
+    "Farah",
+]
+LAST_NAMES = [
+    "Novak",
+    "Silva",
+    "Larsen",
+    "Kaya",
+    "Dubois",
+    "Okafor",
+    "Fischer",
+    "Rossi",
+    "Nakamura",
+    "Costa",
+    "Jensen",
+    "Haddad",
+    "Kowalski",
+    "Moreno",
+    "Ahmed",
+    "Schmidt",
+    "Tanaka",
+    "Virtanen",
+    "Murphy",
+    "Petrov",
+]
 STORY_VERBS = ["Design", "Build", "Test", "Document", "Instrument", "Harden", "Spike on"]
 
 
@@ -159,24 +216,18 @@ class _Builder:
         bo2 = UserFactory(username="bo2", first_name="Bernd", last_name="Ortiz")
         membership_add(train=train, user=bo2, role=Role.BUSINESS_OWNER)
         users["bo2"] = bo2
+        names = iter(zip(FIRST_NAMES, LAST_NAMES * 2, strict=False))
         for team in teams:
             key = team.name.lower()
             if team.name != "Borealis":
                 for role, prefix in ((Role.SCRUM_MASTER, "sm"), (Role.PRODUCT_OWNER, "po")):
-                    user = UserFactory(
-                        username=f"{prefix}-{key}",
-                        first_name=team.name,
-                        last_name=prefix.upper(),
-                    )
+                    first, last = next(names)
+                    user = UserFactory(username=f"{prefix}-{key}", first_name=first, last_name=last)
                     membership_add(train=train, user=user, role=role, team=team)
                     users[f"{prefix}-{key}"] = user
             for n in (1, 2):
-                user = UserFactory(
-                    username=f"dev-{key}-{n}",
-                    first_name=team.name,
-                    last_name=f"Dev {n}",
-                    password=DEFAULT_PASSWORD,
-                )
+                first, last = next(names)
+                user = UserFactory(username=f"dev-{key}-{n}", first_name=first, last_name=last)
                 membership_add(train=train, user=user, role=Role.TEAM_MEMBER, team=team)
                 users[f"dev-{key}-{n}"] = user
         return users
