@@ -33,5 +33,9 @@ worker: install
 beat: install
 	.venv/bin/celery -A artops beat -l info --schedule .venv/celerybeat-schedule
 
+## Performance figures (JSON) on PostgreSQL, against floors measured in the same run. See README.
+bench: install
+	bash scripts/bench.sh
+
 clean:
 	rm -rf .venv db.sqlite3 staticfiles

@@ -11,4 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("trains/", include("trains.urls")),
+    # Each app's screens hang under the train they belong to: /trains/<slug>/...
+    path("trains/<slug:slug>/", include("planning.urls")),
+    path("trains/<slug:slug>/", include("risks.urls")),
+    path("trains/<slug:slug>/", include("metrics.urls")),
 ]

@@ -10,8 +10,25 @@ from django.utils import timezone
 from trains.access import NotAllowed, train_access
 from trains.models import Train
 
+from . import hooks
 from .models import Feature, FeatureBlockedPeriod, FeatureStateChange, Iteration, ProgramIncrement
 from .permissions import can_edit_feature, can_manage_pi
+
+
+class StaleVersion(Exception):
+    """The change was based on an older version of the record: someone else changed it first."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(f"{current} was changed by someone else; here is the current version.")
+
+
+def _board_changed(pi_id: int | None) -> None:
+    """Bump the PI's board version (open boards poll it) and tell the apps built on planning."""
+    if pi_id is None:
+        return
+    ProgramIncrement.objects.filter(pk=pi_id).update(board_version=F("board_version") + 1)
+    hooks.pi_changed(pi_id)
 
 
 def iteration_dates(*, start_date: date, length_days: int, count: int) -> list[tuple[date, date]]:
@@ -95,4 +112,104 @@ def feature_set_blocked(*, feature: Feature, blocked: bool, actor=None, at=None,
     feature.version = F("version") + 1
     feature.save(update_fields=["is_blocked", "version", "updated_at"])
     feature.refresh_from_db(fields=["version"])
+    _board_changed(feature.pi_id)
     return feature
+
+
+FEATURE_FIELDS = (
+    "title",
+    "description",
+    "acceptance_criteria",
+    "kind",
+    "business_value",
+    "time_criticality",
+    "risk_reduction",
+    "job_size",
+)
+
+
+def _check_placement(*, feature_train_id: int, pi, team, iteration) -> None:
+    errors = {}
+    if pi is not None and pi.train_id != feature_train_id:
+        errors["pi"] = "That PI belongs to another train."
+    if team is not None and team.train_id != feature_train_id:
+        errors["team"] = "That team belongs to another train."
+    if iteration is not None and (pi is None or iteration.pi_id != pi.pk):
+        errors["iteration"] = "That iteration is not in this feature's PI."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def feature_create(
+    *, train: Train, title: str, actor=None, pi=None, team=None, iteration=None, **fields
+) -> Feature:
+    """Create a feature; placing it on a team needs the right to plan that team."""
+    access = train_access(actor, train) if actor is not None else None
+    if access is not None and not (access.can_plan_team(team.pk) if team else access.can_plan_any):
+        raise NotAllowed("You may not add features here.")
+    if not title.strip():
+        raise ValidationError({"title": "Give the feature a title."})
+    unknown = set(fields) - set(FEATURE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown feature fields: {sorted(unknown)}")
+    _check_placement(feature_train_id=train.pk, pi=pi, team=team, iteration=iteration)
+    feature = Feature(train=train, pi=pi, team=team, iteration=iteration, title=title.strip(), **fields)
+    feature.full_clean()
+    feature.save()
+    FeatureStateChange.objects.create(
+        feature=feature, from_state="", to_state=feature.state, changed_at=timezone.now(), actor=actor
+    )
+    _board_changed(feature.pi_id)
+    return feature
+
+
+def _locked(feature: Feature, expected_version: int | None) -> Feature:
+    """Re-read the feature under a row lock and refuse a change based on an older version."""
+    current = Feature.objects.select_for_update().get(pk=feature.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    return current
+
+
+@transaction.atomic
+def feature_update(*, feature: Feature, expected_version: int | None, actor=None, **fields) -> Feature:
+    """Edit a feature's fields; refused (StaleVersion) when someone else saved it first."""
+    current = _locked(feature, expected_version)
+    _require_edit(actor, current)
+    unknown = set(fields) - set(FEATURE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown feature fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean(exclude=["train", "pi", "team", "iteration"])
+    current.version += 1
+    current.save()
+    _board_changed(current.pi_id)
+    return current
+
+
+@transaction.atomic
+def feature_move(*, feature: Feature, team, iteration, expected_version: int | None, actor=None) -> Feature:
+    """Move a card on the program board to a team and iteration (both None: back to the unplanned lane).
+
+    The mover needs the right to plan both the team the feature leaves and the team it joins.
+    """
+    current = _locked(feature, expected_version)
+    _require_edit(actor, current)
+    if (
+        actor is not None
+        and team is not None
+        and not train_access(actor, current.train_id).can_plan_team(team.pk)
+    ):
+        raise NotAllowed("You may not plan work for that team.")
+    if iteration is not None and current.pi_id is None:
+        current.pi = iteration.pi
+    _check_placement(feature_train_id=current.train_id, pi=current.pi, team=team, iteration=iteration)
+    if (current.team_id, current.iteration_id) == (getattr(team, "pk", None), getattr(iteration, "pk", None)):
+        return current
+    current.team, current.iteration = team, iteration
+    current.version += 1
+    current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
+    _board_changed(current.pi_id)
+    return current

@@ -188,7 +188,9 @@ def test_the_rte_raises_an_impediment_for_any_team(rte, other_team):
     assert impediment.team == other_team
 
 
-@pytest.mark.parametrize("persona", ["viewer", "team_member", "product_manager", "business_owner", "outsider"])
+@pytest.mark.parametrize(
+    "persona", ["viewer", "team_member", "product_manager", "business_owner", "outsider"]
+)
 def test_only_the_teams_scrum_master_or_the_rte_raises_its_impediments(request, persona, team):
     actor = request.getfixturevalue(persona)
 
@@ -218,9 +220,15 @@ def test_a_blank_title_is_refused(scrum_master, team, title):
 
 
 def test_escalation_goes_team_then_art_then_portfolio_with_notes(scrum_master, rte, impediment):
-    impediment_escalate(impediment=impediment, note=" Needs platform budget ", actor=scrum_master, at=hours(1))
+    impediment_escalate(
+        impediment=impediment, note=" Needs platform budget ", actor=scrum_master, at=hours(1)
+    )
     impediment.refresh_from_db()
-    assert (impediment.escalation_level, impediment.status, impediment.version) == (Level.ART, Status.ESCALATED, 2)
+    assert (impediment.escalation_level, impediment.status, impediment.version) == (
+        Level.ART,
+        Status.ESCALATED,
+        2,
+    )
 
     impediment_escalate(impediment=impediment, note="Needs a vendor decision", actor=rte, at=hours(2))
     impediment.refresh_from_db()

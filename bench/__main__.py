@@ -1,0 +1,34 @@
+"""`make bench`: performance figures as one JSON object, each measured against a floor in the same run.
+
+Each module under bench/ exposes `run() -> dict`; their results are merged and printed.
+"""
+
+import importlib
+import json
+import os
+import sys
+
+import django
+
+SECTIONS = ["bench.board", "bench.metrics"]
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artops.settings")
+    django.setup()
+    results: dict = {}
+    wanted = sys.argv[1:] or SECTIONS
+    for name in wanted:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                print(f"bench: section {name} is not there yet", file=sys.stderr)
+                continue
+            raise
+        results.update(module.run())
+    print(json.dumps(results, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
