@@ -637,18 +637,29 @@ class _Builder:
             (1, "Make dependencies visible before PI Planning", ImprovementItem.Status.DONE, 8),
             (1, "Reduce WIP per team to three features", ImprovementItem.Status.PLANNED, 6),
         ]
+        fusion = next(team for team in demo.teams if team.name == "Fusion")
         for source_index, title, status, votes in plans:
             source, target = demo.pis[source_index], demo.pis[source_index + 1]
+            iterations = self._iterations(target)
             feature = FeatureFactory(
                 train=demo.train,
                 pi=target,
+                team=fusion if status != ImprovementItem.Status.DROPPED else None,
+                iteration=iterations[1] if status != ImprovementItem.Status.DROPPED else None,
                 title=f"Improvement: {title}",
                 kind=Feature.Kind.ENABLER,
-                state=Feature.State.DONE if status == ImprovementItem.Status.DONE else Feature.State.BACKLOG,
-                done_at=at(min(target.end_date, self.today) - timedelta(days=3))
-                if status == ImprovementItem.Status.DONE
-                else None,
+                state=Feature.State.BACKLOG,
             )
+            # Through the Kanban like any feature, so flow time sees when improvements started.
+            done_day = min(iterations[1].end_date, self.today - timedelta(days=1))
+            if status in (ImprovementItem.Status.IN_PROGRESS, ImprovementItem.Status.DONE):
+                feature_set_state(
+                    feature=feature,
+                    state=Feature.State.IMPLEMENTING,
+                    at=at(iterations[0].start_date + timedelta(days=3)),
+                )
+            if status == ImprovementItem.Status.DONE:
+                feature_set_state(feature=feature, state=Feature.State.DONE, at=at(done_day, 16))
             ImprovementItemFactory(
                 train=demo.train,
                 source_pi=source,
@@ -661,7 +672,5 @@ class _Builder:
                 status=status,
                 votes=votes,
                 created_at=at(source.end_date - timedelta(days=2), 14),
-                done_at=at(min(target.end_date, self.today) - timedelta(days=3))
-                if status == ImprovementItem.Status.DONE
-                else None,
+                done_at=feature.done_at if status == ImprovementItem.Status.DONE else None,
             )

@@ -319,12 +319,6 @@ def test_the_executing_pi_has_features_moving_through_the_kanban_with_stories(de
     assert FeatureStateChange.objects.filter(feature__pi=pi).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: artops/demo.py _Builder._improvements (FeatureFactory call, ~line 642) creates the improvement items' features directly in "
-    "state Done with FeatureFactory, bypassing feature_set_state: they have done_at but no started_at and no "
-    "FeatureStateChange, so flow velocity counts them while flow time cannot (domain.md §4.5)",
-)
 def test_every_done_feature_went_through_the_kanban(demo):
     done = Feature.objects.filter(train=demo, state=Feature.State.DONE)
 
