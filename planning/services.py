@@ -7,11 +7,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from trains.access import NotAllowed, train_access
+from trains.access import TRAIN_PLANNERS, NotAllowed, train_access
 from trains.models import Train
 
 from . import hooks
-from .models import Feature, FeatureBlockedPeriod, FeatureStateChange, Iteration, ProgramIncrement
+from .models import (
+    Dependency,
+    Feature,
+    FeatureBlockedPeriod,
+    FeatureStateChange,
+    Iteration,
+    Milestone,
+    ProgramIncrement,
+)
 from .permissions import can_edit_feature, can_manage_pi
 
 
@@ -211,5 +219,147 @@ def feature_move(*, feature: Feature, team, iteration, expected_version: int | N
     current.team, current.iteration = team, iteration
     current.version += 1
     current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
+    _board_changed(current.pi_id)
+    return current
+
+
+# --- dependencies and milestones -------------------------------------------------------------------
+
+DEPENDENCY_FIELDS = (
+    "requesting_team",
+    "providing_team",
+    "requesting_feature",
+    "providing_feature",
+    "needed_by_iteration",
+    "description",
+    "kind",
+    "state",
+    "owner",
+)
+
+
+def _check_dependency(pi: ProgramIncrement, dependency) -> None:
+    errors = {}
+    if dependency.requesting_team_id and dependency.requesting_team_id == dependency.providing_team_id:
+        errors["providing_team"] = "A team cannot depend on itself: choose another providing team."
+    for name in ("requesting_team", "providing_team"):
+        team = getattr(dependency, name)
+        if team is not None and team.train_id != pi.train_id:
+            errors[name] = "That team belongs to another train."
+    for name, team_name in (
+        ("requesting_feature", "requesting_team"),
+        ("providing_feature", "providing_team"),
+    ):
+        feature = getattr(dependency, name)
+        if feature is not None and feature.pi_id != pi.pk:
+            errors[name] = "That feature is not in this PI."
+        elif (
+            feature is not None
+            and feature.team_id
+            and feature.team_id != getattr(dependency, f"{team_name}_id")
+        ):
+            errors[name] = "That feature belongs to another team."
+    if dependency.needed_by_iteration is not None and dependency.needed_by_iteration.pi_id != pi.pk:
+        errors["needed_by_iteration"] = "That iteration is not in this PI."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_dependency_rights(actor, pi: ProgramIncrement, dependency) -> None:
+    if actor is None:
+        return
+    access = train_access(actor, pi.train_id)
+    if not (
+        access.can_plan_team(dependency.requesting_team_id)
+        or access.can_plan_team(dependency.providing_team_id)
+    ):
+        raise NotAllowed("Only planners of the requesting or providing team change this dependency.")
+
+
+def _stamp_resolution(dependency, previous_state: str | None) -> None:
+    resolved = dependency.state in Dependency.RESOLVED_STATES
+    if resolved and (previous_state not in Dependency.RESOLVED_STATES or dependency.resolved_at is None):
+        dependency.resolved_at = timezone.now()
+    elif not resolved:
+        dependency.resolved_at = None
+
+
+@transaction.atomic
+def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependency:
+    unknown = set(fields) - set(DEPENDENCY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
+    dependency = Dependency(pi=pi, created_at=timezone.now(), **fields)
+    _check_dependency(pi, dependency)
+    _require_dependency_rights(actor, pi, dependency)
+    _stamp_resolution(dependency, None)
+    dependency.full_clean(exclude=["pi"])
+    dependency.save()
+    _board_changed(pi.pk)
+    return dependency
+
+
+@transaction.atomic
+def dependency_update(
+    *, dependency: Dependency, expected_version: int | None, actor=None, **fields
+) -> Dependency:
+    current = Dependency.objects.select_for_update().select_related("pi").get(pk=dependency.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    _require_dependency_rights(actor, current.pi, current)
+    unknown = set(fields) - set(DEPENDENCY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
+    previous_state = current.state
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _check_dependency(current.pi, current)
+    _require_dependency_rights(actor, current.pi, current)
+    _stamp_resolution(current, previous_state)
+    current.full_clean(exclude=["pi"])
+    current.version += 1
+    current.save()
+    _board_changed(current.pi_id)
+    return current
+
+
+def _require_milestone_rights(actor, pi: ProgramIncrement) -> None:
+    if actor is not None and not train_access(actor, pi.train_id).has(*TRAIN_PLANNERS):
+        raise NotAllowed("Only the RTE and Product Management place milestones.")
+
+
+@transaction.atomic
+def milestone_create(
+    *, pi: ProgramIncrement, name: str, date, actor=None, kind: str = "release", description: str = ""
+):
+    _require_milestone_rights(actor, pi)
+    milestone = Milestone(pi=pi, name=name.strip(), date=date, kind=kind, description=description)
+    if date is not None and not (pi.start_date <= date <= pi.end_date):
+        raise ValidationError(
+            {"date": f"Pick a date inside {pi.name} ({pi.start_date:%d %b} – {pi.end_date:%d %b %Y})."}
+        )
+    milestone.full_clean(exclude=["pi"])
+    milestone.save()
+    _board_changed(pi.pk)
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, expected_version: int | None, actor=None, **fields
+) -> Milestone:
+    current = Milestone.objects.select_for_update().select_related("pi").get(pk=milestone.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    _require_milestone_rights(actor, current.pi)
+    for name, value in fields.items():
+        if name not in {"name", "date", "kind", "description"}:
+            raise TypeError(f"Unknown milestone field: {name}")
+        setattr(current, name, value)
+    if not (current.pi.start_date <= current.date <= current.pi.end_date):
+        raise ValidationError({"date": f"Pick a date inside {current.pi.name}."})
+    current.full_clean(exclude=["pi"])
+    current.version += 1
+    current.save()
     _board_changed(current.pi_id)
     return current

@@ -1,0 +1,150 @@
+"""Forms for the planning screens. They validate input for the user; the services enforce the rules."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from trains.models import Team
+
+from .models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the user started from, so a stale save is refused, never applied."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class FeatureForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Feature
+        fields = [
+            "title",
+            "kind",
+            "state",
+            "team",
+            "iteration",
+            "business_value",
+            "time_criticality",
+            "risk_reduction",
+            "job_size",
+            "acceptance_criteria",
+            "description",
+        ]
+        widgets = {
+            "acceptance_criteria": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pi = pi
+        if not self.instance.pk:  # model validation needs the feature's place before it exists
+            self.instance.train_id, self.instance.pi = pi.train_id, pi
+        self.fields["team"].queryset = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
+        self.fields["iteration"].queryset = Iteration.objects.filter(pi=pi).order_by("number")
+        self.fields["iteration"].label_from_instance = (
+            lambda it: f"{it.label} ({it.start_date:%d %b} – {it.end_date:%d %b})"
+        )
+        self.fields["team"].empty_label = "— unplanned —"
+        self.fields["iteration"].empty_label = "— unplanned —"
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class MoveForm(forms.Form):
+    """Where a card goes: a team and an iteration, or neither (the unplanned lane)."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="— unplanned —")
+    iteration = forms.ModelChoiceField(
+        queryset=Iteration.objects.none(), required=False, empty_label="— unplanned —"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
+        self.fields["iteration"].queryset = Iteration.objects.filter(pi=pi).order_by("number")
+        self.fields["iteration"].label_from_instance = (
+            lambda it: f"{it.label} ({it.start_date:%d %b} – {it.end_date:%d %b})"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("team")) != bool(data.get("iteration")):
+            raise forms.ValidationError(
+                "Choose both a team and an iteration, or neither to unplan the feature."
+            )
+        return data
+
+
+class DependencyForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Dependency
+        fields = [
+            "requesting_team",
+            "requesting_feature",
+            "providing_team",
+            "providing_feature",
+            "needed_by_iteration",
+            "description",
+            "kind",
+            "state",
+            "owner",
+        ]
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.instance.pi = pi
+        teams = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
+        self.fields["requesting_team"].queryset = teams
+        self.fields["providing_team"].queryset = teams
+        features = Feature.objects.filter(pi=pi).select_related("team").order_by("team__position", "title")
+        for name in ("requesting_feature", "providing_feature"):
+            self.fields[name].queryset = features
+            self.fields[name].label_from_instance = (
+                lambda f: f"{f.team.name if f.team else 'Unplanned'} · {f.title}"
+            )
+        self.fields["needed_by_iteration"].queryset = Iteration.objects.filter(pi=pi).order_by("number")
+        self.fields["needed_by_iteration"].label_from_instance = lambda it: it.label
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__train_id=pi.train_id)
+            .distinct()
+            .order_by("first_name")
+        )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class MilestoneForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Milestone
+        fields = ["name", "date", "kind", "description"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pi = pi
+        if not self.instance.pk:
+            self.instance.pi = pi
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date and not (self.pi.start_date <= date <= self.pi.end_date):
+            raise forms.ValidationError(
+                f"Pick a date inside {self.pi.name} ({self.pi.start_date:%d %b} – {self.pi.end_date:%d %b %Y})."
+            )
+        return date

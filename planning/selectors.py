@@ -1,0 +1,236 @@
+"""Reads for planning screens. Each returns everything its page shows in a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+
+from trains.models import Team, Train
+
+from .health import Health, health_of
+from .models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement
+
+
+def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
+    return ProgramIncrement.objects.filter(train=train).order_by("-start_date")
+
+
+def current_pi(train: Train, pi_id: str | int | None) -> ProgramIncrement:
+    """The PI asked for, else the executing one, else the newest. 404 when the train has none."""
+    pis = ProgramIncrement.objects.filter(train=train)
+    if pi_id:
+        try:
+            return pis.get(pk=int(pi_id))
+        except (ValueError, ProgramIncrement.DoesNotExist):
+            raise Http404("No such PI on this train.") from None
+    pi = pis.filter(state=ProgramIncrement.State.EXECUTING).order_by("-start_date").first()
+    pi = pi or pis.order_by("-start_date").first()
+    if pi is None:
+        raise Http404("This train has no PI yet.")
+    return pi
+
+
+def wsjf_key(feature: Feature) -> tuple:
+    """domain.md §4.4: highest WSJF first, ties by smaller job size; unestimated features last."""
+    wsjf = feature.wsjf
+    return (wsjf is None, -(wsjf or 0), feature.job_size or 0, feature.pk)
+
+
+@dataclass
+class BoardFilters:
+    team: int | None = None
+    kind: str = ""
+    state: str = ""
+    red_only: bool = False
+
+    @classmethod
+    def from_query(cls, query) -> BoardFilters:
+        def as_int(value):
+            try:
+                return int(value) if value else None
+            except ValueError:
+                return None
+
+        kind = query.get("kind", "")
+        state = query.get("state", "")
+        return cls(
+            team=as_int(query.get("team")),
+            kind=kind if kind in Feature.Kind.values else "",
+            state=state if state in Feature.State.values else "",
+            red_only=query.get("red") in {"1", "on", "true"},
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.team or self.kind or self.state or self.red_only)
+
+
+@dataclass
+class BoardString:
+    """One dependency as drawn on the board."""
+
+    dependency: Dependency
+    health: Health
+
+    def as_json(self) -> dict:
+        dep = self.dependency
+        needed = dep.needed_by_iteration.label if dep.needed_by_iteration else "—"
+        return {
+            "id": dep.pk,
+            "from": dep.providing_feature_id,
+            "to": dep.requesting_feature_id,
+            "health": self.health.value,
+            "label": f"{dep.requesting_team.name} needs “{dep.description}” from {dep.providing_team.name} by {needed}"
+            f" ({dep.get_state_display().lower()}; {self.health.label.lower()})",
+        }
+
+
+@dataclass
+class Board:
+    pi: ProgramIncrement
+    iterations: list[Iteration]
+    teams: list[Team]
+    all_teams: list[Team]
+    cells: dict[tuple[int, int], list[Feature]]
+    unplanned: list[Feature]
+    milestones: dict[int, list[Milestone]]
+    strings: list[BoardString]
+    filters: BoardFilters
+    feature_count: int = 0
+    red_feature_ids: set[int] = field(default_factory=set)
+
+    @property
+    def red_count(self) -> int:
+        return sum(1 for s in self.strings if s.health == Health.CONFLICT)
+
+    @property
+    def amber_count(self) -> int:
+        return sum(1 for s in self.strings if s.health == Health.AT_RISK)
+
+    def rows(self):
+        """(team, [(iteration, features)]) for the template, in board order."""
+        for team in self.teams:
+            yield (
+                team,
+                [(iteration, self.cells.get((team.pk, iteration.pk), [])) for iteration in self.iterations],
+            )
+
+    def milestone_row(self):
+        return [(iteration, self.milestones.get(iteration.pk, [])) for iteration in self.iterations]
+
+    @property
+    def strings_json_text(self) -> str:
+        return json.dumps(self.strings_json())
+
+    def strings_json(self) -> list[dict]:
+        return [
+            s.as_json()
+            for s in self.strings
+            if s.dependency.providing_feature_id and s.dependency.requesting_feature_id
+        ]
+
+
+def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
+    """The PI's features with what a card shows: points, dependency counts and objective links."""
+    return (
+        Feature.objects.filter(pi=pi)
+        .annotate(
+            points=Sum("stories__points"),
+            dependency_count=Count("dependencies_requested", distinct=True)
+            + Count("dependencies_provided", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("objectives", queryset=PIObjective.objects.only("pk", "text", "is_committed"))
+        )
+        .order_by("pk")
+    )
+
+
+def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:
+    return Dependency.objects.filter(pi=pi).select_related(
+        "needed_by_iteration", "providing_feature__iteration", "requesting_team", "providing_team", "owner"
+    )
+
+
+def board_strings(pi: ProgramIncrement) -> list[BoardString]:
+    return [BoardString(dependency=dep, health=health_of(dep)) for dep in board_dependencies(pi)]
+
+
+def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> Board:
+    """The program board of a PI (domain.md §2): teams × iterations, features, milestones, strings.
+
+    Five queries whatever the size of the train: iterations, teams, features (+ their objectives),
+    dependencies, milestones.
+    """
+    filters = filters or BoardFilters()
+    iterations = list(pi.iterations.order_by("number"))
+    all_teams = list(Team.objects.filter(train_id=pi.train_id).order_by("position", "name"))
+    strings = board_strings(pi)
+    red_ids: set[int] = set()
+    for s in strings:
+        if s.health == Health.CONFLICT:
+            red_ids.update(
+                i for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id) if i
+            )
+
+    cells: dict[tuple[int, int], list[Feature]] = defaultdict(list)
+    unplanned: list[Feature] = []
+    count = 0
+    for feature in board_features(pi):
+        if filters.kind and feature.kind != filters.kind:
+            continue
+        if filters.state and feature.state != filters.state:
+            continue
+        if filters.red_only and feature.pk not in red_ids:
+            continue
+        if filters.team and feature.team_id not in (filters.team, None):
+            continue
+        count += 1
+        if feature.team_id and feature.iteration_id:
+            cells[(feature.team_id, feature.iteration_id)].append(feature)
+        else:
+            unplanned.append(feature)
+    for features in cells.values():
+        features.sort(key=lambda f: (f.title.lower(), f.pk))
+    unplanned.sort(key=wsjf_key)
+
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for milestone in Milestone.objects.filter(pi=pi).order_by("date", "name"):
+        for iteration in iterations:
+            if iteration.start_date <= milestone.date <= iteration.end_date:
+                milestones[iteration.pk].append(milestone)
+                break
+        else:  # outside every iteration: show it in the nearest end column rather than lose it
+            target = (
+                iterations[0] if iterations and milestone.date < iterations[0].start_date else iterations[-1]
+            )
+            milestones[target.pk].append(milestone)
+
+    teams = [t for t in all_teams if not filters.team or t.pk == filters.team]
+    return Board(
+        pi=pi,
+        iterations=iterations,
+        teams=teams,
+        all_teams=all_teams,
+        cells=dict(cells),
+        unplanned=unplanned,
+        milestones=dict(milestones),
+        strings=strings,
+        filters=filters,
+        feature_count=count,
+        red_feature_ids=red_ids,
+    )
+
+
+def board_cell_features(pi: ProgramIncrement, team_id: int | None, iteration_id: int | None) -> list[Feature]:
+    """One cell's cards (or the unplanned lane when team or iteration is None), for a move's answer."""
+    features = board_features(pi)
+    if team_id and iteration_id:
+        return sorted(
+            features.filter(team_id=team_id, iteration_id=iteration_id), key=lambda f: (f.title.lower(), f.pk)
+        )
+    return sorted(features.filter(Q(team__isnull=True) | Q(iteration__isnull=True)), key=wsjf_key)

@@ -1,0 +1,360 @@
+"""The program board: the screen the RTE lives in during PI Planning and every ART Sync."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
+
+from artops.types import HtmxHttpRequest
+from trains.access import TrainAccess
+from trains.models import Train
+from trains.selectors import train_for_user
+
+from .. import services
+from ..forms import DependencyForm, FeatureForm, MilestoneForm, MoveForm
+from ..models import Dependency, Feature, Milestone, ProgramIncrement
+from ..selectors import (
+    BoardFilters,
+    board_cell_features,
+    board_strings,
+    current_pi,
+    pis_of_train,
+    program_board,
+)
+
+PAGE = "planning/board.html"
+
+
+def _board_context(train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters) -> dict:
+    board = program_board(pi, filters)
+    return {
+        "train": train,
+        "access": access,
+        "nav": "board",
+        "pi": pi,
+        "pis": pis_of_train(train),
+        "board": board,
+        "can_plan_all": access.can_plan_team(None) or access.is_rte or access.has("product_manager"),
+        "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
+        "can_plan_any": access.can_plan_any,
+        "can_place_milestones": access.has("rte", "product_manager"),
+        "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
+        "kinds": Feature.Kind.choices,
+        "states": Feature.State.choices,
+    }
+
+
+def _get_feature_for_user(request: HtmxHttpRequest, slug: str, feature_id: int):
+    train, access = train_for_user(request.user, slug)
+    feature = get_object_or_404(
+        Feature.objects.select_related("pi", "team", "iteration"), pk=feature_id, train=train
+    )
+    if feature.pi is None:
+        raise Http404("This feature is in no PI.")
+    return train, access, feature
+
+
+@login_required
+@require_GET
+def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    pi = current_pi(train, request.GET.get("pi"))
+    context = _board_context(train, access, pi, BoardFilters.from_query(request.GET))
+    if request.htmx and request.htmx.target == "board-main":
+        return render(request, f"{PAGE}#board-main", context)
+    return render(request, PAGE, context)
+
+
+@login_required
+@require_GET
+def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Polled by open boards: 204 while nothing changed, else the fresh board body."""
+    train, access = train_for_user(request.user, slug)
+    pi = current_pi(train, request.GET.get("pi"))
+    try:
+        since = int(request.GET.get("since", ""))
+    except ValueError:
+        since = -1
+    if since == pi.board_version:
+        return HttpResponse(status=204)
+    return render(
+        request, f"{PAGE}#board-main", _board_context(train, access, pi, BoardFilters.from_query(request.GET))
+    )
+
+
+def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
+    """The changed cells (old and new), the strings and the counters, as out-of-band swaps."""
+    pi = ProgramIncrement.objects.get(pk=feature.pi_id)
+    strings = board_strings(pi)
+    red_ids = {
+        i
+        for s in strings
+        if s.health == "conflict"
+        for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id)
+        if i
+    }
+    cells = []
+    for team_id, iteration_id in {old_place, (feature.team_id, feature.iteration_id)}:
+        planned = bool(team_id and iteration_id)
+        cells.append(
+            {
+                "id": f"cell-{team_id}-{iteration_id}" if planned else "lane-unplanned",
+                "team_id": team_id,
+                "iteration_id": iteration_id,
+                "planned": planned,
+                "features": board_cell_features(pi, team_id, iteration_id),
+            }
+        )
+    from ..selectors import Board  # the moved cells render with the same partials as the board
+
+    board = Board(
+        pi=pi,
+        iterations=[],
+        teams=[],
+        all_teams=[],
+        cells={},
+        unplanned=[],
+        milestones={},
+        strings=strings,
+        filters=BoardFilters(),
+        red_feature_ids=red_ids,
+    )
+    context = {
+        "train": train,
+        "access": access,
+        "pi": pi,
+        "board": board,
+        "cells": cells,
+        "can_plan_all": access.is_rte or access.has("product_manager"),
+        "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
+        "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
+        "moved": feature,
+    }
+    response = render(request, f"{PAGE}#move-result", context)
+    return trigger_client_event(response, "board:moved", {"id": feature.pk, "version": pi.board_version})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpResponse:
+    """Move a card (drag and drop, or the keyboard/menu "Move to…" dialog)."""
+    train, access, feature = _get_feature_for_user(request, slug, feature_id)
+    form = MoveForm(
+        request.POST or None,
+        pi=feature.pi,
+        initial={"team": feature.team, "iteration": feature.iteration, "version": feature.version},
+    )
+    context = {
+        "train": train,
+        "access": access,
+        "pi": feature.pi,
+        "feature": feature,
+        "form": form,
+        "nav": "board",
+    }
+    if request.method == "POST" and form.is_valid():
+        old_place = (feature.team_id, feature.iteration_id)
+        try:
+            moved = services.feature_move(
+                feature=feature,
+                team=form.cleaned_data["team"],
+                iteration=form.cleaned_data["iteration"],
+                expected_version=form.cleaned_data["version"],
+                actor=request.user,
+            )
+        except services.StaleVersion as stale:
+            message = (
+                f"“{stale.current.title}” was changed by someone else while you were moving it. "
+                "Your move was not applied; the board now shows the current plan."
+            )
+            if request.htmx:
+                return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+            form = MoveForm(
+                pi=feature.pi,
+                initial={
+                    "team": stale.current.team,
+                    "iteration": stale.current.iteration,
+                    "version": stale.current.version,
+                },
+            )
+            form.add_error(None, message)
+            return render(request, "planning/feature_move.html", {**context, "form": form}, status=409)
+        except ValidationError as error:
+            message = " ".join(error.messages)
+            if request.htmx and not request.htmx.target:
+                return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+            form.add_error(None, message)
+        else:
+            if request.htmx:
+                return _moved_response(request, train, access, moved, old_place)
+            return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
+    if request.method == "POST" and request.htmx and not request.htmx.target:
+        return HttpResponse(" ".join(form.non_field_errors()) or "Invalid move.", status=422)
+    template = f"{PAGE}#move-dialog" if request.htmx else "planning/feature_move.html"
+    return render(request, template, context)
+
+
+def _dialog_response(request, context, template_partial, standalone):
+    if request.htmx:
+        return render(request, f"{PAGE}#{template_partial}", context)
+    return render(request, standalone, context)
+
+
+def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message: str) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=204)
+        return trigger_client_event(response, "board:saved", {"message": message})
+    return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={pi.pk}")
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = None) -> HttpResponse:
+    """Create (no id) or edit a feature from the board, in a dialog."""
+    if feature_id is None:
+        train, access = train_for_user(request.user, slug)
+        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+        feature = None
+        access.require(access.can_plan_any, "add features")
+    else:
+        train, access, feature = _get_feature_for_user(request, slug, feature_id)
+        pi = feature.pi
+    form = FeatureForm(request.POST or None, instance=feature, pi=pi)
+    context = {"train": train, "access": access, "pi": pi, "feature": feature, "form": form, "nav": "board"}
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.FEATURE_FIELDS}
+        place = {"team": form.cleaned_data["team"], "iteration": form.cleaned_data["iteration"]}
+        try:
+            if feature is None:
+                saved = services.feature_create(train=train, pi=pi, actor=request.user, **place, **data)
+            else:
+                saved = services.feature_update(
+                    feature=feature, expected_version=form.cleaned_data["version"], actor=request.user, **data
+                )
+                if (saved.team_id, saved.iteration_id) != tuple(
+                    getattr(v, "pk", None) for v in place.values()
+                ):
+                    saved = services.feature_move(
+                        feature=saved, expected_version=saved.version, actor=request.user, **place
+                    )
+            if form.cleaned_data["state"] != saved.state:
+                services.feature_set_state(
+                    feature=saved, state=form.cleaned_data["state"], actor=request.user
+                )
+        except services.StaleVersion as stale:
+            form = FeatureForm(instance=stale.current, pi=pi)
+            form.add_error(
+                None,
+                "Someone else saved this feature while you were editing it. Your changes were not saved: "
+                "here is the current version; make your change again.",
+            )
+            context["form"] = form
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            return _saved(request, train, pi, f"Saved “{saved.title}”.")
+    return _dialog_response(request, context, "feature-dialog", "planning/feature_form.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | None = None) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    if dependency_id is None:
+        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+        dependency = None
+        access.require(access.can_plan_any, "add dependencies")
+    else:
+        dependency = get_object_or_404(
+            Dependency.objects.select_related("pi"), pk=dependency_id, pi__train=train
+        )
+        pi = dependency.pi
+    form = DependencyForm(request.POST or None, instance=dependency, pi=pi)
+    context = {
+        "train": train,
+        "access": access,
+        "pi": pi,
+        "dependency": dependency,
+        "form": form,
+        "nav": "board",
+    }
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.DEPENDENCY_FIELDS}
+        try:
+            if dependency is None:
+                services.dependency_create(pi=pi, actor=request.user, **data)
+            else:
+                services.dependency_update(
+                    dependency=dependency,
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    **data,
+                )
+        except services.StaleVersion as stale:
+            form = DependencyForm(instance=stale.current, pi=pi)
+            form.add_error(
+                None,
+                "Someone else saved this dependency first. Your changes were not saved: here is the current version.",
+            )
+            context["form"] = form
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            return _saved(request, train, pi, "Dependency saved.")
+    return _dialog_response(request, context, "dependency-dialog", "planning/dependency_form.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None = None) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    if milestone_id is None:
+        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+        milestone = None
+    else:
+        milestone = get_object_or_404(
+            Milestone.objects.select_related("pi"), pk=milestone_id, pi__train=train
+        )
+        pi = milestone.pi
+    access.require(access.has("rte", "product_manager"), "place milestones")
+    form = MilestoneForm(request.POST or None, instance=milestone, pi=pi)
+    context = {
+        "train": train,
+        "access": access,
+        "pi": pi,
+        "milestone": milestone,
+        "form": form,
+        "nav": "board",
+    }
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in ("name", "date", "kind", "description")}
+        try:
+            if milestone is None:
+                services.milestone_create(pi=pi, actor=request.user, **data)
+            else:
+                services.milestone_update(
+                    milestone=milestone,
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    **data,
+                )
+        except services.StaleVersion as stale:
+            form = MilestoneForm(instance=stale.current, pi=pi)
+            form.add_error(None, "Someone else saved this milestone first. Your changes were not saved.")
+            context["form"] = form
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            return _saved(request, train, pi, "Milestone saved.")
+    return _dialog_response(request, context, "milestone-dialog", "planning/milestone_form.html")

@@ -1,0 +1,177 @@
+// The program board: drag and drop, keyboard moves, dialogs, live refresh and dependency strings.
+// Plain JS on top of htmx (loaded by base.html); every action also works as a plain link or form.
+(function () {
+  "use strict";
+  var dragging = false;
+  var dialogBox = document.getElementById("dialog-box");
+  var toast = document.getElementById("toast");
+  var toastTimer = null;
+
+  function say(message, kind) {
+    if (!toast || !message) return;
+    toast.textContent = message;
+    toast.className = "toast " + (kind || "info");
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, kind === "error" ? 9000 : 3500);
+  }
+
+  function refreshBoard() {
+    htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#board-main", swap: "innerHTML" });
+  }
+
+  function closeDialog() { if (dialogBox && dialogBox.open) dialogBox.close(); }
+
+  // --- dialogs -----------------------------------------------------------------------------------
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "dialog" && dialogBox) {
+      if (!dialogBox.open) dialogBox.showModal();
+      var first = dialogBox.querySelector(".has-error input, .has-error select, input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    }
+  });
+  document.body.addEventListener("click", function (event) {
+    if (event.target.closest(".close-dialog")) closeDialog();
+  });
+  document.body.addEventListener("board:saved", function (event) {
+    closeDialog();
+    say(event.detail && event.detail.message, "ok");
+    refreshBoard();
+  });
+  document.body.addEventListener("board:moved", function () {
+    closeDialog();
+    say("Moved.", "ok");
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0 ? xhr.responseText : "";
+    say(text || "The server refused that (" + xhr.status + ").", "error");
+    if (xhr.status === 409) { closeDialog(); refreshBoard(); }
+  });
+
+  // Live refresh: skip a poll while a card is being dragged or a dialog is open, so nobody loses
+  // what they are doing; the next poll catches up.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "board-poll" && (dragging || (dialogBox && dialogBox.open))) event.preventDefault();
+  });
+
+  // --- moving cards ------------------------------------------------------------------------------
+  function moveUrl(card) {
+    return document.getElementById("board-main").dataset.moveBase + card.dataset.id + "/move/";
+  }
+
+  function move(card, cell) {
+    htmx.ajax("POST", moveUrl(card), {
+      swap: "none",
+      values: { team: cell.dataset.team, iteration: cell.dataset.iteration, version: card.dataset.version },
+    });
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".fc[data-movable]");
+    if (!card) return;
+    dragging = true;
+    card.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.id);
+  });
+  document.addEventListener("dragend", function (event) {
+    dragging = false;
+    var card = event.target.closest && event.target.closest(".fc");
+    if (card) card.classList.remove("dragging");
+    document.querySelectorAll(".cell.drop").forEach(function (c) { c.classList.remove("drop"); });
+  });
+  document.addEventListener("dragover", function (event) {
+    var cell = event.target.closest && event.target.closest(".cell[data-team]");
+    if (!cell || !dragging) return;
+    event.preventDefault();
+    cell.classList.add("drop");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var cell = event.target.closest && event.target.closest(".cell[data-team]");
+    if (cell && !cell.contains(event.relatedTarget)) cell.classList.remove("drop");
+  });
+  document.addEventListener("drop", function (event) {
+    var cell = event.target.closest && event.target.closest(".cell[data-team]");
+    if (!cell) return;
+    event.preventDefault();
+    cell.classList.remove("drop");
+    var card = document.getElementById(event.dataTransfer.getData("text/plain"));
+    if (card && card.parentElement !== cell) move(card, cell);
+  });
+
+  // Keyboard: "m" on a focused card opens its "Move to…" dialog (WCAG 2.5.7).
+  document.addEventListener("keydown", function (event) {
+    var card = event.target.classList && event.target.classList.contains("fc") ? event.target : null;
+    if (!card) return;
+    if (event.key === "m" || event.key === "M") {
+      var link = card.querySelector(".mv");
+      if (link) { event.preventDefault(); link.click(); }
+    }
+  });
+
+  // --- dependency strings ------------------------------------------------------------------------
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function drawStrings() {
+    var wrap = document.getElementById("board-wrap");
+    var svg = document.getElementById("strings");
+    var data = document.getElementById("strings-data");
+    if (!wrap || !svg || !data) return;
+    var strings = JSON.parse(data.dataset.json || "[]");
+    svg.setAttribute("width", wrap.scrollWidth);
+    svg.setAttribute("height", wrap.scrollHeight);
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var origin = wrap.getBoundingClientRect();
+    strings.forEach(function (s) {
+      var from = document.getElementById("f-" + s.from);
+      var to = document.getElementById("f-" + s.to);
+      if (!from || !to || !wrap.contains(from) || !wrap.contains(to)) return;
+      var a = from.getBoundingClientRect();
+      var b = to.getBoundingClientRect();
+      // Anchor on the facing edges so a string never runs through a card's text.
+      var dx = origin.left - wrap.scrollLeft, dy = origin.top - wrap.scrollTop;
+      var y1 = a.top + a.height / 2 - dy, y2 = b.top + b.height / 2 - dy;
+      var x1, x2, c1, c2;
+      if (b.left >= a.right) { x1 = a.right - dx; x2 = b.left - dx; }
+      else if (a.left >= b.right) { x1 = a.left - dx; x2 = b.right - dx; }
+      else { x1 = a.right - dx; x2 = b.right - dx; }  // same column: loop out on the right
+      var bend = Math.max(36, Math.abs(x2 - x1) / 2);
+      var sameColumn = !(b.left >= a.right) && !(a.left >= b.right);
+      c1 = x1 + (sameColumn || x2 >= x1 ? bend : -bend);
+      c2 = x2 + (sameColumn ? bend : (x2 >= x1 ? -bend : bend));
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", "M" + x1 + "," + y1 + " C" + c1 + "," + y1 + " " + c2 + "," + y2 + " " + x2 + "," + y2);
+      path.setAttribute("class", "str " + s.health);
+      path.dataset.from = s.from;
+      path.dataset.to = s.to;
+      var title = document.createElementNS(SVG, "title");
+      title.textContent = s.label;
+      path.appendChild(title);
+      svg.appendChild(path);
+    });
+  }
+
+  function highlight(card, on) {
+    if (!card) return;
+    document.querySelectorAll('#strings path[data-from="' + card.dataset.id + '"], #strings path[data-to="' + card.dataset.id + '"]')
+      .forEach(function (p) { p.classList.toggle("hl", on); });
+  }
+  ["mouseover", "focusin"].forEach(function (type) {
+    document.addEventListener(type, function (e) { highlight(e.target.closest && e.target.closest(".fc"), true); });
+  });
+  ["mouseout", "focusout"].forEach(function (type) {
+    document.addEventListener(type, function (e) { highlight(e.target.closest && e.target.closest(".fc"), false); });
+  });
+
+  var pending = null;
+  function redrawSoon() { cancelAnimationFrame(pending); pending = requestAnimationFrame(drawStrings); }
+  document.body.addEventListener("htmx:afterSettle", redrawSoon);
+  document.body.addEventListener("htmx:oobAfterSwap", redrawSoon);
+  window.addEventListener("resize", redrawSoon);
+  if (window.ResizeObserver) {
+    new ResizeObserver(redrawSoon).observe(document.body);
+  }
+  redrawSoon();
+  window.artopsBoard = { drawStrings: drawStrings, refresh: refreshBoard };
+})();
