@@ -347,7 +347,9 @@ class Dependency(models.Model):
         verbose_name_plural = "dependencies"
         constraints = [
             models.CheckConstraint(
-                condition=~Q(requesting_team=F("providing_team")), name="dependency_not_to_own_team"
+                condition=~Q(requesting_team=F("providing_team")),
+                name="dependency_not_to_own_team",
+                violation_error_message="A team cannot depend on itself: choose another providing team.",
             ),
             models.CheckConstraint(condition=Q(kind__in=DependencyKind.values), name="dependency_kind_valid"),
             models.CheckConstraint(
@@ -390,11 +392,13 @@ class PIObjective(models.Model):
                 condition=Q(planned_business_value__isnull=True)
                 | Q(planned_business_value__gte=1, planned_business_value__lte=10),
                 name="objective_planned_bv_1_to_10",
+                violation_error_message="Planned business value is a whole number from 1 to 10.",
             ),
             models.CheckConstraint(
                 condition=Q(actual_business_value__isnull=True)
                 | Q(actual_business_value__gte=0, actual_business_value__lte=10),
                 name="objective_actual_bv_0_to_10",
+                violation_error_message="Actual business value is a whole number from 0 to 10.",
             ),
         ]
 
@@ -417,7 +421,11 @@ class ConfidenceVote(models.Model):
     class Meta:
         ordering = ["pi_id", "team_id", "voter_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="vote_score_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5),
+                name="vote_score_1_to_5",
+                violation_error_message="A confidence vote is 1 (no confidence) to 5 (very confident).",
+            ),
             models.UniqueConstraint(
                 fields=["pi", "team", "voter"], condition=Q(team__isnull=False), name="vote_once_per_team"
             ),

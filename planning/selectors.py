@@ -19,19 +19,23 @@ def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
     return ProgramIncrement.objects.filter(train=train).order_by("-start_date")
 
 
-def current_pi(train: Train, pi_id: str | int | None) -> ProgramIncrement:
-    """The PI asked for, else the executing one, else the newest. 404 when the train has none."""
-    pis = ProgramIncrement.objects.filter(train=train)
+def current_pi(
+    train: Train, pi_id: str | int | None, pis: list[ProgramIncrement] | None = None
+) -> ProgramIncrement:
+    """The PI asked for, else the executing one, else the newest. 404 when the train has none.
+
+    Pass the train's PIs when the page lists them anyway: then this costs no query.
+    """
+    pis = list(pis_of_train(train)) if pis is None else pis
     if pi_id:
-        try:
-            return pis.get(pk=int(pi_id))
-        except (ValueError, ProgramIncrement.DoesNotExist):
-            raise Http404("No such PI on this train.") from None
-    pi = pis.filter(state=ProgramIncrement.State.EXECUTING).order_by("-start_date").first()
-    pi = pi or pis.order_by("-start_date").first()
-    if pi is None:
-        raise Http404("This train has no PI yet.")
-    return pi
+        chosen = next((pi for pi in pis if str(pi.pk) == str(pi_id)), None)
+        if chosen is None:
+            raise Http404("No such PI on this train.")
+        return chosen
+    executing = [pi for pi in pis if pi.state == ProgramIncrement.State.EXECUTING]
+    if executing or pis:
+        return max(executing or pis, key=lambda pi: pi.start_date)
+    raise Http404("This train has no PI yet.")
 
 
 def wsjf_key(feature: Feature) -> tuple:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,14 +29,16 @@ from ..selectors import (
 PAGE = "planning/board.html"
 
 
-def _board_context(train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters) -> dict:
+def _board_context(
+    train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters, pis: list | None = None
+) -> dict:
     board = program_board(pi, filters)
     return {
         "train": train,
         "access": access,
         "nav": "board",
         "pi": pi,
-        "pis": pis_of_train(train),
+        "pis": pis if pis is not None else pis_of_train(train),
         "board": board,
         "can_plan_all": access.can_plan_team(None) or access.is_rte or access.has("product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
@@ -61,8 +64,9 @@ def _get_feature_for_user(request: HtmxHttpRequest, slug: str, feature_id: int):
 @require_GET
 def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
-    pi = current_pi(train, request.GET.get("pi"))
-    context = _board_context(train, access, pi, BoardFilters.from_query(request.GET))
+    pis = list(pis_of_train(train))
+    pi = current_pi(train, request.GET.get("pi"), pis)
+    context = _board_context(train, access, pi, BoardFilters.from_query(request.GET), pis)
     if request.htmx and request.htmx.target == "board-main":
         return render(request, f"{PAGE}#board-main", context)
     return render(request, PAGE, context)
@@ -180,8 +184,8 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
                     "version": stale.current.version,
                 },
             )
-            form.add_error(None, message)
-            return render(request, "planning/feature_move.html", {**context, "form": form}, status=409)
+            context.update(form=form, feature=stale.current, stale_message=message)
+            return render(request, "planning/feature_move.html", context, status=409)
         except ValidationError as error:
             message = " ".join(error.messages)
             if request.htmx and not request.htmx.target:
@@ -218,6 +222,23 @@ def _apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _save_feature(actor, train, pi, feature, cleaned, data, place) -> Feature:
+    if feature is None:
+        saved = services.feature_create(train=train, pi=pi, actor=actor, **place, **data)
+    else:
+        saved = services.feature_update(
+            feature=feature, expected_version=cleaned["version"], actor=actor, **data
+        )
+        if (saved.team_id, saved.iteration_id) != (
+            getattr(place["team"], "pk", None),
+            getattr(place["iteration"], "pk", None),
+        ):
+            saved = services.feature_move(feature=saved, expected_version=saved.version, actor=actor, **place)
+    if cleaned["state"] != saved.state:
+        saved = services.feature_set_state(feature=saved, state=cleaned["state"], actor=actor)
+    return saved
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = None) -> HttpResponse:
@@ -236,30 +257,14 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         data = {name: form.cleaned_data[name] for name in services.FEATURE_FIELDS}
         place = {"team": form.cleaned_data["team"], "iteration": form.cleaned_data["iteration"]}
         try:
-            if feature is None:
-                saved = services.feature_create(train=train, pi=pi, actor=request.user, **place, **data)
-            else:
-                saved = services.feature_update(
-                    feature=feature, expected_version=form.cleaned_data["version"], actor=request.user, **data
-                )
-                if (saved.team_id, saved.iteration_id) != tuple(
-                    getattr(v, "pk", None) for v in place.values()
-                ):
-                    saved = services.feature_move(
-                        feature=saved, expected_version=saved.version, actor=request.user, **place
-                    )
-            if form.cleaned_data["state"] != saved.state:
-                services.feature_set_state(
-                    feature=saved, state=form.cleaned_data["state"], actor=request.user
-                )
+            with transaction.atomic():  # the edit, the move and the state change land together or not at all
+                saved = _save_feature(request.user, train, pi, feature, form.cleaned_data, data, place)
         except services.StaleVersion as stale:
-            form = FeatureForm(instance=stale.current, pi=pi)
-            form.add_error(
-                None,
+            context["form"] = FeatureForm(instance=stale.current, pi=pi)
+            context["stale_message"] = (
                 "Someone else saved this feature while you were editing it. Your changes were not saved: "
-                "here is the current version; make your change again.",
+                "here is the current version; make your change again."
             )
-            context["form"] = form
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
@@ -302,12 +307,10 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
                     **data,
                 )
         except services.StaleVersion as stale:
-            form = DependencyForm(instance=stale.current, pi=pi)
-            form.add_error(
-                None,
-                "Someone else saved this dependency first. Your changes were not saved: here is the current version.",
+            context["form"] = DependencyForm(instance=stale.current, pi=pi)
+            context["stale_message"] = (
+                "Someone else saved this dependency first. Your changes were not saved: here is the current version."
             )
-            context["form"] = form
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
@@ -350,9 +353,8 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
                     **data,
                 )
         except services.StaleVersion as stale:
-            form = MilestoneForm(instance=stale.current, pi=pi)
-            form.add_error(None, "Someone else saved this milestone first. Your changes were not saved.")
-            context["form"] = form
+            context["form"] = MilestoneForm(instance=stale.current, pi=pi)
+            context["stale_message"] = "Someone else saved this milestone first. Your changes were not saved."
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:

@@ -1,0 +1,401 @@
+"""The program board: what it shows, who may change it, and that no edit is ever lost."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from planning import services
+from planning.factories import DependencyFactory, FeatureFactory, MilestoneFactory, StoryFactory
+from planning.health import Health, dependency_health
+from planning.models import Dependency, Feature
+from trains.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def iterations(pi):
+    return list(pi.iterations.order_by("number"))
+
+
+def board_url(train, **query) -> str:
+    from urllib.parse import urlencode
+
+    return reverse("planning:board", args=[train.slug]) + ("?" + urlencode(query) if query else "")
+
+
+def move_url(train, feature) -> str:
+    return reverse("planning:feature_move", args=[train.slug, feature.pk])
+
+
+def build_board(train, pi, teams: int, features_per_team: int, dependencies: int):
+    iterations = list(pi.iterations.order_by("number"))
+    made_teams = [TeamFactory(train=train) for _ in range(teams)]
+    features = []
+    for t, team in enumerate(made_teams):
+        for n in range(features_per_team):
+            feature = FeatureFactory(
+                train=train, pi=pi, team=team, iteration=iterations[(t + n) % (len(iterations) - 1)]
+            )
+            StoryFactory(team=team, feature=feature, iteration=feature.iteration, points=3)
+            features.append(feature)
+    for n in range(dependencies):
+        requesting, providing = features[n % len(features)], features[(n * 7 + 3) % len(features)]
+        if requesting.team_id == providing.team_id:
+            continue
+        DependencyFactory(
+            pi=pi,
+            requesting_team=requesting.team,
+            providing_team=providing.team,
+            requesting_feature=requesting,
+            providing_feature=providing,
+            needed_by_iteration=requesting.iteration,
+        )
+    MilestoneFactory(pi=pi)
+
+
+# --- health ------------------------------------------------------------------------------------------
+
+
+def test_string_is_red_when_the_provider_is_planned_after_the_needed_by_iteration(
+    train, pi, team, other_team, iterations
+):
+    need = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[1])
+    give = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[2])
+    dep = DependencyFactory(
+        pi=pi,
+        requesting_team=team,
+        providing_team=other_team,
+        requesting_feature=need,
+        providing_feature=give,
+        needed_by_iteration=iterations[1],
+    )
+    from planning.selectors import board_strings
+
+    assert [s.health for s in board_strings(pi) if s.dependency.pk == dep.pk] == [Health.CONFLICT]
+    services.feature_move(
+        feature=give, team=other_team, iteration=iterations[1], expected_version=give.version
+    )
+    assert [s.health for s in board_strings(pi)] == [Health.AT_RISK]
+    give.refresh_from_db()
+    services.feature_move(
+        feature=give, team=other_team, iteration=iterations[0], expected_version=give.version
+    )
+    assert [s.health for s in board_strings(pi)] == [Health.HEALTHY]
+
+
+@pytest.mark.parametrize(
+    ("state", "provided", "expected"),
+    [
+        ("blocked", 1, Health.CONFLICT),
+        ("committed", None, Health.CONFLICT),
+        ("delivered", 9, Health.RESOLVED),
+        ("cancelled", None, Health.RESOLVED),
+        ("requested", 1, Health.HEALTHY),
+    ],
+)
+def test_health_rules(state, provided, expected):
+    import datetime as dt
+
+    day = dt.date(2026, 1, 1)
+    start = day + dt.timedelta(days=14 * provided) if provided is not None else None
+    assert (
+        dependency_health(
+            state=state,
+            needed_by_start=day + dt.timedelta(days=28),
+            needed_by_end=day + dt.timedelta(days=41),
+            provided_start=start,
+            provided_end=start + dt.timedelta(days=13) if start else None,
+        )
+        == expected
+    )
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+
+def test_board_shows_teams_iterations_cards_milestones_and_the_red_count(
+    client, rte, train, pi, team, other_team, iterations
+):
+    need = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0], title="Checkout v2")
+    give = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[3], title="Payments API")
+    FeatureFactory(train=train, pi=pi, title="Unplanned idea")
+    DependencyFactory(
+        pi=pi,
+        requesting_team=team,
+        providing_team=other_team,
+        requesting_feature=need,
+        providing_feature=give,
+        needed_by_iteration=iterations[0],
+        description="refund endpoint",
+    )
+    MilestoneFactory(pi=pi, name="Go-live", date=iterations[1].start_date)
+    client.force_login(rte)
+    page = client.get(board_url(train)).content.decode()
+    for text in (
+        "Checkout v2",
+        "Payments API",
+        "Unplanned idea",
+        "Go-live",
+        team.name,
+        "IP",
+        "refund endpoint",
+    ):
+        assert text in page
+    assert "<strong>1</strong> red string" in page
+    assert 'draggable="true"' in page
+
+
+def test_board_filters_by_kind_and_red_strings(client, rte, train, pi, team, iterations):
+    FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0], title="Plain feature")
+    FeatureFactory(
+        train=train,
+        pi=pi,
+        team=team,
+        iteration=iterations[0],
+        title="Runway enabler",
+        kind=Feature.Kind.ENABLER,
+    )
+    client.force_login(rte)
+    page = client.get(board_url(train, kind="enabler")).content.decode()
+    assert "Runway enabler" in page and "Plain feature" not in page
+    page = client.get(board_url(train, red="1")).content.decode()
+    assert "Runway enabler" not in page and "Plain feature" not in page
+
+
+def test_viewer_sees_a_read_only_board(client, viewer, train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(viewer)
+    page = client.get(board_url(train)).content.decode()
+    assert feature.title in page and "Read-only" in page
+    assert 'draggable="true"' not in page and "Move to…" not in page and "+ Feature" not in page
+
+
+def test_outsider_gets_404(client, outsider, train, pi):
+    client.force_login(outsider)
+    assert client.get(board_url(train)).status_code == 404
+
+
+def test_board_costs_the_same_queries_for_a_typical_and_a_large_train(client, rte, train, pi):
+    client.force_login(rte)
+    build_board(train, pi, teams=3, features_per_team=2, dependencies=3)
+    client.get(board_url(train))
+    with CaptureQueriesContext(connection) as small:
+        client.get(board_url(train))
+    build_board(train, pi, teams=9, features_per_team=8, dependencies=60)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(board_url(train))
+    assert response.status_code == 200
+    assert len(small.captured_queries) == len(large.captured_queries) <= 12
+
+
+def test_polling_answers_204_while_nothing_changed_and_the_board_after_a_change(
+    client, rte, train, pi, team, iterations
+):
+    feature = FeatureFactory(train=train, pi=pi)
+    client.force_login(rte)
+    url = reverse("planning:board_changes", args=[train.slug])
+    pi.refresh_from_db()
+    assert client.get(url, {"pi": pi.pk, "since": pi.board_version}, **HTMX).status_code == 204
+    services.feature_move(
+        feature=feature, team=team, iteration=iterations[0], expected_version=feature.version
+    )
+    response = client.get(url, {"pi": pi.pk, "since": pi.board_version}, **HTMX)
+    assert response.status_code == 200 and feature.title in response.content.decode()
+
+
+# --- moving ------------------------------------------------------------------------------------------
+
+
+def test_rte_moves_a_card_and_gets_the_changed_cells_back(
+    client, rte, train, pi, team, other_team, iterations
+):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(rte)
+    response = client.post(
+        move_url(train, feature),
+        {"team": other_team.pk, "iteration": iterations[2].pk, "version": feature.version},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="cell-{team.pk}-{iterations[0].pk}" hx-swap-oob="true"' in body
+    assert f'id="cell-{other_team.pk}-{iterations[2].pk}" hx-swap-oob="true"' in body
+    assert 'id="red-count"' in body and 'id="strings-data"' in body
+    feature.refresh_from_db()
+    assert (feature.team, feature.iteration, feature.version) == (other_team, iterations[2], 2)
+
+
+def test_move_costs_few_queries(
+    client, rte, train, pi, team, other_team, iterations, django_assert_max_num_queries
+):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(rte)
+    client.get(board_url(train))
+    with django_assert_max_num_queries(20):
+        client.post(
+            move_url(train, feature),
+            {"team": other_team.pk, "iteration": iterations[1].pk, "version": 1},
+            **HTMX,
+        )
+
+
+def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(
+    client, rte, train, pi, team, other_team, iterations
+):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    services.feature_move(
+        feature=feature, team=team, iteration=iterations[1], expected_version=1
+    )  # someone else
+    client.force_login(rte)
+    response = client.post(
+        move_url(train, feature), {"team": other_team.pk, "iteration": iterations[3].pk, "version": 1}, **HTMX
+    )
+    assert response.status_code == 409
+    assert "changed by someone else" in response.content.decode()
+    feature.refresh_from_db()
+    assert (feature.team, feature.iteration, feature.version) == (team, iterations[1], 2)
+
+
+def test_scrum_master_moves_their_team_features_but_not_others(
+    client, scrum_master, train, pi, team, other_team, iterations
+):
+    own = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    theirs = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[0])
+    client.force_login(scrum_master)
+    ok = client.post(
+        move_url(train, own), {"team": team.pk, "iteration": iterations[1].pk, "version": 1}, **HTMX
+    )
+    assert ok.status_code == 200
+    refused = client.post(
+        move_url(train, theirs), {"team": other_team.pk, "iteration": iterations[1].pk, "version": 1}, **HTMX
+    )
+    assert refused.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.iteration == iterations[0]
+    handed_over = client.post(
+        move_url(train, own), {"team": other_team.pk, "iteration": iterations[1].pk, "version": 2}, **HTMX
+    )
+    assert handed_over.status_code == 403
+
+
+def test_viewer_cannot_move_anything(client, viewer, train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(viewer)
+    response = client.post(
+        move_url(train, feature), {"team": team.pk, "iteration": iterations[1].pk, "version": 1}, **HTMX
+    )
+    assert response.status_code == 403
+    feature.refresh_from_db()
+    assert feature.iteration == iterations[0] and feature.version == 1
+
+
+def test_move_with_only_a_team_gets_a_clear_message(client, rte, train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(rte)
+    response = client.post(move_url(train, feature), {"team": team.pk, "iteration": "", "version": 1})
+    assert "Choose both a team and an iteration" in response.content.decode()
+    feature.refresh_from_db()
+    assert feature.iteration == iterations[0]
+
+
+def test_keyboard_move_page_works_without_javascript(client, rte, train, pi, team, other_team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(rte)
+    assert "Move “" in client.get(move_url(train, feature)).content.decode()
+    response = client.post(
+        move_url(train, feature), {"team": other_team.pk, "iteration": iterations[1].pk, "version": 1}
+    )
+    assert response.status_code == 302
+    feature.refresh_from_db()
+    assert feature.team == other_team
+
+
+# --- dialogs -----------------------------------------------------------------------------------------
+
+
+def test_creating_a_feature_with_bad_input_shows_field_errors_and_saves_nothing(client, rte, train, pi):
+    client.force_login(rte)
+    url = reverse("planning:feature_new", args=[train.slug])
+    response = client.post(
+        url, {"pi": pi.pk, "title": "", "kind": "feature", "state": "funnel", "job_size": 4}, **HTMX
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "field-error" in body
+    assert "This field is required" in body and "Select a valid choice" in body
+    assert not Feature.objects.filter(pi=pi).exists()
+
+
+def test_creating_a_feature_on_the_board(client, rte, train, pi, team, iterations):
+    client.force_login(rte)
+    url = reverse("planning:feature_new", args=[train.slug])
+    response = client.post(
+        url,
+        {
+            "pi": pi.pk,
+            "title": "Loyalty",
+            "kind": "feature",
+            "state": "backlog",
+            "team": team.pk,
+            "iteration": iterations[1].pk,
+        },
+        **HTMX,
+    )
+    assert response.status_code == 204 and "board:saved" in response["HX-Trigger"]
+    feature = Feature.objects.get(title="Loyalty")
+    assert (feature.pi, feature.team, feature.iteration, feature.state) == (
+        pi,
+        team,
+        iterations[1],
+        "backlog",
+    )
+    assert feature.state_changes.exists()
+
+
+def test_a_stale_edit_is_refused_and_shows_the_current_version(client, rte, train, pi, team):
+    feature = FeatureFactory(train=train, pi=pi, title="Original")
+    services.feature_update(feature=feature, expected_version=1, title="Changed by Paul")
+    client.force_login(rte)
+    url = reverse("planning:feature_edit", args=[train.slug, feature.pk])
+    response = client.post(url, {"title": "Mine", "kind": "feature", "state": "funnel", "version": 1}, **HTMX)
+    body = response.content.decode()
+    assert "Someone else saved this feature" in body and "Changed by Paul" in body
+    feature.refresh_from_db()
+    assert feature.title == "Changed by Paul"
+
+
+def test_dependency_to_its_own_team_is_refused_with_a_field_message(client, rte, train, pi, team):
+    client.force_login(rte)
+    url = reverse("planning:dependency_new", args=[train.slug])
+    response = client.post(
+        url,
+        {
+            "pi": pi.pk,
+            "requesting_team": team.pk,
+            "providing_team": team.pk,
+            "description": "x",
+            "kind": "data",
+            "state": "requested",
+        },
+        **HTMX,
+    )
+    assert "cannot depend on itself" in response.content.decode()
+    assert not Dependency.objects.exists()
+
+
+def test_milestone_outside_the_pi_is_refused(client, rte, train, pi):
+    client.force_login(rte)
+    url = reverse("planning:milestone_new", args=[train.slug])
+    response = client.post(
+        url, {"pi": pi.pk, "name": "Late", "date": "2030-01-01", "kind": "release"}, **HTMX
+    )
+    assert "Pick a date inside" in response.content.decode()
+    assert not pi.milestones.exists()
+
+
+def test_scrum_master_cannot_place_milestones(client, scrum_master, train, pi):
+    client.force_login(scrum_master)
+    assert client.get(reverse("planning:milestone_new", args=[train.slug]), {"pi": pi.pk}).status_code == 403
