@@ -25,6 +25,8 @@
   // --- dialogs -----------------------------------------------------------------------------------
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "dialog" && dialogBox) {
+      // A move answers with out-of-band cells only: nothing to show, and the dialog stays closed.
+      if (!event.detail.target.textContent.trim()) { closeDialog(); return; }
       if (!dialogBox.open) dialogBox.showModal();
       var first = dialogBox.querySelector(".has-error input, .has-error select, input:not([type=hidden]), select, textarea");
       if (first) first.focus();
