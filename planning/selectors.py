@@ -6,13 +6,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from trains.models import Team, Train
 
 from .health import Health, health_of
-from .models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement
+from .models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 
 
 def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
@@ -138,17 +139,39 @@ class Board:
         ]
 
 
+def _count_of(model, link: str, *, extra: Q | None = None):
+    rows = model.objects.filter(**{link: OuterRef("pk")})
+    if extra is not None:
+        rows = rows.filter(extra)
+    return Coalesce(Subquery(rows.values(link).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
 def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
-    """The PI's features with what a card shows: points, dependency counts and objective links."""
+    """The PI's features with what a card shows, in one query.
+
+    Subqueries rather than joins: summing story points over a join with dependencies would count
+    each story once per dependency.
+    """
+    points = (
+        Story.objects.filter(feature=OuterRef("pk"))
+        .values("feature")
+        .annotate(s=Sum("points"))
+        .values("s")[:1]
+    )
+    objectives = PIObjective.features.through.objects.filter(feature=OuterRef("pk"))
+    uncommitted = objectives.filter(piobjective__is_committed=False)
     return (
         Feature.objects.filter(pi=pi)
         .annotate(
-            points=Sum("stories__points"),
-            dependency_count=Count("dependencies_requested", distinct=True)
-            + Count("dependencies_provided", distinct=True),
-        )
-        .prefetch_related(
-            Prefetch("objectives", queryset=PIObjective.objects.only("pk", "text", "is_committed"))
+            points=Coalesce(Subquery(points), 0),
+            dependency_count=_count_of(Dependency, "requesting_feature")
+            + _count_of(Dependency, "providing_feature"),
+            objective_count=Coalesce(
+                Subquery(objectives.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
+            ),
+            uncommitted_objective_count=Coalesce(
+                Subquery(uncommitted.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
+            ),
         )
         .order_by("pk")
     )
@@ -230,11 +253,28 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def board_cell_features(pi: ProgramIncrement, team_id: int | None, iteration_id: int | None) -> list[Feature]:
-    """One cell's cards (or the unplanned lane when team or iteration is None), for a move's answer."""
-    features = board_features(pi)
-    if team_id and iteration_id:
-        return sorted(
-            features.filter(team_id=team_id, iteration_id=iteration_id), key=lambda f: (f.title.lower(), f.pk)
+def board_cells(pi: ProgramIncrement, places: set[tuple[int | None, int | None]]) -> dict:
+    """Several cells' cards in one query, for a move's answer: {(team_id, iteration_id): [features]}.
+
+    A place with no team or no iteration is the unplanned lane, keyed (None, None).
+    """
+    condition = Q(pk__in=[])
+    for team_id, iteration_id in places:
+        if team_id and iteration_id:
+            condition |= Q(team_id=team_id, iteration_id=iteration_id)
+        else:
+            condition |= Q(team__isnull=True) | Q(iteration__isnull=True)
+    cells: dict[tuple[int | None, int | None], list[Feature]] = {
+        (t, i) if (t and i) else (None, None): [] for t, i in places
+    }
+    for feature in board_features(pi).filter(condition):
+        key = (
+            (feature.team_id, feature.iteration_id)
+            if feature.team_id and feature.iteration_id
+            else (None, None)
         )
-    return sorted(features.filter(Q(team__isnull=True) | Q(iteration__isnull=True)), key=wsjf_key)
+        if key in cells:
+            cells[key].append(feature)
+    for key, features in cells.items():
+        features.sort(key=wsjf_key if key == (None, None) else (lambda f: (f.title.lower(), f.pk)))
+    return cells

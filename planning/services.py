@@ -202,25 +202,32 @@ def feature_move(*, feature: Feature, team, iteration, expected_version: int | N
     """Move a card on the program board to a team and iteration (both None: back to the unplanned lane).
 
     The mover needs the right to plan both the team the feature leaves and the team it joins.
+    Optimistic concurrency: the UPDATE applies only if the row still has the version the user saw
+    (and the permission was checked against), so a concurrent change is refused, never overwritten.
     """
-    current = _locked(feature, expected_version)
-    _require_edit(actor, current)
+    if expected_version is not None and feature.version != expected_version:
+        raise StaleVersion(Feature.objects.get(pk=feature.pk))
+    _require_edit(actor, feature)
     if (
         actor is not None
         and team is not None
-        and not train_access(actor, current.train_id).can_plan_team(team.pk)
+        and not train_access(actor, feature.train_id).can_plan_team(team.pk)
     ):
         raise NotAllowed("You may not plan work for that team.")
-    if iteration is not None and current.pi_id is None:
-        current.pi = iteration.pi
-    _check_placement(feature_train_id=current.train_id, pi=current.pi, team=team, iteration=iteration)
-    if (current.team_id, current.iteration_id) == (getattr(team, "pk", None), getattr(iteration, "pk", None)):
-        return current
-    current.team, current.iteration = team, iteration
-    current.version += 1
-    current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
-    _board_changed(current.pi_id)
-    return current
+    pi = iteration.pi if (iteration is not None and feature.pi_id is None) else feature.pi
+    _check_placement(feature_train_id=feature.train_id, pi=pi, team=team, iteration=iteration)
+    if (feature.team_id, feature.iteration_id) == (getattr(team, "pk", None), getattr(iteration, "pk", None)):
+        return feature
+    now = timezone.now()
+    updated = Feature.objects.filter(pk=feature.pk, version=feature.version).update(
+        pi=pi, team=team, iteration=iteration, version=F("version") + 1, updated_at=now
+    )
+    if not updated:
+        raise StaleVersion(Feature.objects.get(pk=feature.pk))
+    feature.pi, feature.team, feature.iteration = pi, team, iteration
+    feature.version, feature.updated_at = feature.version + 1, now
+    _board_changed(feature.pi_id)
+    return feature
 
 
 # --- dependencies and milestones -------------------------------------------------------------------

@@ -84,15 +84,26 @@ class TrainAccess:
         return sorted({labels[role] for role in self.roles})
 
 
+def remember(user, access: TrainAccess) -> TrainAccess:
+    """Keep a user's access on the user object for the rest of the request: the view and every
+    service it calls ask again, and should not cost a query each time."""
+    cache = user.__dict__.setdefault("_train_access", {})
+    cache[access.train_id] = access
+    return access
+
+
 def train_access(user, train: Train | int) -> TrainAccess:
-    """Load a user's roles on a train in one query."""
+    """A user's roles on a train: one query, then remembered on the user object."""
     train_id = train if isinstance(train, int) else train.pk
     if user is None or not user.is_authenticated:
         return TrainAccess(train_id=train_id, user_id=None)
+    cached = user.__dict__.get("_train_access", {}).get(train_id)
+    if cached is not None:
+        return cached
     grants = frozenset(
         Membership.objects.filter(user_id=user.pk, train_id=train_id).values_list("role", "team_id")
     )
-    return TrainAccess(train_id=train_id, user_id=user.pk, grants=grants)
+    return remember(user, TrainAccess(train_id=train_id, user_id=user.pk, grants=grants))
 
 
-__all__ = ["NotAllowed", "TEAM_ROLES", "TrainAccess", "train_access"]
+__all__ = ["NotAllowed", "TEAM_ROLES", "TrainAccess", "remember", "train_access"]

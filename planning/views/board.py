@@ -16,10 +16,12 @@ from trains.selectors import train_for_user
 
 from .. import services
 from ..forms import DependencyForm, FeatureForm, MilestoneForm, MoveForm
+from ..health import Health
 from ..models import Dependency, Feature, Milestone, ProgramIncrement
 from ..selectors import (
+    Board,
     BoardFilters,
-    board_cell_features,
+    board_cells,
     board_strings,
     current_pi,
     pis_of_train,
@@ -40,7 +42,7 @@ def _board_context(
         "pi": pi,
         "pis": pis if pis is not None else pis_of_train(train),
         "board": board,
-        "can_plan_all": access.can_plan_team(None) or access.is_rte or access.has("product_manager"),
+        "can_plan_all": access.has("rte", "product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
         "can_plan_any": access.can_plan_any,
         "can_place_milestones": access.has("rte", "product_manager"),
@@ -91,29 +93,27 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
     """The changed cells (old and new), the strings and the counters, as out-of-band swaps."""
-    pi = ProgramIncrement.objects.get(pk=feature.pi_id)
+    pi = feature.pi
     strings = board_strings(pi)
     red_ids = {
         i
         for s in strings
-        if s.health == "conflict"
+        if s.health == Health.CONFLICT
         for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id)
         if i
     }
-    cells = []
-    for team_id, iteration_id in {old_place, (feature.team_id, feature.iteration_id)}:
-        planned = bool(team_id and iteration_id)
-        cells.append(
-            {
-                "id": f"cell-{team_id}-{iteration_id}" if planned else "lane-unplanned",
-                "team_id": team_id,
-                "iteration_id": iteration_id,
-                "planned": planned,
-                "features": board_cell_features(pi, team_id, iteration_id),
-            }
-        )
-    from ..selectors import Board  # the moved cells render with the same partials as the board
-
+    cells = [
+        {
+            "id": f"cell-{team_id}-{iteration_id}" if team_id else "lane-unplanned",
+            "team_id": team_id,
+            "iteration_id": iteration_id,
+            "planned": bool(team_id),
+            "features": features,
+        }
+        for (team_id, iteration_id), features in board_cells(
+            pi, {old_place, (feature.team_id, feature.iteration_id)}
+        ).items()
+    ]
     board = Board(
         pi=pi,
         iterations=[],
@@ -132,13 +132,13 @@ def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
         "pi": pi,
         "board": board,
         "cells": cells,
-        "can_plan_all": access.is_rte or access.has("product_manager"),
+        "can_plan_all": access.has("rte", "product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
         "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
         "moved": feature,
     }
     response = render(request, f"{PAGE}#move-result", context)
-    return trigger_client_event(response, "board:moved", {"id": feature.pk, "version": pi.board_version})
+    return trigger_client_event(response, "board:moved", {"id": feature.pk})
 
 
 @login_required
