@@ -171,6 +171,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Sessions are read on every request: keep them in the cache (Redis when configured) and in the
+# database behind it, so a request does not pay a session query and nothing is lost on a restart.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _broker_env}
+    if _broker_env
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "artops"}
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

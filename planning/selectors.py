@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -126,10 +125,6 @@ class Board:
 
     def milestone_row(self):
         return [(iteration, self.milestones.get(iteration.pk, [])) for iteration in self.iterations]
-
-    @property
-    def strings_json_text(self) -> str:
-        return json.dumps(self.strings_json())
 
     def strings_json(self) -> list[dict]:
         return [
@@ -278,3 +273,37 @@ def board_cells(pi: ProgramIncrement, places: set[tuple[int | None, int | None]]
     for key, features in cells.items():
         features.sort(key=wsjf_key if key == (None, None) else (lambda f: (f.title.lower(), f.pk)))
     return cells
+
+
+def strings_touching(feature: Feature) -> list[BoardString]:
+    """The strings whose health a move of this feature can change: those that end at it."""
+    deps = board_dependencies(feature.pi).filter(Q(requesting_feature=feature) | Q(providing_feature=feature))
+    return [BoardString(dependency=dep, health=health_of(dep)) for dep in deps]
+
+
+def string_counts(pi: ProgramIncrement) -> dict[str, int]:
+    """Red and amber strings of a PI in one aggregate query: the rules of planning/health.py in SQL
+    (tests/planning/test_board.py holds the two to the same answer)."""
+    open_ = ~Q(state__in=Dependency.RESOLVED_STATES)
+    conflict = open_ & (
+        Q(state=Dependency.State.BLOCKED)
+        | Q(providing_feature__isnull=True)
+        | Q(providing_feature__iteration__isnull=True)
+        | Q(
+            needed_by_iteration__isnull=False,
+            providing_feature__iteration__start_date__gt=F("needed_by_iteration__end_date"),
+        )
+    )
+    at_risk = (
+        open_
+        & ~Q(state=Dependency.State.BLOCKED)
+        & Q(needed_by_iteration__isnull=False, providing_feature__iteration__isnull=False)
+        & Q(providing_feature__iteration__start_date__lte=F("needed_by_iteration__end_date"))
+        & (
+            Q(providing_feature__iteration__start_date__gte=F("needed_by_iteration__start_date"))
+            | Q(providing_feature__iteration__end_date__gte=F("needed_by_iteration__start_date"))
+        )
+    )
+    return Dependency.objects.filter(pi=pi).aggregate(
+        red=Count("pk", filter=conflict), amber=Count("pk", filter=at_risk)
+    )

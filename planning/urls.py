@@ -7,6 +7,7 @@ app_name = "planning"
 urlpatterns = [
     path("board/", board.board, name="board"),
     path("board/changes/", board.board_changes, name="board_changes"),
+    path("board/dependencies/", board.board_dependencies, name="board_dependencies"),
     path("board/features/new/", board.feature_edit, name="feature_new"),
     path("board/features/<int:feature_id>/edit/", board.feature_edit, name="feature_edit"),
     path("board/features/<int:feature_id>/move/", board.feature_move, name="feature_move"),

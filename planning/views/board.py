@@ -1,5 +1,7 @@
 """The program board: the screen the RTE lives in during PI Planning and every ART Sync."""
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,13 +21,14 @@ from ..forms import DependencyForm, FeatureForm, MilestoneForm, MoveForm
 from ..health import Health
 from ..models import Dependency, Feature, Milestone, ProgramIncrement
 from ..selectors import (
-    Board,
     BoardFilters,
     board_cells,
     board_strings,
     current_pi,
     pis_of_train,
     program_board,
+    string_counts,
+    strings_touching,
 )
 
 PAGE = "planning/board.html"
@@ -92,12 +95,13 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
-    """The changed cells (old and new), the strings and the counters, as out-of-band swaps."""
+    """What a move changed, as out-of-band swaps: the two cells, the strings that end at the moved
+    card (the only ones whose health can change) and the counters."""
     pi = feature.pi
-    strings = board_strings(pi)
+    touching = strings_touching(feature)
     red_ids = {
         i
-        for s in strings
+        for s in touching
         if s.health == Health.CONFLICT
         for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id)
         if i
@@ -114,31 +118,44 @@ def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
             pi, {old_place, (feature.team_id, feature.iteration_id)}
         ).items()
     ]
-    board = Board(
-        pi=pi,
-        iterations=[],
-        teams=[],
-        all_teams=[],
-        cells={},
-        unplanned=[],
-        milestones={},
-        strings=strings,
-        filters=BoardFilters(),
-        red_feature_ids=red_ids,
-    )
+    counts = string_counts(pi)
     context = {
         "train": train,
-        "access": access,
         "pi": pi,
-        "board": board,
+        "board": {
+            "red_feature_ids": red_ids,
+            "red_count": counts["red"],
+            "amber_count": counts["amber"],
+        },
         "cells": cells,
         "can_plan_all": access.has("rte", "product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
         "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
+        "strings_delta_json": json.dumps([s.as_json() for s in touching]),
         "moved": feature,
     }
     response = render(request, f"{PAGE}#move-result", context)
     return trigger_client_event(response, "board:moved", {"id": feature.pk})
+
+
+@login_required
+@require_GET
+def board_dependencies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The strings as a table (loaded when opened: the board itself stays light)."""
+    train, access = train_for_user(request.user, slug)
+    pis = list(pis_of_train(train))
+    pi = current_pi(train, request.GET.get("pi"), pis)
+    context = {
+        "train": train,
+        "access": access,
+        "pi": pi,
+        "strings": board_strings(pi),
+        "nav": "board",
+        "can_plan_any": access.can_plan_any,
+    }
+    if request.htmx:
+        return render(request, f"{PAGE}#dependency-table", context)
+    return render(request, "planning/dependency_table.html", context)
 
 
 @login_required

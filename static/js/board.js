@@ -59,7 +59,7 @@
 
   // --- moving cards ------------------------------------------------------------------------------
   function moveUrl(card) {
-    return document.getElementById("board-main").dataset.moveBase + card.dataset.id + "/move/";
+    return document.getElementById("board-main").dataset.moveBase + card.id.slice(2) + "/move/";
   }
 
   function move(card, cell) {
@@ -70,7 +70,7 @@
   }
 
   document.addEventListener("dragstart", function (event) {
-    var card = event.target.closest && event.target.closest(".fc[data-movable]");
+    var card = event.target.closest && event.target.closest('.fc[draggable="true"]');
     if (!card) return;
     dragging = true;
     card.classList.add("dragging");
@@ -102,30 +102,63 @@
     if (card && card.parentElement !== cell) move(card, cell);
   });
 
+  // Card links open in the dialog (one listener for the whole board keeps the cards light).
+  document.addEventListener("click", function (event) {
+    var card = event.target.closest && event.target.closest(".fc");
+    if (!card) return;
+    var url = null;
+    if (event.target.closest(".mv")) url = moveUrl(card);
+    else if (event.target.closest(".ft")) url = event.target.closest(".ft").getAttribute("href");
+    if (!url) return;
+    event.preventDefault();
+    htmx.ajax("GET", url, { target: "#dialog", swap: "innerHTML" });
+  });
+
   // Keyboard: "m" on a focused card opens its "Move to…" dialog (WCAG 2.5.7).
   document.addEventListener("keydown", function (event) {
     var card = event.target.classList && event.target.classList.contains("fc") ? event.target : null;
     if (!card) return;
     if (event.key === "m" || event.key === "M") {
-      var link = card.querySelector(".mv");
-      if (link) { event.preventDefault(); link.click(); }
+      if (card.querySelector(".mv")) {
+        event.preventDefault();
+        htmx.ajax("GET", moveUrl(card), { target: "#dialog", swap: "innerHTML" });
+      }
     }
   });
 
   // --- dependency strings ------------------------------------------------------------------------
   var SVG = "http://www.w3.org/2000/svg";
 
+  // All strings of the board, by id: read from the page on every full render, patched by the
+  // deltas a move answers with.
+  var strings = {};
+  var loadedFrom = null;
+  function loadStrings() {
+    var data = document.getElementById("strings-data");
+    if (data && data !== loadedFrom) {
+      loadedFrom = data;
+      strings = {};
+      JSON.parse(data.textContent || "[]").forEach(function (s) { strings[s.id] = s; });
+    }
+    var delta = document.getElementById("strings-delta");
+    if (delta && delta.dataset.json) {
+      JSON.parse(delta.dataset.json).forEach(function (s) { strings[s.id] = s; });
+      delta.dataset.json = "";
+    }
+  }
+
   function drawStrings() {
     var wrap = document.getElementById("board-wrap");
     var svg = document.getElementById("strings");
-    var data = document.getElementById("strings-data");
-    if (!wrap || !svg || !data) return;
-    var strings = JSON.parse(data.dataset.json || "[]");
+    if (!wrap || !svg) return;
+    loadStrings();
     svg.setAttribute("width", wrap.scrollWidth);
     svg.setAttribute("height", wrap.scrollHeight);
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var origin = wrap.getBoundingClientRect();
-    strings.forEach(function (s) {
+    Object.keys(strings).forEach(function (key) {
+      var s = strings[key];
+      if (!s.from || !s.to) return;
       var from = document.getElementById("f-" + s.from);
       var to = document.getElementById("f-" + s.to);
       if (!from || !to || !wrap.contains(from) || !wrap.contains(to)) return;
@@ -156,7 +189,8 @@
 
   function highlight(card, on) {
     if (!card) return;
-    document.querySelectorAll('#strings path[data-from="' + card.dataset.id + '"], #strings path[data-to="' + card.dataset.id + '"]')
+    var id = card.id.slice(2);
+    document.querySelectorAll('#strings path[data-from="' + id + '"], #strings path[data-to="' + id + '"]')
       .forEach(function (p) { p.classList.toggle("hl", on); });
   }
   ["mouseover", "focusin"].forEach(function (type) {

@@ -1,0 +1,228 @@
+"""Program board benchmark (issue: the program board).
+
+Builds, deterministically and once (reused on later runs), a typical train (8 teams × 5 iterations,
+40 features, 30 dependencies) and a large one (12 teams × 6 iterations, 400 features, 300
+dependencies, 20 milestones), then measures, interleaved in the same run:
+- the board view (server time through Django's test client, warm) against a floor replaying the
+  view's own SQL through a raw cursor;
+- a move (the view, HTMX request) against a floor of a raw UPDATE + COMMIT of the same row.
+"""
+
+import random
+import statistics
+import time
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from planning.models import Dependency, Feature, Milestone, ProgramIncrement, Story
+from planning.services import pi_create
+from trains.models import Membership, Role, Team, Train
+
+RUNS = 25
+KINDS = ["feature"] * 6 + ["enabler"] * 2 + ["defect", "debt"]
+STATES = ["backlog", "implementing", "implementing", "validating", "done"]
+FIB = [1, 2, 3, 5, 8, 13, 20]
+
+
+def build(slug: str, teams: int, iterations: int, features: int, dependencies: int, milestones: int):
+    """The bench train, built once; a later run reuses it (same seed, same shape)."""
+    train = Train.objects.filter(slug=slug).first()
+    if train is not None:
+        return train, ProgramIncrement.objects.get(train=train)
+    rng = random.Random(f"{slug}-{teams}-{features}")
+    with transaction.atomic():
+        train = Train.objects.create(name=f"Bench {slug}", slug=slug, iterations_per_pi=iterations)
+        team_rows = Team.objects.bulk_create(
+            Team(train=train, name=f"Team {n:02d}", position=n) for n in range(teams)
+        )
+        pi = pi_create(train=train, name="PI 1", start_date=date(2026, 1, 5), iteration_count=iterations)
+        pi.state = ProgramIncrement.State.EXECUTING
+        pi.save(update_fields=["state"])
+        its = list(pi.iterations.order_by("number"))
+        rows = []
+        for n in range(features):
+            planned = rng.random() > 0.08
+            state = rng.choice(STATES)
+            rows.append(
+                Feature(
+                    train=train,
+                    pi=pi,
+                    team=team_rows[n % teams] if planned else None,
+                    iteration=rng.choice(its[:-1]) if planned else None,
+                    title=f"Feature {n:03d} {rng.choice(['checkout', 'billing', 'search', 'partner', 'mobile'])}",
+                    kind=rng.choice(KINDS),
+                    state=state,
+                    done_at=None if state != "done" else pi.start_date and _at(pi.start_date),
+                    business_value=rng.choice(FIB),
+                    time_criticality=rng.choice(FIB),
+                    risk_reduction=rng.choice(FIB),
+                    job_size=rng.choice(FIB),
+                )
+            )
+        feature_rows = Feature.objects.bulk_create(rows)
+        Story.objects.bulk_create(
+            Story(
+                team=f.team or team_rows[0],
+                feature=f,
+                iteration=f.iteration,
+                title=f"Story {f.pk}-{k}",
+                points=rng.choice([1, 2, 3, 5, 8]),
+            )
+            for f in feature_rows
+            for k in range(3)
+        )
+        deps = []
+        while len(deps) < dependencies:
+            a, b = rng.sample(feature_rows, 2)
+            if a.team_id is None or b.team_id is None or a.team_id == b.team_id:
+                continue
+            state = rng.choice(["requested", "committed", "committed", "blocked", "delivered", "cancelled"])
+            deps.append(
+                Dependency(
+                    pi=pi,
+                    requesting_team_id=a.team_id,
+                    providing_team_id=b.team_id,
+                    requesting_feature=a,
+                    providing_feature=b,
+                    needed_by_iteration=a.iteration,
+                    description=f"Need {len(deps)}",
+                    state=state,
+                    created_at=_at(pi.start_date),
+                    resolved_at=_at(pi.start_date) if state in ("delivered", "cancelled") else None,
+                )
+            )
+        Dependency.objects.bulk_create(deps)
+        Milestone.objects.bulk_create(
+            Milestone(pi=pi, name=f"Milestone {n}", date=rng.choice(its).start_date)
+            for n in range(milestones)
+        )
+        user, _ = get_user_model().objects.get_or_create(username="bench-rte")
+        Membership.objects.create(user=user, train=train, role=Role.RTE)
+    return train, pi
+
+
+def _at(day):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone())
+
+
+def _client() -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench-rte"))
+    return client
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _replay(sqls: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in sqls:
+            cursor.execute(sql)
+            if cursor.description:
+                cursor.fetchall()
+
+
+def measure_board(train, pi) -> dict:
+    client = _client()
+    url = reverse("planning:board", args=[train.slug]) + f"?pi={pi.pk}"
+    for _ in range(3):
+        client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    sqls = [q["sql"] for q in captured.captured_queries]
+    views, floors, ratios = [], [], []
+    for _ in range(RUNS):
+        view = _timed(lambda: client.get(url))
+        floor = _timed(lambda: _replay(sqls))
+        views.append(view)
+        floors.append(floor)
+        ratios.append(view / floor)
+    return {
+        "queries": len(sqls),
+        "html_bytes": len(response.content),
+        "ms": statistics.median(views),
+        "floor_ms": statistics.median(floors),
+        "ratio": statistics.median(ratios),
+    }
+
+
+def measure_move(train, pi) -> dict:
+    client = _client()
+    its = list(pi.iterations.order_by("number"))
+    teams = list(train.teams.order_by("position")[:2])
+    feature = Feature.objects.filter(pi=pi, team__isnull=False).order_by("pk").first()
+    url = reverse("planning:feature_move", args=[train.slug, feature.pk])
+    places = [(teams[0], its[0]), (teams[1], its[1])]
+
+    def move(n: int):
+        team, iteration = places[n % 2]
+        version = Feature.objects.values_list("version", flat=True).get(pk=feature.pk)
+        return lambda: client.post(
+            url, {"team": team.pk, "iteration": iteration.pk, "version": version}, HTTP_HX_REQUEST="true"
+        )
+
+    move(0)()
+    with CaptureQueriesContext(connection) as captured:
+        response = move(1)()
+    assert response.status_code == 200, response.content[:300]
+
+    def floor(n: int):
+        team, iteration = places[n % 2]
+
+        def run():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE planning_feature SET team_id = %s, iteration_id = %s, version = version + 1 WHERE id = %s",
+                    [team.pk, iteration.pk, feature.pk],
+                )
+
+        return run
+
+    moves, floors, ratios = [], [], []
+    for n in range(RUNS):
+        m = _timed(move(n))
+        f = _timed(floor(n + 1))
+        moves.append(m)
+        floors.append(f)
+        ratios.append(m / f)
+    return {
+        "queries": len(captured.captured_queries),
+        "ms": statistics.median(moves),
+        "floor_ms": statistics.median(floors),
+        "ratio": statistics.median(ratios),
+    }
+
+
+def run() -> dict:
+    typical = build("bench-typical", teams=8, iterations=5, features=40, dependencies=30, milestones=4)
+    large = build("bench-large", teams=12, iterations=6, features=400, dependencies=300, milestones=20)
+    board_typical = measure_board(*typical)
+    board_large = measure_board(*large)
+    move = measure_move(*large)
+    return {
+        "board_queries_typical": board_typical["queries"],
+        "board_queries_large": board_large["queries"],
+        "board_html_bytes_large": board_large["html_bytes"],
+        "board_ms_typical": round(board_typical["ms"], 2),
+        "board_ms_large": round(board_large["ms"], 2),
+        "board_floor_ms_large": round(board_large["floor_ms"], 2),
+        "board_ratio_large": round(board_large["ratio"], 2),
+        "move_queries": move["queries"],
+        "move_queries_detail": [sql.split(" WHERE ")[0][:90] for sql in move["statements"]],
+        "move_ms": round(move["ms"], 2),
+        "move_floor_ms": round(move["floor_ms"], 2),
+        "move_ratio": round(move["ratio"], 2),
+    }
