@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Exists
 
 from trains.models import Team
 
@@ -54,28 +55,51 @@ class FeatureForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    """Where a card goes: a team and an iteration, or neither (the unplanned lane)."""
+    """Where a card goes: a team and an iteration, or neither (the unplanned lane).
 
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="— unplanned —")
-    iteration = forms.ModelChoiceField(
-        queryset=Iteration.objects.none(), required=False, empty_label="— unplanned —"
-    )
+    A drop posts ids; they are checked in one query (the iteration is in the PI and the team on
+    the train) rather than one lookup per field, since moves are the board's hottest write.
+    """
+
+    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    iteration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
-        self.fields["iteration"].queryset = Iteration.objects.filter(pi=pi).order_by("number")
-        self.fields["iteration"].label_from_instance = (
-            lambda it: f"{it.label} ({it.start_date:%d %b} – {it.end_date:%d %b})"
-        )
+        self.pi = pi
+        if self.is_bound:  # any id is a candidate; clean() checks it against the PI and the train
+            self.fields["team"].valid_value = self.fields["iteration"].valid_value = lambda value: True
+        else:
+            teams = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
+            iterations = Iteration.objects.filter(pi=pi).order_by("number")
+            self.fields["team"].choices = [("", "— unplanned —"), *[(t.pk, t.name) for t in teams]]
+            self.fields["iteration"].choices = [
+                ("", "— unplanned —"),
+                *[(it.pk, f"{it.label} ({it.start_date:%d %b} – {it.end_date:%d %b})") for it in iterations],
+            ]
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("team")) != bool(data.get("iteration")):
+        team_id, iteration_id = data.get("team"), data.get("iteration")
+        if bool(team_id) != bool(iteration_id):
             raise forms.ValidationError(
                 "Choose both a team and an iteration, or neither to unplan the feature."
             )
+        if team_id:
+            iteration = (
+                Iteration.objects.filter(pk=iteration_id, pi=self.pi)
+                .annotate(team_on_train=Exists(Team.objects.filter(pk=team_id, train_id=self.pi.train_id)))
+                .first()
+            )
+            if iteration is None:
+                self.add_error("iteration", "That iteration is not in this PI.")
+            elif not iteration.team_on_train:
+                self.add_error("team", "That team is not on this train.")
+            else:
+                iteration.pi = self.pi
+                data["iteration"] = iteration
+                data["team"] = Team(pk=team_id, train_id=self.pi.train_id)  # checked to exist just above
         return data
 
 

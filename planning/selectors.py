@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from trains.models import Team, Train
 
-from .health import Health, health_of
+from .health import Health, dependency_health, health_of
 from .models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 
 
@@ -82,15 +82,40 @@ class BoardString:
 
     def as_json(self) -> dict:
         dep = self.dependency
-        needed = dep.needed_by_iteration.label if dep.needed_by_iteration else "—"
-        return {
-            "id": dep.pk,
-            "from": dep.providing_feature_id,
-            "to": dep.requesting_feature_id,
-            "health": self.health.value,
-            "label": f"{dep.requesting_team.name} needs “{dep.description}” from {dep.providing_team.name} by {needed}"
-            f" ({dep.get_state_display().lower()}; {self.health.label.lower()})",
-        }
+        return string_json(
+            pk=dep.pk,
+            providing_feature_id=dep.providing_feature_id,
+            requesting_feature_id=dep.requesting_feature_id,
+            health=self.health,
+            requesting_team=dep.requesting_team.name,
+            providing_team=dep.providing_team.name,
+            description=dep.description,
+            needed_by=dep.needed_by_iteration.label if dep.needed_by_iteration else "—",
+            state=dep.state,
+        )
+
+
+def string_json(
+    *,
+    pk,
+    providing_feature_id,
+    requesting_feature_id,
+    health: Health,
+    requesting_team,
+    providing_team,
+    description,
+    needed_by,
+    state,
+) -> dict:
+    """A string as the board's script draws it; its label says who needs what from whom by when."""
+    return {
+        "id": pk,
+        "from": providing_feature_id,
+        "to": requesting_feature_id,
+        "health": health.value,
+        "label": f"{requesting_team} needs “{description}” from {providing_team} by {needed_by}"
+        f" ({Dependency.State(state).label.lower()}; {health.label.lower()})",
+    }
 
 
 @dataclass
@@ -141,8 +166,8 @@ def _count_of(model, link: str, *, extra: Q | None = None):
     return Coalesce(Subquery(rows.values(link).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
-def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
-    """The PI's features with what a card shows, in one query.
+def with_card_figures(features: QuerySet[Feature]) -> QuerySet[Feature]:
+    """Annotate what a card shows, in the same query.
 
     Subqueries rather than joins: summing story points over a join with dependencies would count
     each story once per dependency.
@@ -155,21 +180,32 @@ def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
     )
     objectives = PIObjective.features.through.objects.filter(feature=OuterRef("pk"))
     uncommitted = objectives.filter(piobjective__is_committed=False)
-    return (
-        Feature.objects.filter(pi=pi)
-        .annotate(
-            points=Coalesce(Subquery(points), 0),
-            dependency_count=_count_of(Dependency, "requesting_feature")
-            + _count_of(Dependency, "providing_feature"),
-            objective_count=Coalesce(
-                Subquery(objectives.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
-            ),
-            uncommitted_objective_count=Coalesce(
-                Subquery(uncommitted.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
-            ),
-        )
-        .order_by("pk")
+    return features.annotate(
+        points=Coalesce(Subquery(points), 0),
+        dependency_count=_count_of(Dependency, "requesting_feature")
+        + _count_of(Dependency, "providing_feature"),
+        objective_count=Coalesce(
+            Subquery(objectives.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
+        ),
+        uncommitted_objective_count=Coalesce(
+            Subquery(uncommitted.values("feature").annotate(n=Count("pk")).values("n")[:1]), 0
+        ),
     )
+
+
+def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
+    """The PI's features with what a card shows, in one query."""
+    return with_card_figures(Feature.objects.filter(pi=pi)).order_by("pk")
+
+
+def card_for_user(train: Train, feature_id: int) -> Feature:
+    """One card of the train, with its PI and its figures, in one query (404 when not there)."""
+    feature = with_card_figures(
+        Feature.objects.filter(train=train, pk=feature_id).select_related("pi")
+    ).first()
+    if feature is None or feature.pi is None:
+        raise Http404("No such feature on this train's board.")
+    return feature
 
 
 def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:
@@ -248,62 +284,62 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def board_cells(pi: ProgramIncrement, places: set[tuple[int | None, int | None]]) -> dict:
-    """Several cells' cards in one query, for a move's answer: {(team_id, iteration_id): [features]}.
-
-    A place with no team or no iteration is the unplanned lane, keyed (None, None).
-    """
-    condition = Q(pk__in=[])
-    for team_id, iteration_id in places:
-        if team_id and iteration_id:
-            condition |= Q(team_id=team_id, iteration_id=iteration_id)
-        else:
-            condition |= Q(team__isnull=True) | Q(iteration__isnull=True)
-    cells: dict[tuple[int | None, int | None], list[Feature]] = {
-        (t, i) if (t and i) else (None, None): [] for t, i in places
-    }
-    for feature in board_features(pi).filter(condition):
-        key = (
-            (feature.team_id, feature.iteration_id)
-            if feature.team_id and feature.iteration_id
-            else (None, None)
-        )
-        if key in cells:
-            cells[key].append(feature)
-    for key, features in cells.items():
-        features.sort(key=wsjf_key if key == (None, None) else (lambda f: (f.title.lower(), f.pk)))
-    return cells
-
-
-def strings_touching(feature: Feature) -> list[BoardString]:
-    """The strings whose health a move of this feature can change: those that end at it."""
-    deps = board_dependencies(feature.pi).filter(Q(requesting_feature=feature) | Q(providing_feature=feature))
-    return [BoardString(dependency=dep, health=health_of(dep)) for dep in deps]
-
-
-def string_counts(pi: ProgramIncrement) -> dict[str, int]:
-    """Red and amber strings of a PI in one aggregate query: the rules of planning/health.py in SQL
-    (tests/planning/test_board.py holds the two to the same answer)."""
-    open_ = ~Q(state__in=Dependency.RESOLVED_STATES)
-    conflict = open_ & (
-        Q(state=Dependency.State.BLOCKED)
-        | Q(providing_feature__isnull=True)
-        | Q(providing_feature__iteration__isnull=True)
-        | Q(
-            needed_by_iteration__isnull=False,
-            providing_feature__iteration__start_date__gt=F("needed_by_iteration__end_date"),
-        )
+def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
+    """After a move: the strings ending at the moved card (the only ones whose health can change)
+    and the PI's red and amber counts, from one query of plain values (no model instances: this
+    answers every drag)."""
+    rows = Dependency.objects.filter(pi_id=feature.pi_id).values_list(
+        "pk",
+        "state",
+        "requesting_feature_id",
+        "providing_feature_id",
+        "needed_by_iteration__start_date",
+        "needed_by_iteration__end_date",
+        "needed_by_iteration__number",
+        "needed_by_iteration__is_ip",
+        "providing_feature__iteration__start_date",
+        "providing_feature__iteration__end_date",
+        "requesting_team__name",
+        "providing_team__name",
+        "description",
     )
-    at_risk = (
-        open_
-        & ~Q(state=Dependency.State.BLOCKED)
-        & Q(needed_by_iteration__isnull=False, providing_feature__iteration__isnull=False)
-        & Q(providing_feature__iteration__start_date__lte=F("needed_by_iteration__end_date"))
-        & (
-            Q(providing_feature__iteration__start_date__gte=F("needed_by_iteration__start_date"))
-            | Q(providing_feature__iteration__end_date__gte=F("needed_by_iteration__start_date"))
+    touching, counts = [], {"red": 0, "amber": 0}
+    for (
+        pk,
+        state,
+        wants,
+        gives,
+        need_start,
+        need_end,
+        number,
+        is_ip,
+        give_start,
+        give_end,
+        rq,
+        pv,
+        text,
+    ) in rows:
+        health = dependency_health(
+            state=state,
+            needed_by_start=need_start,
+            needed_by_end=need_end,
+            provided_start=give_start,
+            provided_end=give_end,
         )
-    )
-    return Dependency.objects.filter(pi=pi).aggregate(
-        red=Count("pk", filter=conflict), amber=Count("pk", filter=at_risk)
-    )
+        counts["red"] += health == Health.CONFLICT
+        counts["amber"] += health == Health.AT_RISK
+        if feature.pk in (wants, gives):
+            touching.append(
+                string_json(
+                    pk=pk,
+                    providing_feature_id=gives,
+                    requesting_feature_id=wants,
+                    health=health,
+                    requesting_team=rq,
+                    providing_team=pv,
+                    description=text,
+                    needed_by=("IP" if is_ip else f"I{number}") if number else "—",
+                    state=state,
+                )
+            )
+    return touching, counts

@@ -22,13 +22,12 @@ from ..health import Health
 from ..models import Dependency, Feature, Milestone, ProgramIncrement
 from ..selectors import (
     BoardFilters,
-    board_cells,
     board_strings,
+    card_for_user,
     current_pi,
     pis_of_train,
     program_board,
-    string_counts,
-    strings_touching,
+    strings_after_move,
 )
 
 PAGE = "planning/board.html"
@@ -95,43 +94,21 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
-    """What a move changed, as out-of-band swaps: the two cells, the strings that end at the moved
-    card (the only ones whose health can change) and the counters."""
-    pi = feature.pi
-    touching = strings_touching(feature)
-    red_ids = {
-        i
-        for s in touching
-        if s.health == Health.CONFLICT
-        for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id)
-        if i
-    }
-    cells = [
-        {
-            "id": f"cell-{team_id}-{iteration_id}" if team_id else "lane-unplanned",
-            "team_id": team_id,
-            "iteration_id": iteration_id,
-            "planned": bool(team_id),
-            "features": features,
-        }
-        for (team_id, iteration_id), features in board_cells(
-            pi, {old_place, (feature.team_id, feature.iteration_id)}
-        ).items()
-    ]
-    counts = string_counts(pi)
+    """What a move changed, as out-of-band swaps: the card leaves its old cell and joins the new
+    one, the strings that end at it (the only ones whose health can change) and the counters."""
+    touching, counts = strings_after_move(feature)
+    red_ids = {i for s in touching if s["health"] == Health.CONFLICT for i in (s["from"], s["to"]) if i}
     context = {
         "train": train,
-        "pi": pi,
-        "board": {
-            "red_feature_ids": red_ids,
-            "red_count": counts["red"],
-            "amber_count": counts["amber"],
-        },
-        "cells": cells,
+        "pi": feature.pi,
+        "f": feature,
+        "target": f"cell-{feature.team_id}-{feature.iteration_id}" if feature.team_id else "lane-unplanned",
+        # The counters and the card read these names, as on the full board.
+        "board": {"red_feature_ids": red_ids, "red_count": counts["red"], "amber_count": counts["amber"]},
         "can_plan_all": access.has("rte", "product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
         "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
-        "strings_delta_json": json.dumps([s.as_json() for s in touching]),
+        "strings_delta_json": json.dumps(touching),
         "moved": feature,
     }
     response = render(request, f"{PAGE}#move-result", context)
@@ -162,11 +139,12 @@ def board_dependencies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpResponse:
     """Move a card (drag and drop, or the keyboard/menu "Move to…" dialog)."""
-    train, access, feature = _get_feature_for_user(request, slug, feature_id)
+    train, access = train_for_user(request.user, slug)
+    feature = card_for_user(train, feature_id)
     form = MoveForm(
         request.POST or None,
         pi=feature.pi,
-        initial={"team": feature.team, "iteration": feature.iteration, "version": feature.version},
+        initial={"team": feature.team_id, "iteration": feature.iteration_id, "version": feature.version},
     )
     context = {
         "train": train,
@@ -196,8 +174,8 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             form = MoveForm(
                 pi=feature.pi,
                 initial={
-                    "team": stale.current.team,
-                    "iteration": stale.current.iteration,
+                    "team": stale.current.team_id,
+                    "iteration": stale.current.iteration_id,
                     "version": stale.current.version,
                 },
             )

@@ -144,7 +144,21 @@
     if (delta && delta.dataset.json) {
       JSON.parse(delta.dataset.json).forEach(function (s) { strings[s.id] = s; });
       delta.dataset.json = "";
+      markRedCards();
     }
+  }
+
+  // A card is red when a conflicting string ends at it; a move may change that for the card at
+  // the other end of a string, which the move's answer does not re-render.
+  function markRedCards() {
+    var red = {};
+    Object.keys(strings).forEach(function (key) {
+      var s = strings[key];
+      if (s.health === "conflict") { red[s.from] = true; red[s.to] = true; }
+    });
+    document.querySelectorAll(".fc").forEach(function (card) {
+      card.classList.toggle("red", !!red[card.id.slice(2)]);
+    });
   }
 
   function drawStrings() {

@@ -1,5 +1,7 @@
 """The program board in a real headless Chromium against a live server."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -60,11 +62,13 @@ def test_string_turns_red_when_the_provider_moves_past_needed_by_and_back_when_f
     page.locator(f"#f-{plan['give'].pk}").drag_to(cell(page, other_team, plan["iterations"][2]))
     expect(page.locator("#red-count")).to_contain_text("1 red string")
     expect(page.locator("#strings path.conflict")).to_have_count(1)
-    expect(page.locator(f"#f-{plan['give'].pk}")).to_contain_text("Red string")
+    expect(page.locator(f"#f-{plan['give'].pk}")).to_have_class(re.compile(r"\bred\b"))
+    expect(page.locator(f"#f-{plan['need'].pk}")).to_have_class(re.compile(r"\bred\b"))
     screenshot("board-red-string")
     page.locator(f"#f-{plan['give'].pk}").drag_to(cell(page, other_team, plan["iterations"][0]))
     expect(page.locator("#red-count")).to_contain_text("0 red strings")
     expect(page.locator("#strings path.healthy")).to_have_count(1)
+    expect(page.locator(f"#f-{plan['need'].pk}")).not_to_have_class(re.compile(r"\bred\b"))
 
 
 def test_a_stale_move_in_a_second_browser_is_refused_with_a_message(
