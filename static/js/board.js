@@ -161,7 +161,23 @@
     });
   }
 
+  // Which strings are drawn: on a big train all 300 would hide the board, so by default only the
+  // ones that need attention; a card's own strings always show on hover or focus.
+  var MODES = { problems: { conflict: 1, at_risk: 1 }, all: { conflict: 1, at_risk: 1, healthy: 1, resolved: 1 }, none: {} };
+  function mode() {
+    var choice = localStorage.getItem("artops.stringsMode") || "problems";
+    return MODES[choice] ? choice : "problems";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "strings-mode") return;
+    localStorage.setItem("artops.stringsMode", event.target.value);
+    redrawSoon();
+  });
+
   function drawStrings() {
+    var select = document.getElementById("strings-mode");
+    if (select) select.value = mode();
+    var shown = MODES[mode()];
     var wrap = document.getElementById("board-wrap");
     var svg = document.getElementById("strings");
     if (!wrap || !svg) return;
@@ -191,7 +207,7 @@
       c2 = x2 + (sameColumn ? bend : (x2 >= x1 ? -bend : bend));
       var path = document.createElementNS(SVG, "path");
       path.setAttribute("d", "M" + x1 + "," + y1 + " C" + c1 + "," + y1 + " " + c2 + "," + y2 + " " + x2 + "," + y2);
-      path.setAttribute("class", "str " + s.health);
+      path.setAttribute("class", "str " + s.health + (shown[s.health] ? "" : " off"));
       path.dataset.from = s.from;
       path.dataset.to = s.to;
       var title = document.createElementNS(SVG, "title");

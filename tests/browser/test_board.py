@@ -59,6 +59,10 @@ def test_string_turns_red_when_the_provider_moves_past_needed_by_and_back_when_f
     page.goto(f"/trains/{train.slug}/board/")
     expect(page.locator("#red-count")).to_contain_text("0 red strings")
     expect(page.locator("#strings path.healthy")).to_have_count(1)
+    expect(page.locator("#strings path.healthy")).to_be_hidden()  # by default only strings needing attention
+    page.locator("#strings-mode").select_option("all")
+    expect(page.locator("#strings path.healthy")).to_be_attached()
+    assert page.locator("#strings path.healthy").get_attribute("class") == "str healthy"
     page.locator(f"#f-{plan['give'].pk}").drag_to(cell(page, other_team, plan["iterations"][2]))
     expect(page.locator("#red-count")).to_contain_text("1 red string")
     expect(page.locator("#strings path.conflict")).to_have_count(1)
@@ -121,3 +125,24 @@ def test_viewer_cannot_move_anything(page, viewer, train, other_team, plan, scre
     page.wait_for_timeout(300)
     assert Feature.objects.get(pk=plan["give"].pk).iteration_id == plan["iterations"][0].pk
     screenshot("board-viewer")
+
+
+def test_another_open_board_shows_a_move_within_seconds_without_reloading(
+    browser, live_server, rte, train, team, plan
+):
+    pages = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
+        pages.append(context.new_page())
+    mover, watcher = pages
+    for p in pages:
+        log_in(p, "rte")
+        p.goto(f"/trains/{train.slug}/board/")
+    watcher.evaluate("window.__stillTheSamePage = true")
+    mover.locator(f"#f-{plan['give'].pk}").drag_to(cell(mover, team, plan["iterations"][3]))
+    expect(cell(watcher, team, plan["iterations"][3]).locator(f"#f-{plan['give'].pk}")).to_be_visible(
+        timeout=8000
+    )
+    assert watcher.evaluate("window.__stillTheSamePage") is True  # refreshed in place, not reloaded
+    for p in pages:
+        p.context.close()
