@@ -11,6 +11,7 @@ from django.contrib import admin
 
 from trains.admin import TrainScopedAdmin, related_only
 
+from . import services
 from .models import (
     ConfidenceVote,
     Dependency,
@@ -171,7 +172,15 @@ class FeatureAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     list_select_related = ["train", "pi", "team", "iteration"]
     search_fields = ["title", "description"]
     autocomplete_fields = ["pi", "iteration"]
-    readonly_fields = ["cost_of_delay", "wsjf_display", "created_at", "updated_at"]
+    readonly_fields = [
+        "cost_of_delay",
+        "wsjf_display",
+        "created_at",
+        "updated_at",
+        "state_changed_at",
+        "started_at",
+        "done_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "kind", "state", "is_blocked", "description", "acceptance_criteria"]}),
         ("On the program board", {"fields": ["train", "pi", "team", "iteration"]}),
@@ -194,6 +203,22 @@ class FeatureAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
         ),
     ]
     inlines = [StoryInline, FeatureStateChangeInline, FeatureBlockedPeriodInline]
+
+    def save_model(self, request, obj, form, change):
+        # State and the blocked flag carry history that flow metrics are built on (state changes,
+        # started/done times, blocked periods): they change through the services, as on the board.
+        # The admin has already checked the user's rights on this train, so the services run as a
+        # trusted caller (actor None).
+        wanted_state, wanted_blocked = obj.state, obj.is_blocked
+        if change:
+            obj.state, obj.is_blocked = form.initial["state"], form.initial["is_blocked"]
+        else:
+            obj.state, obj.is_blocked = Feature.State.FUNNEL, False
+        super().save_model(request, obj, form, change)
+        if wanted_state != obj.state:
+            services.feature_set_state(feature=obj, state=wanted_state)
+        if wanted_blocked != obj.is_blocked:
+            services.feature_set_blocked(feature=obj, blocked=wanted_blocked, reason="Set in the admin")
 
     @admin.display(description="iteration", ordering="iteration__number")
     def iteration_label(self, feature: Feature) -> str:

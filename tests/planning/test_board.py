@@ -421,3 +421,34 @@ def test_dependency_table_loads_on_demand_and_works_as_a_page(client, rte, train
     assert "schema v3" not in client.get(board_url(train)).content.decode()
     assert "schema v3" in client.get(url, {"pi": pi.pk}, **HTMX).content.decode()
     assert "Back to the board" in client.get(url, {"pi": pi.pk}).content.decode()
+
+
+def test_admin_state_change_goes_through_the_service_and_keeps_flow_history(client, train, pi):
+    from django.contrib.auth import get_user_model
+
+    from planning.models import FeatureStateChange
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    feature = FeatureFactory(train=train, pi=pi, state="backlog")
+    client.force_login(admin_user)
+    url = reverse("admin:planning_feature_change", args=[feature.pk])
+    data = {
+        "title": feature.title,
+        "kind": "feature",
+        "state": "done",
+        "train": train.pk,
+        "pi": pi.pk,
+        "business_value": 5,
+        "time_criticality": 3,
+        "risk_reduction": 2,
+        "job_size": 5,
+        "description": "",
+        "acceptance_criteria": "",
+    }
+    for prefix in ("stories", "state_changes", "blocked_periods"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    feature.refresh_from_db()
+    assert feature.state == "done" and feature.done_at is not None
+    assert FeatureStateChange.objects.filter(feature=feature, from_state="backlog", to_state="done").exists()
