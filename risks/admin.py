@@ -12,11 +12,16 @@ from .models import (
     ActionItem,
     ActionItemStatus,
     ArtSync,
+    DemoFollowUp,
+    DemoItem,
     Impediment,
     ImpedimentEscalation,
     ImprovementItem,
+    Problem,
+    ProblemVote,
     Risk,
     RiskRoamChange,
+    SystemDemo,
 )
 
 # --- inlines ---------------------------------------------------------------------------------------
@@ -94,7 +99,7 @@ class RiskAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["pi", "features", "dependencies", "objectives"]
     raw_id_fields = ["owner", "raised_by"]
-    readonly_fields = ["exposure", "updated_at"]
+    readonly_fields = ["exposure", "updated_at", "raised_to_art_at"]
     inlines = [RiskRoamChangeInline]
 
     @admin.display(description="level", ordering="team__name")
@@ -164,12 +169,12 @@ class ImpedimentEscalationAdmin(TrainScopedAdmin, admin.ModelAdmin):
 @admin.register(ImprovementItem)
 class ImprovementItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
     train_path = "train"
-    list_display = ["title", "train", "source_pi", "target_pi", "status", "owner", "votes", "done_at"]
+    list_display = ["title", "train", "source_pi", "target_pi", "status", "owner", "taken_at", "done_at"]
     list_filter = ["status", related_only("train"), related_only("source_pi"), related_only("target_pi")]
     list_select_related = ["train", "source_pi", "target_pi", "owner"]
     search_fields = ["title", "problem", "root_causes"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["source_pi", "target_pi", "feature"]
+    autocomplete_fields = ["source_pi", "target_pi", "feature", "source_problem"]
     raw_id_fields = ["owner"]
 
 
@@ -215,3 +220,118 @@ class ActionItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["raised_in"]
     raw_id_fields = ["owner"]
+
+
+# --- system demos and the I&A workshop --------------------------------------------------------------
+
+
+class DemoItemInline(TrainScopedAdmin, admin.TabularInline):
+    model = DemoItem
+    train_path = "demo__iteration__pi__train"
+    fields = ["title", "feature", "outcome", "feedback", "created_at"]
+    autocomplete_fields = ["feature"]
+    always_select_related = ("feature",)
+    extra = 0
+
+
+class DemoFollowUpInline(TrainScopedAdmin, admin.TabularInline):
+    model = DemoFollowUp
+    train_path = "demo__iteration__pi__train"
+    fields = ["title", "owner", "due_date", "status", "created_at", "done_at"]
+    raw_id_fields = ["owner"]
+    always_select_related = ("owner",)
+    extra = 0
+
+
+@admin.register(SystemDemo)
+class SystemDemoAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "iteration__pi__train"
+    always_select_related = ("iteration__pi",)
+    list_display = ["__str__", "held_on", "item_count", "created_at"]
+    list_filter = [related_only("iteration__pi__train"), related_only("iteration__pi")]
+    search_fields = ["notes", "iteration__pi__name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["iteration"]
+    raw_id_fields = ["created_by"]
+    inlines = [DemoItemInline, DemoFollowUpInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description="items", ordering="item_count")
+    def item_count(self, demo: SystemDemo) -> int:
+        return demo.item_count
+
+
+@admin.register(DemoItem)
+class DemoItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "demo__iteration__pi__train"
+    always_select_related = ("demo__iteration__pi",)
+    list_display = ["title", "demo", "feature", "outcome"]
+    list_filter = ["outcome", related_only("demo__iteration__pi")]
+    list_select_related = ["demo__iteration__pi", "feature"]
+    search_fields = ["title", "feedback"]
+    autocomplete_fields = ["demo", "feature"]
+
+
+@admin.register(DemoFollowUp)
+class DemoFollowUpAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "demo__iteration__pi__train"
+    always_select_related = ("demo__iteration__pi",)
+    list_display = ["title", "demo", "owner", "due_date", "status", "done_at"]
+    list_filter = ["status", related_only("demo__iteration__pi")]
+    list_select_related = ["demo__iteration__pi", "owner"]
+    search_fields = ["title"]
+    autocomplete_fields = ["demo"]
+    raw_id_fields = ["owner"]
+
+
+class ProblemVoteInline(TrainScopedAdmin, admin.TabularInline):
+    """Who voted: written by the workshop's vote service; shown, never edited here."""
+
+    model = ProblemVote
+    train_path = "problem__pi__train"
+    fields = ["voter", "cast_at"]
+    readonly_fields = fields
+    always_select_related = ("voter",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Problem)
+class ProblemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "pi__train"
+    always_select_related = ("pi",)
+    list_display = ["statement", "pi", "vote_count", "raised_by", "created_at"]
+    list_filter = [related_only("pi__train"), related_only("pi")]
+    list_select_related = ["pi", "raised_by"]
+    search_fields = ["statement", "root_causes"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["pi"]
+    raw_id_fields = ["raised_by"]
+    inlines = [ProblemVoteInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(vote_count=Count("votes"))
+
+    @admin.display(description="votes", ordering="vote_count")
+    def vote_count(self, problem: Problem) -> int:
+        return problem.vote_count
+
+
+@admin.register(ProblemVote)
+class ProblemVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "problem__pi__train"
+    always_select_related = ("problem__pi", "voter")
+    list_display = ["problem", "voter", "cast_at"]
+    list_filter = [related_only("problem__pi")]
+    list_select_related = ["problem__pi", "voter"]
+    search_fields = ["problem__statement", "voter__username"]
+    autocomplete_fields = ["problem"]
+    raw_id_fields = ["voter"]

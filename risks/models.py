@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
-from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
+from planning.models import Dependency, Feature, Iteration, PIObjective, ProgramIncrement
 from trains.models import Team, Train
 
 SCALE_1_TO_5 = [(1, "1 – very low"), (2, "2 – low"), (3, "3 – medium"), (4, "4 – high"), (5, "5 – very high")]
@@ -53,6 +54,15 @@ class Risk(models.Model):
         blank=True,
         related_name="raised_risks",
     )
+    origin_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risks_raised_to_art",
+        help_text="The team whose risk this was before it was raised to the ART board.",
+    )
+    raised_to_art_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +82,12 @@ class Risk(models.Model):
             models.CheckConstraint(
                 condition=~Q(roam_status="mitigated") | ~Q(mitigation_plan=""), name="risk_mitigated_has_plan"
             ),
+            # Only an ART-level risk (no team) remembers the team it was raised from.
+            models.CheckConstraint(
+                condition=Q(origin_team__isnull=True) | Q(team__isnull=True),
+                name="risk_origin_team_only_at_art_level",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="risk_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -80,6 +96,23 @@ class Risk(models.Model):
     @property
     def exposure(self) -> int:
         return self.impact * self.likelihood
+
+    @property
+    def is_art_level(self) -> bool:
+        return self.team_id is None
+
+    @property
+    def is_open(self) -> bool:
+        """Still a concern: everything but Resolved."""
+        return self.roam_status != RiskRoam.RESOLVED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @property
+    def is_unowned(self) -> bool:
+        return self.is_open and self.owner_id is None
 
 
 class RiskRoamChange(models.Model):
@@ -181,10 +214,21 @@ class Impediment(models.Model):
                 condition=~Q(status="escalated") | ~Q(escalation_level="team"),
                 name="impediment_escalated_above_team",
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="impediment_version_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == ImpedimentStatus.RESOLVED
+
+    @property
+    def last_escalation(self):
+        """The latest escalation (uses prefetched escalations when they are there)."""
+        escalations = list(self.escalations.all())
+        return max(escalations, key=lambda e: (e.escalated_at, e.pk)) if escalations else None
 
 
 class ImpedimentEscalation(models.Model):
@@ -239,8 +283,18 @@ class ImprovementItem(models.Model):
     feature = models.OneToOneField(
         Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="improvement_item"
     )
+    source_problem = models.ForeignKey(
+        "Problem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="improvement_items",
+        help_text="The workshop problem it answers.",
+    )
     title = models.CharField(max_length=200)
-    problem = models.TextField(blank=True, help_text="The problem statement it answers.")
+    problem = models.TextField(
+        blank=True, help_text="The problem statement it answers, when it has no workshop problem."
+    )
     root_causes = models.TextField(blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,8 +304,11 @@ class ImprovementItem(models.Model):
         related_name="improvement_items",
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
-    votes = models.PositiveSmallIntegerField(default=0, help_text="Workshop votes on the problem.")
+    votes = models.PositiveSmallIntegerField(
+        default=0, help_text="Workshop votes, for items recorded without a workshop problem."
+    )
     created_at = models.DateTimeField()
+    taken_at = models.DateTimeField(null=True, blank=True, help_text="When it was taken into a PI.")
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -267,10 +324,24 @@ class ImprovementItem(models.Model):
                 condition=Q(target_pi__isnull=True) | ~Q(target_pi=F("source_pi")),
                 name="improvement_taken_into_later_pi",
             ),
+            # "Taken into a PI" names the PI.
+            models.CheckConstraint(
+                condition=~Q(status="planned") | Q(target_pi__isnull=False),
+                name="improvement_planned_has_target_pi",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def feature_done(self) -> bool:
+        return self.feature is not None and self.feature.state == Feature.State.DONE
+
+    @property
+    def is_complete(self) -> bool:
+        """Done by its own status, or because the enabler it became in the next PI is done."""
+        return self.status == ImprovementItemStatus.DONE or self.feature_done
 
 
 class ArtSync(models.Model):
@@ -324,3 +395,148 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SystemDemo(models.Model):
+    """The system demo of one iteration: the integrated increment shown to the train's stakeholders.
+
+    Demo readiness = % of the planned demo items shown as expected.
+    """
+
+    iteration = models.OneToOneField(Iteration, on_delete=models.CASCADE, related_name="system_demo")
+    held_on = models.DateField(null=True, blank=True, help_text="The day of the demo.")
+    notes = models.TextField(blank=True, help_text="Feedback from the stakeholders.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["iteration_id"]
+        verbose_name = "system demo"
+
+    def __str__(self) -> str:
+        return f"System demo {self.iteration}"
+
+
+class DemoItemOutcome(models.TextChoices):
+    PLANNED = "planned", "Not shown yet"
+    SHOWN = "shown", "Shown as expected"
+    ISSUES = "issues", "Shown with issues"
+    NOT_SHOWN = "not_shown", "Not shown"
+
+
+class DemoItem(models.Model):
+    """One thing planned for a system demo (usually a feature), and how it went."""
+
+    Outcome = DemoItemOutcome
+
+    demo = models.ForeignKey(SystemDemo, on_delete=models.CASCADE, related_name="items")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="demo_items"
+    )
+    title = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PLANNED)
+    feedback = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["demo_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=DemoItemOutcome.values), name="demo_item_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="demo_item_has_title"),
+            models.UniqueConstraint(
+                fields=["demo", "feature"], condition=Q(feature__isnull=False), name="demo_item_feature_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DemoFollowUp(models.Model):
+    """A follow-up agreed at a system demo, with an owner, tracked until done."""
+
+    Status = ActionItemStatus
+
+    demo = models.ForeignKey(SystemDemo, on_delete=models.CASCADE, related_name="follow_ups")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demo_follow_ups",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["demo_id", "status", "due_date", "pk"]
+        verbose_name = "demo follow-up"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionItemStatus.values), name="follow_up_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="done") & Q(done_at__isnull=False))
+                | (Q(status="open") & Q(done_at__isnull=True)),
+                name="follow_up_done_iff_done_at",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="follow_up_has_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Problem(models.Model):
+    """A problem brought to the I&A problem-solving workshop: its statement, root causes and votes.
+
+    The train votes on the biggest problems; improvement items answer the ones chosen.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="problems")
+    statement = models.CharField(max_length=300)
+    root_causes = models.TextField(blank=True, help_text="One root cause per line (fishbone, 5 whys).")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pi_id", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(statement=""), name="problem_has_statement"),
+            models.UniqueConstraint(fields=["pi", "statement"], name="problem_statement_unique_in_pi"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    @property
+    def root_cause_list(self) -> list[str]:
+        return [line.strip(" -*\t") for line in self.root_causes.splitlines() if line.strip(" -*\t")]
+
+
+class ProblemVote(models.Model):
+    """One person's vote for a workshop problem: at most one per person per problem."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_votes"
+    )
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["problem_id", "cast_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "voter"], name="problem_vote_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter} → {self.problem}"

@@ -1,9 +1,21 @@
-"""Who may change risks, impediments and improvement items."""
+"""Who may change risks, impediments, ART Sync actions, system demos and improvement items.
+
+Every view and every service asks these predicates; reading is open to anyone with a role on the
+train (trains.selectors.train_for_user answers 404 to everyone else).
+"""
 
 from trains.access import TrainAccess
 from trains.models import Role
 
-from .models import Impediment, Risk
+from .models import ActionItem, DemoFollowUp, Impediment, ImprovementItem, Risk
+
+# SAFe: Product Management and the System Architect prepare and run the system demo with the RTE.
+SYSTEM_DEMO_RUNNERS = (Role.RTE, Role.PRODUCT_MANAGER, Role.SYSTEM_ARCHITECT)
+# The I&A facilitator (RTE) and Product Management, who owns the next PI's backlog.
+IMPROVEMENT_MANAGERS = (Role.RTE, Role.PRODUCT_MANAGER)
+
+
+# --- impediments -----------------------------------------------------------------------------------
 
 
 def can_raise_impediment(access: TrainAccess, team_id: int) -> bool:
@@ -15,6 +27,13 @@ def can_update_impediment(access: TrainAccess, impediment: Impediment) -> bool:
     return can_raise_impediment(access, impediment.team_id)
 
 
+def can_raise_any_impediment(access: TrainAccess) -> bool:
+    return access.is_rte or bool(access.team_ids(Role.SCRUM_MASTER))
+
+
+# --- risks -----------------------------------------------------------------------------------------
+
+
 def can_roam_risk(access: TrainAccess, risk: Risk) -> bool:
     """The RTE ROAMs every risk; a team's planners ROAM their own team-level risks."""
     if access.is_rte:
@@ -22,5 +41,59 @@ def can_roam_risk(access: TrainAccess, risk: Risk) -> bool:
     return risk.team_id is not None and access.can_plan_team(risk.team_id)
 
 
+def can_edit_risk(access: TrainAccess, risk: Risk) -> bool:
+    """Editing a risk's details is ROAMing it in all but name: the same people."""
+    return can_roam_risk(access, risk)
+
+
+def can_raise_risk_to_art(access: TrainAccess, risk: Risk) -> bool:
+    """A team risk the team cannot handle goes to the ART board; its own planners or the RTE send it."""
+    return risk.team_id is not None and can_roam_risk(access, risk)
+
+
 def can_raise_risk(access: TrainAccess) -> bool:
     return access.can_vote  # everyone taking part in planning, i.e. all roles but viewers
+
+
+# --- ART Sync --------------------------------------------------------------------------------------
+
+
+def can_run_art_sync(access: TrainAccess) -> bool:
+    """The RTE runs the ART Sync: opens the week's meeting, keeps its notes, captures its actions."""
+    return access.is_rte
+
+
+def can_complete_action(access: TrainAccess, action: ActionItem) -> bool:
+    """The RTE, or the person who owns the action."""
+    return access.is_rte or (access.user_id is not None and action.owner_id == access.user_id)
+
+
+# --- system demo -----------------------------------------------------------------------------------
+
+
+def can_run_system_demo(access: TrainAccess) -> bool:
+    return access.has(*SYSTEM_DEMO_RUNNERS)
+
+
+def can_complete_follow_up(access: TrainAccess, follow_up: DemoFollowUp) -> bool:
+    return can_run_system_demo(access) or (
+        access.user_id is not None and follow_up.owner_id == access.user_id
+    )
+
+
+# --- Inspect & Adapt -------------------------------------------------------------------------------
+
+
+def can_join_workshop(access: TrainAccess) -> bool:
+    """Everyone who takes part in the PI brings problems and votes on them; viewers only read."""
+    return access.can_vote
+
+
+def can_manage_improvements(access: TrainAccess) -> bool:
+    """Writing improvement items and taking them into the next PI's backlog."""
+    return access.has(*IMPROVEMENT_MANAGERS)
+
+
+def can_update_improvement(access: TrainAccess, item: ImprovementItem) -> bool:
+    """Its owner reports progress on it, as do the RTE and Product Management."""
+    return can_manage_improvements(access) or (access.user_id is not None and item.owner_id == access.user_id)

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.models import Snapshot
+from metrics.models import PIRecompute, Snapshot
 from planning.models import (
     ConfidenceVote,
     Dependency,
@@ -33,11 +33,16 @@ from planning.models import (
 from risks.models import (
     ActionItem,
     ArtSync,
+    DemoFollowUp,
+    DemoItem,
     Impediment,
     ImpedimentEscalation,
     ImprovementItem,
+    Problem,
+    ProblemVote,
     Risk,
     RiskRoamChange,
+    SystemDemo,
 )
 from trains.models import Membership, Role, Team, Train
 
@@ -145,9 +150,17 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
     ImpedimentEscalation.objects.create(
         impediment=impediment, from_level="team", to_level="art", note="Needs ops", escalated_at=now
     )
+    problem = Problem.objects.create(pi=world.pi, statement="Builds are slow", created_at=now)
+    ProblemVote.objects.create(problem=problem, voter=person, cast_at=now)
     ImprovementItem.objects.create(
-        train=world.train, source_pi=world.pi, title="Shorter builds", created_at=now
+        train=world.train, source_pi=world.pi, source_problem=problem, title="Shorter builds", created_at=now
     )
+    PIRecompute.objects.create(pi=world.pi)
+    demo = SystemDemo.objects.create(
+        iteration=world.iterations[0], held_on=PI_START + timedelta(days=13), created_at=now
+    )
+    DemoItem.objects.create(demo=demo, feature=feature, title=feature.title, created_at=now)
+    DemoFollowUp.objects.create(demo=demo, title="Fix the CSV export", owner=person, created_at=now)
     sync = ArtSync.objects.create(train=world.train, pi=world.pi, held_on=PI_START + timedelta(days=9))
     ActionItem.objects.create(
         train=world.train,

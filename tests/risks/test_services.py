@@ -9,7 +9,8 @@ from risks.factories import ImpedimentFactory, RiskFactory
 from risks.models import Impediment, ImpedimentEscalation, Risk, RiskRoamChange
 from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
 from trains.access import NotAllowed
-from trains.factories import UserFactory
+from trains.factories import MembershipFactory, UserFactory
+from trains.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +51,9 @@ def _escalations(impediment):
 # --- risk_roam ---------------------------------------------------------------------------------------
 
 
-def test_roaming_a_risk_moves_it_and_records_the_change(rte, art_risk):
+def test_roaming_a_risk_moves_it_and_records_the_change(rte, art_risk, train):
     owner = UserFactory()
+    MembershipFactory(user=owner, train=train, role=Role.SYSTEM_ARCHITECT)
 
     risk_roam(risk=art_risk, status=Roam.OWNED, owner=owner, actor=rte, note="Rita takes it", at=T0)
 
