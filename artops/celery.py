@@ -18,4 +18,10 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.recompute_executing_pis",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every 15 s: the safety net behind the change hook. A board move enqueues its own recompute;
+    # this re-enqueues any PI left stale by a lost message, a killed worker or a broker outage.
+    "recompute-stale-pis": {
+        "task": "metrics.tasks.recompute_stale_pis",
+        "schedule": 15.0,
+    },
 }

@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from trains.admin import TrainScopedAdmin, related_only
 
-from .models import Snapshot
+from .models import PIRecompute, Snapshot
 
 
 @admin.register(Snapshot)
@@ -27,3 +27,45 @@ class SnapshotAdmin(TrainScopedAdmin, admin.ModelAdmin):
     @admin.display(description="for", ordering="team__name")
     def scope(self, snapshot: Snapshot) -> str:
         return snapshot.team.name if snapshot.team else "the ART"
+
+
+@admin.register(PIRecompute)
+class PIRecomputeAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    """Where a PI's figures stand: stale or fresh, a recompute queued or running, the last error.
+
+    Kept by metrics.services; clearing `queued_at` or `running_since` by hand lets the safety net
+    (the beat job `recompute_stale_pis`) enqueue a stuck PI again at once.
+    """
+
+    train_path = "pi__train"
+    always_select_related = ("pi", "pi__train")
+    list_display = [
+        "pi",
+        "train",
+        "stale",
+        "queued_at",
+        "running_since",
+        "last_computed_at",
+        "runs",
+        "last_error",
+    ]
+    list_filter = [related_only("pi__train")]
+    list_select_related = ["pi", "pi__train"]
+    search_fields = ["pi__name", "pi__train__name"]
+    autocomplete_fields = ["pi"]
+    readonly_fields = [
+        "change_seq",
+        "computed_seq",
+        "runs",
+        "last_computed_at",
+        "last_error",
+        "last_error_at",
+    ]
+
+    @admin.display(description="train", ordering="pi__train__name")
+    def train(self, state: PIRecompute) -> str:
+        return state.pi.train.name
+
+    @admin.display(description="stale", boolean=True)
+    def stale(self, state: PIRecompute) -> bool:
+        return state.is_stale

@@ -8,10 +8,12 @@ Percentages are returned on a 0–100 scale. ``None`` means "no figure" (shown a
 import math
 import random
 import statistics
+from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 SECONDS_PER_DAY = 86_400
@@ -91,6 +93,77 @@ def art_predictability(by_team: Mapping[Hashable, Iterable[ObjectiveValue]]) -> 
         teams=teams,
         actual_total=actual_total,
         planned_total=planned_total,
+    )
+
+
+NO_COMMITTED_VALUE = "no_committed_value"
+NOT_SCORED_YET = "not_scored_yet"
+
+
+@dataclass(frozen=True)
+class PredictabilityFigure:
+    """§4.1 for one scope (a team or the ART), with the reason when there is no figure.
+
+    ``reason`` is None when ``percent`` is a figure; otherwise NO_COMMITTED_VALUE (nothing committed
+    carries planned value) or NOT_SCORED_YET (value was committed, but no objective is scored yet).
+    """
+
+    percent: float | None
+    actual_total: int
+    planned_total: int
+    objectives: int
+    scored: int
+    reason: str | None
+
+
+def predictability_figure(objectives: Iterable[ObjectiveValue]) -> PredictabilityFigure:
+    """§4.1 predictability, shown only once Business Owners have scored an objective.
+
+    Before anything is scored (an executing PI) the formula gives 0 %, which would read as a failed
+    PI; the figure is None ("not scored yet") instead. Once one objective is scored the formula
+    applies as written, so committed objectives still unscored count in the plan and not in the
+    actuals. No committed planned value stays "no figure" (§4.1).
+    """
+    objectives = list(objectives)
+    actual_total, planned_total = _predictability_sums(objectives)
+    scored = sum(1 for objective in objectives if objective.actual is not None)
+    if planned_total == 0:
+        reason: str | None = NO_COMMITTED_VALUE
+    elif scored == 0:
+        reason = NOT_SCORED_YET
+    else:
+        reason = None
+    return PredictabilityFigure(
+        percent=None if reason else _share(actual_total, planned_total),
+        actual_total=actual_total,
+        planned_total=planned_total,
+        objectives=len(objectives),
+        scored=scored,
+        reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class PiPredictability:
+    """§4.1 for a PI: the ART's pooled figure, each team's, and the mean of the team percentages."""
+
+    art: PredictabilityFigure
+    teams: dict[Hashable, PredictabilityFigure]
+    mean_of_teams: float | None
+
+
+def pi_predictability(by_team: Mapping[Hashable, Iterable[ObjectiveValue]]) -> PiPredictability:
+    """§4.1 for a PI with the "no figure" rules of ``predictability_figure`` at both levels.
+
+    The ART figure is the same two sums over all the train's team objectives; the mean of the team
+    percentages averages only the teams that have a figure.
+    """
+    lists = {team: list(objectives) for team, objectives in by_team.items()}
+    teams = {team: predictability_figure(objectives) for team, objectives in lists.items()}
+    art = predictability_figure([objective for objectives in lists.values() for objective in objectives])
+    percents = [figure.percent for figure in teams.values() if figure.percent is not None]
+    return PiPredictability(
+        art=art, teams=teams, mean_of_teams=statistics.fmean(percents) if percents else None
     )
 
 
@@ -312,19 +385,19 @@ def flow_load_series(items: Iterable[FlowItem], days: Sequence[date], tz: tzinfo
 
     An item counts when it started before the day ended and was not done by then.
     """
-    items = list(items)
+    # A sweep rather than a scan of every item for every day: WIP = items started before the day
+    # ended − those of them also done by then (an item "done" before its start never counted).
+    started = sorted(item.started_at for item in items if item.started_at is not None)
+    finished = sorted(
+        max(item.started_at, item.done_at)
+        for item in items
+        if item.started_at is not None and item.done_at is not None
+    )
     series = []
     for day in days:
         # End of day is the next local midnight, built from wall time so DST days are 23 or 25 hours.
-        day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-        wip = sum(
-            1
-            for item in items
-            if item.started_at is not None
-            and item.started_at < day_end
-            and (item.done_at is None or item.done_at >= day_end)
-        )
-        series.append((day, wip))
+        end = day_end(day, tz)
+        series.append((day, bisect_left(started, end) - bisect_left(finished, end)))
     return series
 
 
@@ -376,13 +449,38 @@ def mean_flow_efficiency(
     Weighted by time rather than a mean of per-item percentages, so a one-hour item blocked for
     half an hour cannot outweigh a month-long one. Each item is (started_at, done_at, blocked).
     """
+    return flow_efficiency_summary(items).percent
+
+
+@dataclass(frozen=True)
+class FlowEfficiencySummary:
+    """§4.5 flow efficiency over many items, with the totals it is computed from (in days)."""
+
+    percent: float | None
+    items: int
+    active_days: float
+    waiting_days: float
+
+
+def flow_efficiency_summary(
+    items: Iterable[tuple[datetime, datetime, Iterable[BlockedPeriod]]],
+) -> FlowEfficiencySummary:
+    """Time-weighted flow efficiency (see ``mean_flow_efficiency``) and its totals; items with no
+    flow time are left out of every total."""
     total_active = total_flow = 0.0
+    counted = 0
     for started_at, done_at, blocked in items:
         active, flow = _active_and_flow_seconds(started_at, done_at, blocked)
         if flow > 0:
+            counted += 1
             total_active += active
             total_flow += flow
-    return _share(total_active, total_flow)
+    return FlowEfficiencySummary(
+        percent=_share(total_active, total_flow),
+        items=counted,
+        active_days=total_active / SECONDS_PER_DAY,
+        waiting_days=(total_flow - total_active) / SECONDS_PER_DAY,
+    )
 
 
 def flow_distribution(items: Iterable[FlowItem]) -> dict[str, dict]:
@@ -422,6 +520,89 @@ def littles_law(mean_wip: float, velocity_per_day: float, mean_flow_time_days: f
     }
 
 
+def day_end(day: date, tz: tzinfo) -> datetime:
+    """The next local midnight after ``day``: built from wall time, so DST days are 23 or 25 hours."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One recorded move of an item through the Kanban; ``from_state`` "" when the item was created."""
+
+    at: datetime
+    from_state: str
+    to_state: str
+
+
+@dataclass(frozen=True)
+class StateHistory:
+    """An item's current state and its recorded changes, oldest first."""
+
+    current_state: str
+    changes: Sequence[StateChange]
+
+
+def cumulative_flow(
+    items: Iterable[StateHistory], days: Sequence[date], tz: tzinfo, states: Sequence[str]
+) -> dict[str, list[int]]:
+    """§4.5 cumulative flow: how many items were in each state at the end of each local day.
+
+    An item is in the state of its last change before the day ended. Before its first recorded
+    change it was in that change's ``from_state``; an empty one means the item did not exist yet.
+    An item with no recorded change is in its current state throughout. States not listed in
+    ``states`` are not counted.
+    """
+    ends = [day_end(day, tz) for day in days]
+    counts = {state: [0] * len(days) for state in states}
+    for item in items:
+        changes = item.changes
+        applied = 0
+        for index, end in enumerate(ends):
+            # Days are in order, so each change is passed once: O(days + changes) per item.
+            while applied < len(changes) and changes[applied].at < end:
+                applied += 1
+            if applied:
+                state = changes[applied - 1].to_state
+            elif changes:
+                state = changes[0].from_state
+            else:
+                state = item.current_state
+            if state in counts:
+                counts[state][index] += 1
+    return counts
+
+
+def cumulative_done(
+    items: Iterable[tuple[float, datetime | None]], days: Sequence[date], tz: tzinfo
+) -> list[float]:
+    """Burn-up: the weight (1 per item, or its points) done by the end of each local day.
+
+    Each item is (weight, done_at); an item not done (done_at None) never counts.
+    """
+    done = sorted((done_at, weight) for weight, done_at in items if done_at is not None)
+    times = [done_at for done_at, _ in done]
+    running_totals = list(accumulate((weight for _, weight in done), initial=0.0))
+    return [running_totals[bisect_left(times, day_end(day, tz))] for day in days]
+
+
+def throughput_per_window(
+    done_times: Iterable[datetime], windows: Sequence[tuple[datetime, datetime]]
+) -> list[int]:
+    """Items done within each half-open window [start, end): the throughput history a forecast samples."""
+    done_times = list(done_times)
+    return [sum(1 for done_at in done_times if start <= done_at < end) for start, end in windows]
+
+
+def is_committed_feature(*, planned_on_board: bool, objectives: int, committed_objectives: int) -> bool:
+    """Whether a feature is part of the PI's commitment (what a forecast must finish).
+
+    A feature is committed when it is planned on a team's row of the board (a team and an
+    iteration) and does not serve only uncommitted objectives: SAFe's uncommitted objectives are
+    planned and in the load, but not promised. A planned feature linked to no objective counts.
+    """
+    return planned_on_board and (objectives == 0 or committed_objectives > 0)
+
+
 # --- §4.6 Other figures ----------------------------------------------------------------------------
 
 
@@ -439,6 +620,76 @@ def carry_over_pct(planned_points: int, done_points: int) -> float | None:
 def iteration_completion_pct(planned_points: int, done_points: int) -> float | None:
     """§4.6 iteration completion: done points / planned points × 100; None when nothing was planned."""
     return _share(done_points, planned_points)
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A story for carry-over and completion; ``iteration`` is the key of the iteration it is
+    planned in (None: not planned)."""
+
+    points: int
+    iteration: Hashable | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IterationOutcome:
+    """§4.6 figures of one ended iteration, with the points they are computed from."""
+
+    key: Hashable
+    planned_points: int
+    planned_done_points: int
+    pulled_in_points: int
+    carry_over_pct: float | None
+    completion_pct: float | None
+
+    @property
+    def done_points(self) -> int:
+        return self.planned_done_points + self.pulled_in_points
+
+
+def iteration_outcomes(
+    stories: Iterable[StoryItem], iterations: Sequence[tuple[Hashable, datetime, datetime]]
+) -> list[IterationOutcome]:
+    """§4.6 carry-over and iteration completion for each given (ended) iteration.
+
+    ``iterations`` are (key, start, end) with ``end`` exclusive, in order. For each iteration:
+
+    - planned points: the stories planned for it;
+    - carry-over: of those, the points not done by its end (a story done later still counts
+      here: it was carried over, whenever it was finished);
+    - completion: done points over planned points, where done points are the planned stories done
+      by its end plus work pulled in (stories planned for a later iteration, or for none, done
+      within its dates). A story finished late for an earlier iteration is not this iteration's
+      completion: it already counts as that iteration's carry-over.
+    """
+    stories = list(stories)
+    order = {key: position for position, (key, _start, _end) in enumerate(iterations)}
+    outcomes = []
+    for position, (key, start, end) in enumerate(iterations):
+        planned = planned_done = pulled_in = 0
+        for story in stories:
+            if story.iteration == key:
+                planned += story.points
+                if story.done_at is not None and story.done_at < end:
+                    planned_done += story.points
+            elif (
+                story.done_at is not None
+                and start <= story.done_at < end
+                and order.get(story.iteration, len(order)) > position
+            ):
+                pulled_in += story.points
+        outcomes.append(
+            IterationOutcome(
+                key=key,
+                planned_points=planned,
+                planned_done_points=planned_done,
+                pulled_in_points=pulled_in,
+                carry_over_pct=carry_over_pct(planned, planned_done),
+                completion_pct=iteration_completion_pct(planned, planned_done + pulled_in),
+            )
+        )
+    return outcomes
 
 
 @dataclass(frozen=True)
@@ -468,6 +719,27 @@ def dependency_aging(items: Iterable[tuple[str, datetime]], now: datetime) -> di
     summaries = {state: _aging(ages) for state, ages in sorted(by_state.items())}
     summaries["all"] = _aging([age for ages in by_state.values() for age in ages])
     return summaries
+
+
+def open_aging_series(
+    items: Iterable[tuple[datetime, datetime | None]], days: Sequence[date], tz: tzinfo, as_of: datetime
+) -> list[AgingSummary]:
+    """Ages of the items open at the end of each local day (capped at ``as_of``), for aging trends.
+
+    Each item is (opened_at, closed_at or None); it is open at a moment when it was opened before
+    it and not yet closed.
+    """
+    items = list(items)
+    series = []
+    for day in days:
+        moment = min(day_end(day, tz), as_of)
+        ages = [
+            _days(moment - opened)
+            for opened, closed in items
+            if opened < moment and (closed is None or closed >= moment)
+        ]
+        series.append(_aging(ages))
+    return series
 
 
 def blocker_resolution(
@@ -507,6 +779,8 @@ class Forecast:
     date_85: date | None
     trials: int
     remaining: int
+    # (iteration end, share of trials finished by it), cumulative, for every end simulated.
+    by_end: tuple[tuple[date, float], ...] = ()
 
 
 FORECAST_CONFIDENCE_PCT = 85
@@ -518,13 +792,16 @@ def monte_carlo_forecast(
     iteration_ends: Sequence[date],
     trials: int = 10_000,
     seed: int | None = None,
+    deadline: date | None = None,
 ) -> Forecast:
     """§4.6 forecast from historical throughput per iteration (items done per iteration).
 
     Each trial draws one historical throughput, with replacement, for each iteration still to run
-    (``iteration_ends``, in order, the last being the PI's end) until ``remaining`` items are done.
-    ``probability`` is the share of trials done by the last end; ``date_85`` is the first end by
-    which at least 85 % of trials are done, or None if the given iterations are not enough.
+    (``iteration_ends``, in order) until ``remaining`` items are done. ``probability`` is the share
+    of trials done by ``deadline`` (default: the last end, the PI's end); ``date_85`` is the first
+    end by which at least 85 % of trials are done, or None if the given iterations are not enough.
+    Ends after the deadline only serve the 85 % date, which may then fall after the PI's end.
+    ``by_end`` is the cumulative share of trials done by each end.
 
     Edge cases, decided rather than simulated (``trials`` is then 0): nothing remaining is
     certain (1.0) and needs no date; with no history or no iterations left, nothing can be
@@ -536,25 +813,40 @@ def monte_carlo_forecast(
         return Forecast(probability=1.0, date_85=None, trials=0, remaining=0)
     if not throughput_history or not iteration_ends:
         return Forecast(probability=0.0, date_85=None, trials=0, remaining=remaining)
+    deadline = iteration_ends[-1] if deadline is None else deadline
 
     rng = random.Random(seed)
     finished_by = [0] * len(iteration_ends)
-    for _ in range(trials):
-        done = 0
-        for index in range(len(iteration_ends)):
-            done += rng.choice(throughput_history)
-            if done >= remaining:
+    # Iteration by iteration, one draw for each trial still running, all in one call: a recompute
+    # runs a forecast per team, and a call per draw (or draws for trials already done) was most
+    # of its time.
+    running = [0] * trials  # items done so far by each unfinished trial
+    for index in range(len(iteration_ends)):
+        still_running = []
+        for done, draw in zip(running, rng.choices(throughput_history, k=len(running)), strict=True):
+            if done + draw >= remaining:
                 finished_by[index] += 1
-                break
+            else:
+                still_running.append(done + draw)
+        running = still_running
+        if not running:
+            break
 
     date_85 = None
-    finished = 0
+    finished = finished_by_deadline = 0
+    by_end = []
     for end, count in zip(iteration_ends, finished_by, strict=True):
         finished += count
+        if end <= deadline:
+            finished_by_deadline = finished
+        by_end.append((end, finished / trials))
         # Integer comparison so exactly 85 % counts without float rounding.
-        if finished * 100 >= FORECAST_CONFIDENCE_PCT * trials:
+        if date_85 is None and finished * 100 >= FORECAST_CONFIDENCE_PCT * trials:
             date_85 = end
-            break
     return Forecast(
-        probability=sum(finished_by) / trials, date_85=date_85, trials=trials, remaining=remaining
+        probability=finished_by_deadline / trials,
+        date_85=date_85,
+        trials=trials,
+        remaining=remaining,
+        by_end=tuple(by_end),
     )

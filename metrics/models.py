@@ -20,6 +20,8 @@ class SnapshotMetric(models.TextChoices):
     BLOCKER_RESOLUTION = "blocker_resolution", "Blocker resolution time"
     IMPROVEMENT_THROUGHPUT = "improvement_throughput", "Improvement throughput"
     FORECAST = "forecast", "Forecast"
+    CUMULATIVE_FLOW = "cumulative_flow", "Cumulative flow"
+    BURN_UP = "burn_up", "Burn-up"
 
 
 class Snapshot(models.Model):
@@ -67,3 +69,50 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pi} · {self.team or 'ART'} · {self.metric} · {self.day}"
+
+
+class PIRecompute(models.Model):
+    """Whether a PI's figures are behind its plan, and the state of the recompute that catches up.
+
+    Every change notification bumps `change_seq`; a recompute remembers the `change_seq` it started
+    from in `computed_seq` once its snapshots are written, so the figures cover every change up to
+    that number and the PI is stale while `change_seq > computed_seq`. Counters rather than
+    timestamps: the web and worker machines need not agree on the time.
+
+    `queued_at` is the coalescing token: set by whoever enqueues a recompute (an atomic
+    conditional UPDATE, so a burst of changes enqueues one task) and cleared when the task starts,
+    so that a change arriving during a run enqueues exactly one follow-up.
+    """
+
+    pi = models.OneToOneField(
+        ProgramIncrement, on_delete=models.CASCADE, primary_key=True, related_name="metrics_recompute"
+    )
+    change_seq = models.PositiveBigIntegerField(default=0, help_text="Bumped by every change notification.")
+    computed_seq = models.PositiveBigIntegerField(
+        default=0, help_text="The change_seq the last completed recompute covers."
+    )
+    stale_since = models.DateTimeField(
+        null=True, blank=True, help_text="First change not yet covered by the figures."
+    )
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="A recompute is waiting in the queue.")
+    running_since = models.DateTimeField(null=True, blank=True)
+    last_computed_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveIntegerField(default=0, help_text="Completed recomputes.")
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "PI recompute"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(computed_seq__lte=models.F("change_seq")),
+                name="pi_recompute_covers_known_changes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Figures of {self.pi}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.change_seq > self.computed_seq

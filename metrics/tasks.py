@@ -1,28 +1,48 @@
-"""Celery tasks: thin wrappers that take IDs and call metrics services."""
+"""Celery tasks: thin wrappers that take IDs, return JSON and call metrics services.
+
+Only transient errors are retried (a database or broker connection dropped, a lock timeout), with
+exponential backoff, jitter and a maximum; anything else is a bug and fails loudly, leaving the
+PI stale with the error noted for the dashboard.
+"""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 from planning.models import ProgramIncrement
 
-from .services import pi_snapshot_compute
+from . import services
 
-TRANSIENT = (OperationalError, ConnectionError)
+TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_jitter=True, max_retries=5)
-def recompute_pi(pi_id: int) -> dict:
-    """Recompute one PI's snapshots for today; safe to run twice (upsert)."""
-    pi = ProgramIncrement.objects.get(pk=pi_id)
-    return pi_snapshot_compute(pi=pi)
+@shared_task(**RETRY)
+def recompute_pi(pi_id: int) -> dict | None:
+    """Recompute one PI's snapshots for today; safe to run twice (upsert of unchanged rows is a no-op)."""
+    return services.pi_recompute(pi_id=pi_id)
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_jitter=True, max_retries=5)
+@shared_task(**RETRY)
+def recompute_stale_pis() -> list[int]:
+    """Safety net: enqueue the PIs whose recompute was lost (dead worker, purged queue, broker down)."""
+    return services.stale_pis_enqueue()
+
+
+@shared_task(**RETRY)
 def recompute_executing_pis() -> list[int]:
     """Nightly: one point a day for every executing PI, so trends have data even on quiet days."""
     pi_ids = list(
-        ProgramIncrement.objects.filter(state=ProgramIncrement.State.EXECUTING).values_list("pk", flat=True)
+        ProgramIncrement.objects.filter(state=ProgramIncrement.State.EXECUTING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for pi_id in pi_ids:
-        recompute_pi.delay(pi_id)
+        services.pi_request_recompute(pi_id=pi_id, note_change=False)
     return pi_ids

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401 - routes are added as the screens land
+from django.urls import path
+
+from . import views
 
 app_name = "metrics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("metrics/", views.dashboard, name="dashboard"),
+    path("metrics/pi/<int:pi_id>/", views.dashboard, name="dashboard_pi"),
+    path("metrics/pi/<int:pi_id>/recompute/", views.recompute, name="recompute"),
+    path("metrics/pi/<int:pi_id>/recompute/status/", views.recompute_status, name="recompute_status"),
+]

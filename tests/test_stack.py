@@ -155,7 +155,11 @@ def test_gunicorn_worker_and_beat_run_natively_and_the_worker_computes_a_snapsho
         status, body = http_get(f"http://127.0.0.1:{port}/login/")
         assert status == 200 and "Log in to ARTops" in body
 
-        client = Celery("artops-test", broker=stack_env["REDIS_URL"], backend=stack_env["REDIS_URL"])
+        # A client of its own that does not become the current app: shared tasks of later tests in this
+        # process must keep running in-process.
+        client = Celery(
+            "artops-test", broker=stack_env["REDIS_URL"], backend=stack_env["REDIS_URL"], set_as_current=False
+        )
         first = client.send_task("metrics.tasks.recompute_pi", args=[pi.pk], queue=queue).get(timeout=60)
         assert first["pi"] == pi.pk
         assert first["predictability"] == pytest.approx(100 * 16 / 14)

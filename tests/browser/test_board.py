@@ -62,7 +62,7 @@ def test_string_turns_red_when_the_provider_moves_past_needed_by_and_back_when_f
     expect(page.locator("#strings path.healthy")).to_be_hidden()  # by default only strings needing attention
     page.locator("#strings-mode").select_option("all")
     expect(page.locator("#strings path.healthy")).to_be_attached()
-    assert page.locator("#strings path.healthy").get_attribute("class") == "str healthy"
+    expect(page.locator("#strings path.healthy")).to_have_class("str healthy")  # waits for the redraw
     page.locator(f"#f-{plan['give'].pk}").drag_to(cell(page, other_team, plan["iterations"][2]))
     expect(page.locator("#red-count")).to_contain_text("1 red string")
     expect(page.locator("#strings path.conflict")).to_have_count(1)

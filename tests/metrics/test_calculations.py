@@ -8,34 +8,48 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics.calculations import (
+    NO_COMMITTED_VALUE,
+    NOT_SCORED_YET,
     PREDICTABILITY_BAND,
     AgingSummary,
     BlockedPeriod,
     FlowItem,
     ObjectiveValue,
+    StateChange,
+    StateHistory,
+    StoryItem,
     WsjfItem,
     art_predictability,
     blocker_resolution,
     carry_over_pct,
     cost_of_delay,
+    cumulative_done,
+    cumulative_flow,
     default_capacity,
     dependency_aging,
     effective_capacity,
     flow_distribution,
     flow_efficiency,
+    flow_efficiency_summary,
     flow_load_series,
     flow_time,
     flow_velocity,
     improvement_throughput,
+    is_committed_feature,
     iteration_completion_pct,
+    iteration_outcomes,
     littles_law,
     load_ratio,
     load_status,
     mean_flow_efficiency,
     monte_carlo_forecast,
+    open_aging_series,
     percentile,
+    pi_predictability,
     predictability,
+    predictability_figure,
     rank_by_wsjf,
+    throughput_per_window,
     vote_summary,
     wsjf,
 )
@@ -471,3 +485,202 @@ def test_forecast_edge_cases_nothing_remaining_and_no_history():
     assert (no_history.probability, no_history.date_85) == (0.0, None)
     with pytest.raises(ValueError):
         monte_carlo_forecast([3], -1, ENDS)
+
+
+# --- §4.1 the "no figure" rules ------------------------------------------------------------------
+
+
+def test_predictability_figure_before_any_objective_is_scored_is_not_scored_yet_not_zero():
+    figure = predictability_figure([committed(10), committed(6), uncommitted(4)])
+    assert figure.percent is None
+    assert figure.reason == NOT_SCORED_YET
+    assert (figure.actual_total, figure.planned_total, figure.scored, figure.objectives) == (0, 16, 0, 3)
+
+
+def test_predictability_figure_once_one_objective_is_scored_follows_the_formula():
+    # actual 0 (a scored zero) over planned 10 + 6 -> 0 %, a real figure now
+    figure = predictability_figure([committed(10, 0), committed(6)])
+    assert figure.percent == 0.0
+    assert figure.reason is None
+
+
+def test_predictability_figure_counts_uncommitted_only_in_the_actuals():
+    # actual 7 + 6 + 3 = 16 over committed planned 8 + 6 = 14
+    figure = predictability_figure([committed(8, 7), committed(6, 6), uncommitted(4, 3)])
+    assert figure.percent == pytest.approx(100 * 16 / 14)
+    assert (figure.actual_total, figure.planned_total) == (16, 14)
+
+
+def test_predictability_figure_without_committed_value_has_that_reason_even_if_scored():
+    figure = predictability_figure([uncommitted(5, 5)])
+    assert figure.percent is None
+    assert figure.reason == NO_COMMITTED_VALUE
+
+
+def test_pi_predictability_pools_teams_and_leaves_unscored_teams_out_of_the_mean():
+    result = pi_predictability(
+        {
+            "alpha": [committed(10, 8), uncommitted(2, 2)],  # 10 / 10 = 100 %
+            "beta": [committed(5, 3)],  # 3 / 5 = 60 %
+            "gamma": [committed(5)],  # not scored yet
+        }
+    )
+    assert result.teams["alpha"].percent == pytest.approx(100.0)
+    assert result.teams["gamma"].reason == NOT_SCORED_YET
+    # pooled: (8 + 2 + 3) / (10 + 5 + 5) = 65 %
+    assert result.art.percent == pytest.approx(65.0)
+    assert result.mean_of_teams == pytest.approx(80.0)  # (100 + 60) / 2
+
+
+def test_pi_predictability_of_an_executing_pi_has_no_figure_at_any_level():
+    result = pi_predictability({"alpha": [committed(10)], "beta": [committed(4), uncommitted(3)]})
+    assert result.art.percent is None and result.art.reason == NOT_SCORED_YET
+    assert result.mean_of_teams is None
+
+
+# --- §4.5 series ----------------------------------------------------------------------------------
+
+
+def test_cumulative_flow_counts_each_item_in_its_state_at_the_end_of_each_day():
+    items = [
+        # created on day 0 in funnel, implementing on day 1, done on day 2 at noon
+        StateHistory(
+            "done",
+            [
+                StateChange(day(0), "", "funnel"),
+                StateChange(day(1), "funnel", "implementing"),
+                StateChange(day(2.5), "implementing", "done"),
+            ],
+        ),
+        # recorded only from day 1 (backlog -> implementing): in backlog before that
+        StateHistory("implementing", [StateChange(day(1.5), "backlog", "implementing")]),
+        # created on day 2: does not exist on days 0 and 1
+        StateHistory("funnel", [StateChange(day(2.2), "", "funnel")]),
+        # no recorded change: its current state throughout
+        StateHistory("backlog", []),
+    ]
+    days = [(T0 + timedelta(days=n)).date() for n in range(3)]
+    flow = cumulative_flow(items, days, UTC, ["funnel", "backlog", "implementing", "done"])
+    assert flow == {
+        "funnel": [1, 0, 1],
+        "backlog": [2, 1, 1],
+        "implementing": [0, 2, 1],
+        "done": [0, 0, 1],
+    }
+
+
+def test_a_change_at_midnight_belongs_to_the_next_day():
+    items = [StateHistory("done", [StateChange(day(1), "implementing", "done")])]
+    days = [(T0 + timedelta(days=n)).date() for n in range(2)]
+    assert cumulative_flow(items, days, UTC, ["implementing", "done"]) == {
+        "implementing": [1, 0],
+        "done": [0, 1],
+    }
+
+
+def test_cumulative_done_sums_weights_done_by_the_end_of_each_day():
+    days = [(T0 + timedelta(days=n)).date() for n in range(3)]
+    items = [(5, day(0.5)), (3, day(2.9)), (8, None), (2, day(1))]
+    assert cumulative_done(items, days, UTC) == [5.0, 7.0, 10.0]
+
+
+def test_throughput_per_window_counts_items_done_in_each_half_open_window():
+    windows = [(day(0), day(14)), (day(14), day(28))]
+    done = [day(1), day(13.9), day(14), day(30), day(-1)]
+    assert throughput_per_window(done, windows) == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("planned", "objectives", "committed_objectives", "expected"),
+    [
+        (True, 0, 0, True),  # planned, no objective: part of the plan
+        (True, 2, 1, True),  # serves a committed objective
+        (True, 1, 0, False),  # serves only an uncommitted objective: planned but not promised
+        (False, 1, 1, False),  # not on a team's row of the board
+    ],
+)
+def test_committed_feature_rule(planned, objectives, committed_objectives, expected):
+    assert (
+        is_committed_feature(
+            planned_on_board=planned, objectives=objectives, committed_objectives=committed_objectives
+        )
+        is expected
+    )
+
+
+def test_flow_efficiency_summary_gives_the_totals_behind_the_percentage():
+    items = [
+        (day(0), day(10), [BlockedPeriod(day(2), day(4))]),  # 8 active, 2 waiting
+        (day(0), day(10), [BlockedPeriod(day(3), day(6)), BlockedPeriod(day(8), None)]),  # 3 + 2 waiting
+        (day(3), day(3), []),  # no flow time: left out
+    ]
+    summary = flow_efficiency_summary(items)
+    assert summary.items == 2
+    assert summary.active_days == pytest.approx(13.0)
+    assert summary.waiting_days == pytest.approx(7.0)
+    assert summary.percent == pytest.approx(65.0)
+    assert mean_flow_efficiency(items) == summary.percent
+
+
+# --- §4.6 carry-over and completion across iterations -----------------------------------------
+
+
+def test_carry_over_and_completion_follow_a_story_carried_over_into_the_next_iteration():
+    iterations = [("I1", day(0), day(14)), ("I2", day(14), day(28))]
+    stories = [
+        StoryItem(5, "I1", day(10)),  # planned I1, done in I1
+        StoryItem(3, "I1", day(20)),  # planned I1, done in I2: carried over
+        StoryItem(2, "I2", day(27)),  # planned I2, done in I2
+        StoryItem(1, "I3", day(16)),  # planned I3, done in I2: pulled in
+        StoryItem(4, "I2", None),  # planned I2, not done: carried over
+        StoryItem(6, None, day(5)),  # never planned, done in I1: pulled in
+    ]
+    first, second = iteration_outcomes(stories, iterations)
+    # I1: planned 5 + 3 = 8, 5 done by its end -> carry-over 3 / 8; done 5 + pulled-in 6 = 11 / 8
+    assert (first.planned_points, first.planned_done_points, first.pulled_in_points) == (8, 5, 6)
+    assert first.carry_over_pct == pytest.approx(37.5)
+    assert first.completion_pct == pytest.approx(137.5)
+    # I2: planned 2 + 4 = 6, 2 done -> carry-over 4 / 6; the late I1 story is not I2's completion,
+    # the pulled-in I3 story is: (2 + 1) / 6
+    assert (second.planned_points, second.planned_done_points, second.pulled_in_points) == (6, 2, 1)
+    assert second.carry_over_pct == pytest.approx(100 * 4 / 6)
+    assert second.completion_pct == pytest.approx(50.0)
+    assert second.done_points == 3
+
+
+def test_an_iteration_with_nothing_planned_has_no_carry_over_or_completion():
+    (outcome,) = iteration_outcomes([StoryItem(3, None, day(1))], [("IP", day(0), day(14))])
+    assert outcome.carry_over_pct is None
+    assert outcome.completion_pct is None
+    assert outcome.pulled_in_points == 3
+
+
+def test_open_aging_series_reports_open_items_at_each_day_end_capped_at_as_of():
+    items = [(day(0), day(1.5)), (day(0.5), None), (day(2.5), None)]
+    days = [(T0 + timedelta(days=n)).date() for n in range(3)]
+    series = open_aging_series(items, days, UTC, as_of=day(2.75))
+    # end of day 0: both first items open, ages 1 and 0.5
+    assert series[0] == AgingSummary(count=2, median_days=0.75, max_days=1.0)
+    # end of day 1: the first was closed at 1.5
+    assert series[1] == AgingSummary(count=1, median_days=1.5, max_days=1.5)
+    # day 2 is cut at as_of (2.75): ages 2.25 and 0.25
+    assert series[2] == AgingSummary(count=2, median_days=1.25, max_days=2.25)
+
+
+# --- §4.6 forecast beyond the deadline ------------------------------------------------------------
+
+
+def test_forecast_reports_the_85_percent_date_after_the_deadline_and_the_cumulative_shares():
+    # 2 per iteration, 5 remaining: done at the third end, after a two-iteration deadline
+    forecast = monte_carlo_forecast([2], 5, ENDS, trials=100, seed=1, deadline=ENDS[1])
+    assert forecast.probability == 0.0
+    assert forecast.date_85 == ENDS[2]
+    assert forecast.by_end == ((ENDS[0], 0.0), (ENDS[1], 0.0), (ENDS[2], 1.0))
+
+
+def test_forecast_probability_is_measured_at_the_deadline_not_the_last_end():
+    # 0 or 10 per iteration, 10 remaining: 50 % by the first end, 75 % by the second
+    forecast = monte_carlo_forecast([0, 10], 10, ENDS, trials=10_000, seed=3, deadline=ENDS[0])
+    assert forecast.probability == pytest.approx(0.5, abs=0.03)
+    assert forecast.by_end[1][1] == pytest.approx(0.75, abs=0.03)
+    assert forecast.date_85 == ENDS[2]
