@@ -1,10 +1,9 @@
 """Forms parse and present input; the services decide. A service's ValidationError is put back on the
-form field it names (`apply_errors`), so a refused write shows its message next to the field."""
+form field it names (`artops.forms.apply_service_errors`), so a refused write shows its message next to the field."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from planning.models import ProgramIncrement
 
@@ -31,15 +30,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the fields it names; anything else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class VersionedForm(forms.Form):

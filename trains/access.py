@@ -75,9 +75,10 @@ class TrainAccess:
     def can_plan_any(self) -> bool:
         return self.has(*TRAIN_PLANNERS) or self.has(*TEAM_PLANNERS)
 
-    def require(self, allowed: bool, action: str) -> None:
+    def require(self, allowed: bool, message: str) -> None:
+        """Refuse with a message that says what was refused and who may do it."""
         if not allowed:
-            raise NotAllowed(f"You may not {action} on this train.")
+            raise NotAllowed(message)
 
     def describe(self) -> list[str]:
         labels = {r.value: r.label for r in Role}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from trains.access import TrainAccess
 from trains.models import Train
@@ -180,7 +181,12 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
                 },
             )
             context.update(form=form, feature=stale.current, stale_message=message)
-            return render(request, "planning/feature_move.html", context, status=409)
+            return render(
+                request,
+                "planning/dialog_page.html",
+                {**context, "dialog_partial": f"{PAGE}#move-dialog"},
+                status=409,
+            )
         except ValidationError as error:
             message = " ".join(error.messages)
             if request.htmx and not request.htmx.target:
@@ -192,14 +198,31 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
     if request.method == "POST" and request.htmx and not request.htmx.target:
         return HttpResponse(" ".join(form.non_field_errors()) or "Invalid move.", status=422)
-    template = f"{PAGE}#move-dialog" if request.htmx else "planning/feature_move.html"
-    return render(request, template, context)
-
-
-def _dialog_response(request, context, template_partial, standalone):
     if request.htmx:
-        return render(request, f"{PAGE}#{template_partial}", context)
-    return render(request, standalone, context)
+        return render(request, f"{PAGE}#move-dialog", context)
+    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#move-dialog"})
+
+
+def _dialog(request, context, *, form, form_class, save, noun: str, partial: str) -> HttpResponse:
+    """A board dialog: on a valid POST, save through the service. A stale version shows the current
+    one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
+    board's dialog for htmx, as a page of its own otherwise."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except services.StaleVersion as stale:
+            context["form"] = form_class(instance=stale.current, pi=context["pi"])
+            context["stale_message"] = (
+                f"Someone else saved this {noun} while you were editing it. Your changes were not saved: "
+                "here is the current version; make your change again."
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _saved(request, context["train"], context["pi"], f"{noun.capitalize()} saved.")
+    if request.htmx:
+        return render(request, f"{PAGE}#{partial}", context)
+    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#{partial}"})
 
 
 def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message: str) -> HttpResponse:
@@ -207,14 +230,6 @@ def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message
         response = HttpResponse(status=204)
         return trigger_client_event(response, "board:saved", {"message": message})
     return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={pi.pk}")
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _save_feature(actor, train, pi, feature, cleaned, data, place) -> Feature:
@@ -242,29 +257,28 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         train, access = train_for_user(request.user, slug)
         pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
         feature = None
-        access.require(access.can_plan_any, "add features")
+        access.require(access.can_plan_any, "Only planners of this train add features.")
     else:
         train, access, feature = _get_feature_for_user(request, slug, feature_id)
         pi = feature.pi
     form = FeatureForm(request.POST or None, instance=feature, pi=pi)
     context = {"train": train, "access": access, "pi": pi, "feature": feature, "form": form, "nav": "board"}
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.FEATURE_FIELDS}
-        place = {"team": form.cleaned_data["team"], "iteration": form.cleaned_data["iteration"]}
-        try:
-            with transaction.atomic():  # the edit, the move and the state change land together or not at all
-                saved = _save_feature(request.user, train, pi, feature, form.cleaned_data, data, place)
-        except services.StaleVersion as stale:
-            context["form"] = FeatureForm(instance=stale.current, pi=pi)
-            context["stale_message"] = (
-                "Someone else saved this feature while you were editing it. Your changes were not saved: "
-                "here is the current version; make your change again."
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            return _saved(request, train, pi, f"Saved “{saved.title}”.")
-    return _dialog_response(request, context, "feature-dialog", "planning/feature_form.html")
+
+    def save(cleaned):
+        data = {name: cleaned[name] for name in services.FEATURE_FIELDS}
+        place = {"team": cleaned["team"], "iteration": cleaned["iteration"]}
+        with transaction.atomic():  # the edit, the move and the state change land together or not at all
+            _save_feature(request.user, train, pi, feature, cleaned, data, place)
+
+    return _dialog(
+        request,
+        context,
+        form=form,
+        form_class=FeatureForm,
+        save=save,
+        noun="feature",
+        partial="feature-dialog",
+    )
 
 
 @login_required
@@ -274,7 +288,7 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
     if dependency_id is None:
         pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
         dependency = None
-        access.require(access.can_plan_any, "add dependencies")
+        access.require(access.can_plan_any, "Only planners of this train add dependencies.")
     else:
         dependency = get_object_or_404(
             Dependency.objects.select_related("pi"), pk=dependency_id, pi__train=train
@@ -289,28 +303,25 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
         "form": form,
         "nav": "board",
     }
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.DEPENDENCY_FIELDS}
-        try:
-            if dependency is None:
-                services.dependency_create(pi=pi, actor=request.user, **data)
-            else:
-                services.dependency_update(
-                    dependency=dependency,
-                    expected_version=form.cleaned_data["version"],
-                    actor=request.user,
-                    **data,
-                )
-        except services.StaleVersion as stale:
-            context["form"] = DependencyForm(instance=stale.current, pi=pi)
-            context["stale_message"] = (
-                "Someone else saved this dependency first. Your changes were not saved: here is the current version."
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
+
+    def save(cleaned):
+        data = {name: cleaned[name] for name in services.DEPENDENCY_FIELDS}
+        if dependency is None:
+            services.dependency_create(pi=pi, actor=request.user, **data)
         else:
-            return _saved(request, train, pi, "Dependency saved.")
-    return _dialog_response(request, context, "dependency-dialog", "planning/dependency_form.html")
+            services.dependency_update(
+                dependency=dependency, expected_version=cleaned["version"], actor=request.user, **data
+            )
+
+    return _dialog(
+        request,
+        context,
+        form=form,
+        form_class=DependencyForm,
+        save=save,
+        noun="dependency",
+        partial="dependency-dialog",
+    )
 
 
 @login_required
@@ -325,7 +336,9 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
             Milestone.objects.select_related("pi"), pk=milestone_id, pi__train=train
         )
         pi = milestone.pi
-    access.require(access.has("rte", "product_manager"), "place milestones")
+    access.require(
+        access.has("rte", "product_manager"), "Only the RTE and Product Management place milestones."
+    )
     form = MilestoneForm(request.POST or None, instance=milestone, pi=pi)
     context = {
         "train": train,
@@ -335,23 +348,22 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
         "form": form,
         "nav": "board",
     }
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in ("name", "date", "kind", "description")}
-        try:
-            if milestone is None:
-                services.milestone_create(pi=pi, actor=request.user, **data)
-            else:
-                services.milestone_update(
-                    milestone=milestone,
-                    expected_version=form.cleaned_data["version"],
-                    actor=request.user,
-                    **data,
-                )
-        except services.StaleVersion as stale:
-            context["form"] = MilestoneForm(instance=stale.current, pi=pi)
-            context["stale_message"] = "Someone else saved this milestone first. Your changes were not saved."
-        except ValidationError as error:
-            _apply_service_errors(form, error)
+
+    def save(cleaned):
+        data = {name: cleaned[name] for name in ("name", "date", "kind", "description")}
+        if milestone is None:
+            services.milestone_create(pi=pi, actor=request.user, **data)
         else:
-            return _saved(request, train, pi, "Milestone saved.")
-    return _dialog_response(request, context, "milestone-dialog", "planning/milestone_form.html")
+            services.milestone_update(
+                milestone=milestone, expected_version=cleaned["version"], actor=request.user, **data
+            )
+
+    return _dialog(
+        request,
+        context,
+        form=form,
+        form_class=MilestoneForm,
+        save=save,
+        noun="milestone",
+        partial="milestone-dialog",
+    )

@@ -10,15 +10,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from trains.selectors import train_for_user
 
 from .. import selectors
-from ..forms import ActionForm, SyncNotesForm, apply_errors
+from ..forms import ActionForm, SyncNotesForm
 from ..models import ActionItem, ArtSync
 from ..permissions import can_complete_action, can_run_art_sync
 from ..services import action_create, action_set_done, art_sync_start, art_sync_update
-from .common import domain_errors, page_context, require, url_with
+from .common import domain_errors, page_context, url_with
 
 
 def _selected_sync(syncs: list[ArtSync], requested: str | None) -> ArtSync | None:
@@ -96,7 +97,7 @@ def art_sync_start_view(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Open today's ART Sync for the selected PI."""
     context = page_context(request, slug, nav="art_sync")
     train, access, pi = context["train"], context["access"], context["pi"]
-    require(access, can_run_art_sync(access), "The RTE runs the ART Sync.")
+    access.require(can_run_art_sync(access), "The RTE runs the ART Sync.")
     if pi is None:
         raise ValidationError("The train has no PI yet.")
     sync = art_sync_start(train=train, pi=pi, actor=request.user)
@@ -117,7 +118,7 @@ def _get_sync_for_user(request, slug, sync_id):
 @domain_errors
 def art_sync_notes(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpResponse:
     train, access, sync = _get_sync_for_user(request, slug, sync_id)
-    require(access, can_run_art_sync(access), "The RTE keeps the ART Sync's notes.")
+    access.require(can_run_art_sync(access), "The RTE keeps the ART Sync's notes.")
     form = SyncNotesForm(request.POST)
     form.is_valid()
     art_sync_update(sync=sync, notes=form.cleaned_data.get("notes", ""), actor=request.user)
@@ -148,13 +149,13 @@ def _actions_response(request, train, access, sync, *, form=None, status=200) ->
 def action_new(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpResponse:
     """Capture an action in the meeting: owner and a due date not in the past."""
     train, access, sync = _get_sync_for_user(request, slug, sync_id)
-    require(access, can_run_art_sync(access), "The RTE captures the ART Sync's actions.")
+    access.require(can_run_art_sync(access), "The RTE captures the ART Sync's actions.")
     form = ActionForm(request.POST, members=selectors.train_members(train))
     if form.is_valid():
         try:
             action_create(sync=sync, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return _actions_response(request, train, access, sync)
     if not request.htmx:  # without JavaScript: the whole page again, the form showing what was wrong
@@ -171,7 +172,7 @@ def action_done(request: HtmxHttpRequest, slug: str, action_id: int) -> HttpResp
     action = ActionItem.objects.select_related("raised_in").filter(train=train, pk=action_id).first()
     if action is None:
         raise Http404("No such action.")
-    require(access, can_complete_action(access, action), "Only the action's owner or the RTE ticks it off.")
+    access.require(can_complete_action(access, action), "Only the action's owner or the RTE ticks it off.")
     action_set_done(action=action, done=request.POST.get("done") == "1", actor=request.user)
     sync_id = request.POST.get("sync")
     sync = ArtSync.objects.select_related("pi").filter(train=train, pk=sync_id).first() if sync_id else None

@@ -22,7 +22,7 @@ from django_htmx.http import reswap, retarget
 
 from artops.types import HtmxHttpRequest
 from planning.services import StaleVersion
-from trains.access import NotAllowed, TrainAccess
+from trains.access import NotAllowed
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -43,11 +43,6 @@ def url_with(name: str, train: Train, **query) -> str:
     url = reverse(name, args=[train.slug])
     query = {key: value for key, value in query.items() if value not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def require(access: TrainAccess, allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
 
 
 def refused(request: HtmxHttpRequest, message: str, *, status: int, slug: str | None = None) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.services import StaleVersion
 from trains.models import Role
@@ -22,7 +23,6 @@ from ..forms import (
     ImpedimentFilterForm,
     ImpedimentRaiseForm,
     ResolveForm,
-    apply_errors,
 )
 from ..models import Impediment
 from ..permissions import can_raise_any_impediment, can_update_impediment
@@ -34,7 +34,7 @@ from ..services import (
     impediment_resolve,
     impediment_update,
 )
-from .common import domain_errors, require
+from .common import domain_errors
 
 NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
 
@@ -80,7 +80,7 @@ def _raisable_teams(train, access):
 def impediment_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A Scrum Master raises an impediment for their team (the RTE for any team)."""
     train, access = train_for_user(request.user, slug)
-    require(access, can_raise_any_impediment(access), "Scrum Masters raise their team's impediments.")
+    access.require(can_raise_any_impediment(access), "Scrum Masters raise their team's impediments.")
     teams = _raisable_teams(train, access)
     kwargs = {
         "teams": teams,
@@ -95,7 +95,7 @@ def impediment_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         try:
             impediment = impediment_raise(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Impediment raised for {impediment.team.name}.")
             return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
@@ -172,7 +172,7 @@ def impediment_detail(request: HtmxHttpRequest, slug: str, impediment_id: int) -
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
     if request.method == "GET":
         return _page(request, train, access, impediment)
-    require(access, can_update_impediment(access, impediment), NOT_YOURS)
+    access.require(can_update_impediment(access, impediment), NOT_YOURS)
     form = _edit_form(train, impediment, request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -187,61 +187,69 @@ def impediment_detail(request: HtmxHttpRequest, slug: str, impediment_id: int) -
         except StaleVersion:
             return _stale(request, train, access, impediment)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Impediment updated.")
             return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
     return _page(request, train, access, impediment, forms={"edit": form}, status=422)
 
 
-@login_required
-@require_POST
-@domain_errors
-def impediment_escalate_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
+def _act(
+    request, slug, impediment_id, *, form_class, form_key: str, service, field: str, success
+) -> HttpResponse:
+    """One action form on an impediment (escalate, resolve): the service with the form's text and
+    version; a refusal goes back on the form, a stale version shows the current impediment."""
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
-    require(access, can_update_impediment(access, impediment), NOT_YOURS)
-    form = EscalateForm(request.POST)
+    access.require(can_update_impediment(access, impediment), NOT_YOURS)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            impediment_escalate(
+            service(
                 impediment=impediment,
-                note=form.cleaned_data["note"],
                 expected_version=form.cleaned_data["version"],
                 actor=request.user,
+                **{field: form.cleaned_data[field]},
             )
         except StaleVersion:
             return _stale(request, train, access, impediment)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
-            messages.success(request, f"Escalated to the {impediment.get_escalation_level_display()} level.")
+            messages.success(request, success(impediment))
             return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
-    return _page(request, train, access, impediment, forms={"escalate": form}, status=422)
+    return _page(request, train, access, impediment, forms={form_key: form}, status=422)
+
+
+@login_required
+@require_POST
+@domain_errors
+def impediment_escalate_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
+    return _act(
+        request,
+        slug,
+        impediment_id,
+        form_class=EscalateForm,
+        form_key="escalate",
+        service=impediment_escalate,
+        field="note",
+        success=lambda imp: f"Escalated to the {imp.get_escalation_level_display()} level.",
+    )
 
 
 @login_required
 @require_POST
 @domain_errors
 def impediment_resolve_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
-    train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
-    require(access, can_update_impediment(access, impediment), NOT_YOURS)
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            impediment_resolve(
-                impediment=impediment,
-                resolution=form.cleaned_data["resolution"],
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-            )
-        except StaleVersion:
-            return _stale(request, train, access, impediment)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Resolved. Its features are no longer blocked by it.")
-            return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
-    return _page(request, train, access, impediment, forms={"resolve": form}, status=422)
+    return _act(
+        request,
+        slug,
+        impediment_id,
+        form_class=ResolveForm,
+        form_key="resolve",
+        service=impediment_resolve,
+        field="resolution",
+        success=lambda imp: "Resolved. Its features are no longer blocked by it.",
+    )
 
 
 @login_required
@@ -249,7 +257,7 @@ def impediment_resolve_view(request: HtmxHttpRequest, slug: str, impediment_id: 
 @domain_errors
 def impediment_reopen_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
-    require(access, can_update_impediment(access, impediment), NOT_YOURS)
+    access.require(can_update_impediment(access, impediment), NOT_YOURS)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:

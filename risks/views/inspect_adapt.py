@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from trains.selectors import train_for_user
 
@@ -19,7 +20,6 @@ from ..forms import (
     ImprovementStatusForm,
     ProblemForm,
     TakeIntoPIForm,
-    apply_errors,
 )
 from ..models import ImprovementItem, Problem
 from ..permissions import can_join_workshop, can_manage_improvements, can_update_improvement
@@ -32,7 +32,7 @@ from ..services import (
     problem_update,
     problem_vote_toggle,
 )
-from .common import domain_errors, page_context, require, url_with
+from .common import domain_errors, page_context, url_with
 
 NOT_MANAGER = "The RTE or Product Management write improvement items and plan them."
 
@@ -117,13 +117,13 @@ def _get_pi_for_user(request, slug):
 @domain_errors
 def problem_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access, pi = _get_pi_for_user(request, slug)
-    require(access, can_join_workshop(access), "Viewers follow the workshop; they do not add problems.")
+    access.require(can_join_workshop(access), "Viewers follow the workshop; they do not add problems.")
     form = ProblemForm(request.POST)
     if form.is_valid():
         try:
             problem_create(pi=pi, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect(_ia_url(train, pi.pk, "workshop"))
     return _render(request, train, access, pi, forms={"problem": form}, status=422)
@@ -160,7 +160,7 @@ def problem_edit(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpRe
 def problem_vote(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpResponse:
     """Vote for a problem or take the vote back; htmx answers with the re-ranked problem list."""
     train, access, problem = _get_problem_for_user(request, slug, problem_id)
-    require(access, can_join_workshop(access), "Viewers follow the workshop; they do not vote.")
+    access.require(can_join_workshop(access), "Viewers follow the workshop; they do not vote.")
     vote_error = ""
     try:
         problem_vote_toggle(problem=problem, actor=request.user)
@@ -179,7 +179,7 @@ def problem_vote(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpRe
 @domain_errors
 def improvement_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access, pi = _get_pi_for_user(request, slug)
-    require(access, can_manage_improvements(access), NOT_MANAGER)
+    access.require(can_manage_improvements(access), NOT_MANAGER)
     form = ImprovementForm(
         request.POST, members=selectors.train_members(train), problems=Problem.objects.filter(pi=pi)
     )
@@ -187,7 +187,7 @@ def improvement_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         try:
             improvement_create(pi=pi, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect(_ia_url(train, pi.pk, "improvements"))
     return _render(request, train, access, pi, forms={"improvement": form}, status=422)
@@ -207,7 +207,7 @@ def _get_item_for_user(request, slug, item_id):
 def improvement_take(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     """Take an item into a later PI: it becomes an enabler in that PI's backlog."""
     train, access, item = _get_item_for_user(request, slug, item_id)
-    require(access, can_manage_improvements(access), NOT_MANAGER)
+    access.require(can_manage_improvements(access), NOT_MANAGER)
     form = TakeIntoPIForm(request.POST, pis=selectors.later_pis(selectors.pis_of(train), item.source_pi))
     error = ""
     if form.is_valid():
@@ -231,8 +231,7 @@ def improvement_take(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpR
 @domain_errors
 def improvement_status(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     train, access, item = _get_item_for_user(request, slug, item_id)
-    require(
-        access,
+    access.require(
         can_update_improvement(access, item),
         "Only the item's owner, the RTE or Product Management update it.",
     )

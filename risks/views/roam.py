@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.services import StaleVersion
 from trains.access import TrainAccess
@@ -18,10 +19,10 @@ from trains.models import Train
 from trains.selectors import train_for_user
 
 from .. import selectors
-from ..forms import RaiseToArtForm, RiskCreateForm, RiskEditForm, RoamMoveForm, apply_errors
+from ..forms import RaiseToArtForm, RiskCreateForm, RiskEditForm, RoamMoveForm
 from ..permissions import can_edit_risk, can_raise_risk, can_raise_risk_to_art, can_roam_risk
 from ..services import risk_create, risk_raise_to_art, risk_roam, risk_update
-from .common import domain_errors, page_context, require, url_with
+from .common import domain_errors, page_context, url_with
 
 ROAM_CHOICES = [(status.value, status.label) for status in selectors.ROAM_ORDER]
 
@@ -118,7 +119,7 @@ def _moved(request, train, access, risk, *, board_pi, level, members, message: s
 def risk_move(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """ROAM a risk: the drop of a drag, or the card's "Move to…" menu."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id)
-    require(access, risk.can_roam, "Only the RTE, or the team's planners for a team risk, ROAM this risk.")
+    access.require(risk.can_roam, "Only the RTE, or the team's planners for a team risk, ROAM this risk.")
     members_qs = selectors.train_members(train)
     board_pi, level = request.POST.get("board_pi", ""), _level(train, request.POST.get("level"))
     form = RoamMoveForm(request.POST, members=members_qs)
@@ -147,7 +148,7 @@ def risk_move(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse
                 return redirect(_board_url(train, board_pi, level))
             return _moved(request, train, access, fresh, message=message, status=409, **card)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
     if form.errors:
         if not request.htmx:
             return _detail_page(request, train, access, risk, move_form=form, status=422)
@@ -217,8 +218,8 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
     if request.method == "GET":
         return _detail_page(request, train, access, risk)
-    require(
-        access, can_edit_risk(access, risk), "Only the RTE, or the team's planners for a team risk, edit it."
+    access.require(
+        can_edit_risk(access, risk), "Only the RTE, or the team's planners for a team risk, edit it."
     )
     form = _edit_form(train, risk, request.POST)
     if form.is_valid():
@@ -237,7 +238,7 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
             }
             return _detail_page(request, train, access, fresh, message=message, unsaved=unsaved, status=409)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Risk saved.")
             return redirect("risks:risk_detail", slug=train.slug, risk_id=risk.pk)
@@ -250,8 +251,7 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
 def risk_raise(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """Raise a team risk to the ART board."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
-    require(
-        access,
+    access.require(
         can_raise_risk_to_art(access, risk),
         "Only the team's planners or the RTE raise it to the ART.",
     )
@@ -283,7 +283,7 @@ def risk_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Raise a risk on the selected PI, at team or ART level."""
     context = page_context(request, slug, nav="risks")
     train, access, pi = context["train"], context["access"], context["pi"]
-    require(access, can_raise_risk(access), "Viewers read risks; raising one needs a role in the PI.")
+    access.require(can_raise_risk(access), "Viewers read risks; raising one needs a role in the PI.")
     teams = train.teams.order_by("position", "name")
     form_kwargs = {
         "members": selectors.train_members(train),
@@ -298,7 +298,7 @@ def risk_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         try:
             risk = risk_create(train=train, pi=pi, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Risk “{risk.title}” raised: it waits in Un-ROAMed.")
             return redirect(_board_url(train, pi.pk if pi else "", "all"))

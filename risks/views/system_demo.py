@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.models import Iteration
 from trains.selectors import train_for_user
 
 from .. import figures, selectors
-from ..forms import DemoItemAddForm, DemoItemRecordForm, FollowUpForm, SystemDemoForm, apply_errors
+from ..forms import DemoItemAddForm, DemoItemRecordForm, FollowUpForm, SystemDemoForm
 from ..models import DemoFollowUp, DemoItem, SystemDemo
 from ..permissions import can_complete_follow_up, can_run_system_demo
 from ..services import (
@@ -27,7 +28,7 @@ from ..services import (
     system_demo_plan,
     system_demo_update,
 )
-from .common import domain_errors, page_context, require, url_with
+from .common import domain_errors, page_context, url_with
 
 NOT_RUNNER = "The RTE, Product Management or the System Architect run the system demo."
 
@@ -94,7 +95,7 @@ def system_demo(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def system_demo_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Plan an iteration's demo, with the features planned to finish in it as its items."""
     train, access = train_for_user(request.user, slug)
-    require(access, can_run_system_demo(access), NOT_RUNNER)
+    access.require(can_run_system_demo(access), NOT_RUNNER)
     iteration = (
         Iteration.objects.select_related("pi")
         .filter(pi__train=train, pk=request.POST.get("iteration") or 0)
@@ -124,13 +125,13 @@ def _get_demo_for_user(request, slug, demo_id):
 @domain_errors
 def system_demo_edit(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
-    require(access, can_run_system_demo(access), NOT_RUNNER)
+    access.require(can_run_system_demo(access), NOT_RUNNER)
     form = SystemDemoForm(request.POST)
     if form.is_valid():
         try:
             system_demo_update(demo=demo, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Demo saved.")
             return redirect(_demo_url(train, demo))
@@ -144,13 +145,13 @@ def system_demo_edit(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpR
 @domain_errors
 def demo_item_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
-    require(access, can_run_system_demo(access), NOT_RUNNER)
+    access.require(can_run_system_demo(access), NOT_RUNNER)
     form = DemoItemAddForm(request.POST, features=selectors.demo_feature_choices(demo))
     if form.is_valid():
         try:
             demo_item_add(demo=demo, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect(_demo_url(train, demo))
     return _render(
@@ -183,7 +184,7 @@ def _readiness(demo: SystemDemo) -> dict:
 def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     """Record how an item went and the feedback; htmx answers with the row and the readiness figure."""
     train, access, item = _get_item_for_user(request, slug, item_id)
-    require(access, can_run_system_demo(access), NOT_RUNNER)
+    access.require(can_run_system_demo(access), NOT_RUNNER)
     if request.POST.get("remove") == "1":
         demo = item.demo
         demo_item_remove(item=item, actor=request.user)
@@ -215,13 +216,13 @@ def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpRes
 @domain_errors
 def follow_up_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
-    require(access, can_run_system_demo(access), NOT_RUNNER)
+    access.require(can_run_system_demo(access), NOT_RUNNER)
     form = FollowUpForm(request.POST, members=selectors.train_members(train))
     if form.is_valid():
         try:
             demo_follow_up_add(demo=demo, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect(_demo_url(train, demo))
     return _render(
@@ -241,8 +242,7 @@ def follow_up_done(request: HtmxHttpRequest, slug: str, follow_up_id: int) -> Ht
     )
     if follow_up is None:
         raise Http404("No such follow-up.")
-    require(
-        access,
+    access.require(
         can_complete_follow_up(access, follow_up),
         "Only its owner or the demo's organisers tick it off.",
     )
