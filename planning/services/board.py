@@ -1,73 +1,24 @@
-"""Writes for PIs, features and the plan. Each checks permissions and keeps the flow history."""
-
-from datetime import date, timedelta
+"""Writes for the program board: features, their moves and flow history, dependencies, milestones."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from trains.access import TRAIN_PLANNERS, NotAllowed, train_access
-from trains.models import Train
-
-from . import hooks
-from .models import (
+from planning.models import (
     Dependency,
     Feature,
     FeatureBlockedPeriod,
     FeatureStateChange,
-    Iteration,
     Milestone,
     ProgramIncrement,
 )
-from .permissions import can_edit_feature, can_manage_pi
+from planning.permissions import can_edit_feature
+from trains.access import TRAIN_PLANNERS, NotAllowed, train_access
+from trains.models import Train
 
-
-class StaleVersion(Exception):
-    """The change was based on an older version of the record: someone else changed it first."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(f"{current} was changed by someone else; here is the current version.")
-
-
-def _board_changed(pi_id: int | None) -> None:
-    """Bump the PI's board version (open boards poll it) and tell the apps built on planning."""
-    if pi_id is None:
-        return
-    ProgramIncrement.objects.filter(pk=pi_id).update(board_version=F("board_version") + 1)
-    hooks.pi_changed(pi_id)
-
-
-def iteration_dates(*, start_date: date, length_days: int, count: int) -> list[tuple[date, date]]:
-    """Back-to-back iterations of `length_days` from `start_date` (the last one being IP)."""
-    return [
-        (start_date + timedelta(days=i * length_days), start_date + timedelta(days=(i + 1) * length_days - 1))
-        for i in range(count)
-    ]
-
-
-@transaction.atomic
-def pi_create(
-    *, train: Train, name: str, start_date: date, actor=None, iteration_count: int | None = None
-) -> ProgramIncrement:
-    """Create a PI with its iterations on the train's cadence; the last iteration is IP."""
-    if actor is not None and not can_manage_pi(train_access(actor, train)):
-        raise NotAllowed("Only the Release Train Engineer creates PIs.")
-    if ProgramIncrement.objects.filter(train=train, name=name).exists():
-        raise ValidationError({"name": "This train already has a PI of that name."})
-    count = iteration_count or train.iterations_per_pi
-    if count < 2:
-        raise ValidationError(
-            {"iteration_count": "A PI needs at least one development iteration and the IP iteration."}
-        )
-    spans = iteration_dates(start_date=start_date, length_days=train.iteration_length_days, count=count)
-    pi = ProgramIncrement.objects.create(train=train, name=name, start_date=start_date, end_date=spans[-1][1])
-    Iteration.objects.bulk_create(
-        Iteration(pi=pi, number=n, start_date=start, end_date=end, is_ip=(n == count))
-        for n, (start, end) in enumerate(spans, start=1)
-    )
-    return pi
+from .common import StaleVersion
+from .common import board_changed as _board_changed
 
 
 def _require_edit(actor, feature: Feature) -> None:
