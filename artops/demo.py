@@ -24,8 +24,9 @@ from planning.factories import (
     PIObjectiveFactory,
     ProgramIncrementFactory,
     TeamCapacityFactory,
+    VoteRoundFactory,
 )
-from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story
+from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story, VoteRound
 from planning.services import feature_set_blocked, feature_set_state
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImprovementItemFactory, RiskFactory
 from risks.models import ActionItem, Impediment, ImprovementItem, Risk
@@ -232,6 +233,12 @@ class _Builder:
                 users[f"dev-{key}-{n}"] = user
         return users
 
+    @staticmethod
+    def closed_round(pi: ProgramIncrement, team: Team | None) -> VoteRound:
+        """The vote taken at the end of the PI's planning (the two days before it starts)."""
+        opened = at(pi.start_date - timedelta(days=1), hour=15)
+        return VoteRoundFactory(pi=pi, team=team, opened_at=opened, closed_at=opened + timedelta(minutes=10))
+
     def team_people(self, demo: DemoTrain, team: Team) -> list:
         key = team.name.lower()
         names = ["sm", "po", "member"] if team.name == "Borealis" else [f"sm-{key}", f"po-{key}"]
@@ -359,23 +366,23 @@ class _Builder:
                     position=n,
                 )
                 objective.features.add(features[n])
+            team_round = self.closed_round(pi, team)
             for voter in self.team_people(demo, team):
                 score = rng.choice([3, 4, 4, 5]) if rng.random() > 0.12 else 2
                 ConfidenceVoteFactory(
-                    pi=pi,
-                    team=team,
+                    round=team_round,
                     voter=voter,
                     score=score,
                     concern="Too many unknowns in the integration work." if score <= 2 else "",
                 )
         # The ART vote: everyone but the viewer.
+        art_round = self.closed_round(pi, None)
         for username, user in demo.users.items():
             if username == "viewer":
                 continue
             score = rng.choice([3, 4, 4, 4, 5]) if rng.random() > 0.08 else 2
             ConfidenceVoteFactory(
-                pi=pi,
-                team=None,
+                round=art_round,
                 voter=user,
                 score=score,
                 concern="Platform capacity is thin in I3." if score <= 2 else "",

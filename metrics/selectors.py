@@ -170,9 +170,15 @@ def pi_metric_inputs(pi: ProgramIncrement, *, window_start: datetime, as_of: dat
             calc.ObjectiveValue(is_committed=is_committed, planned=planned, actual=actual)
         )
 
-    votes: dict[int | None, list[int]] = defaultdict(list)
-    for team_id, score in ConfidenceVote.objects.filter(pi=pi).values_list("team_id", "score"):
-        votes[team_id].append(score)
+    # Each scope's latest round is its result: an earlier round was voted down and re-planned.
+    rounds: dict[int | None, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for team_id, number, score in ConfidenceVote.objects.filter(round__pi=pi).values_list(
+        "round__team_id", "round__number", "score"
+    ):
+        rounds[team_id][number].append(score)
+    votes: dict[int | None, list[int]] = {
+        team_id: by_number[max(by_number)] for team_id, by_number in rounds.items()
+    }
 
     links: dict[int, list[bool]] = defaultdict(list)
     for feature_id, is_committed in PIObjective.features.through.objects.filter(

@@ -21,9 +21,11 @@ from .models import (
     Iteration,
     Milestone,
     PIObjective,
+    PlanBaseline,
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 
 
@@ -351,22 +353,57 @@ class PIObjectiveAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
 
-@admin.register(ConfidenceVote)
-class ConfidenceVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
-    train_path = "pi__train"
-    always_select_related = ("voter", "team")
-    list_display = ["pi", "scope", "voter", "score", "cast_at"]
-    list_filter = ["score", related_only("pi__train"), related_only("pi"), related_only("team")]
-    list_select_related = ["pi", "team", "voter"]
-    search_fields = ["voter__username", "voter__first_name", "voter__last_name", "concern"]
-    date_hierarchy = "cast_at"
-    autocomplete_fields = ["pi"]
+class ConfidenceVoteInline(admin.TabularInline):
+    model = ConfidenceVote
+    extra = 0
     raw_id_fields = ["voter"]
     readonly_fields = ["cast_at"]
 
+
+@admin.register(VoteRound)
+class VoteRoundAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "pi__train"
+    always_select_related = ("pi", "team")
+    list_display = ["pi", "scope", "number", "opened_at", "closed_at"]
+    list_filter = [related_only("pi__train"), related_only("pi"), related_only("team")]
+    list_select_related = ["pi", "team"]
+    date_hierarchy = "opened_at"
+    autocomplete_fields = ["pi"]
+    raw_id_fields = ["opened_by", "closed_by"]
+    inlines = [ConfidenceVoteInline]
+
     @admin.display(description="on the plan of", ordering="team__name")
-    def scope(self, vote: ConfidenceVote) -> str:
-        return vote.team.name if vote.team else "the ART"
+    def scope(self, vote_round: VoteRound) -> str:
+        return vote_round.team.name if vote_round.team else "the ART"
+
+
+@admin.register(ConfidenceVote)
+class ConfidenceVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "round__pi__train"
+    always_select_related = ("voter", "round__pi", "round__team")
+    list_display = ["round", "voter", "score", "cast_at"]
+    list_filter = ["score", related_only("round__pi__train"), related_only("round__pi")]
+    search_fields = ["voter__username", "voter__first_name", "voter__last_name", "concern"]
+    date_hierarchy = "cast_at"
+    raw_id_fields = ["round", "voter"]
+    readonly_fields = ["cast_at"]
+
+
+@admin.register(PlanBaseline)
+class PlanBaselineAdmin(TrainScopedAdmin, admin.ModelAdmin):
+    """Baselines are records of what was committed: read them here, never edit them."""
+
+    train_path = "pi__train"
+    always_select_related = ("pi",)
+    list_display = ["pi", "committed_at", "committed_by"]
+    list_filter = [related_only("pi__train"), related_only("pi")]
+    readonly_fields = ["pi", "committed_at", "committed_by", "plan"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(TeamCapacity)

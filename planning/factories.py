@@ -17,6 +17,7 @@ from .models import (
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 from .services import pi_create
 
@@ -100,12 +101,32 @@ class PIObjectiveFactory(factory.django.DjangoModelFactory):
     planned_business_value = 8
 
 
+class VoteRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VoteRound
+
+    pi = factory.SubFactory(ProgramIncrementFactory)
+    team = None
+    number = 1
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+def _round_of(vote) -> VoteRound:
+    """Votes made with `pi=` and `team=` share that scope's latest round (made if missing)."""
+    pi = vote.pi or ProgramIncrementFactory()
+    existing = VoteRound.objects.filter(pi=pi, team=vote.team).order_by("-number").first()
+    return existing or VoteRoundFactory(pi=pi, team=vote.team)
+
+
 class ConfidenceVoteFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ConfidenceVote
 
-    pi = factory.SubFactory(ProgramIncrementFactory)
-    team = None
+    class Params:
+        pi = None
+        team = None
+
+    round = factory.LazyAttribute(_round_of)
     voter = factory.SubFactory(UserFactory)
     score = 4
 

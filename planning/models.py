@@ -27,6 +27,12 @@ class ProgramIncrement(models.Model):
     end_date = models.DateField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     committed_at = models.DateTimeField(null=True, blank=True, help_text="When the plan was committed.")
+    business_owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="business_owner_of_pis",
+        help_text="The train's Business Owners taking part in this PI's planning.",
+    )
     # Bumped by every board change, so open boards can ask "what changed since version N" cheaply.
     board_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -241,6 +247,7 @@ class Story(models.Model):
     title = models.CharField(max_length=200)
     points = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(max_length=12, choices=State.choices, default=State.TODO)
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
@@ -406,11 +413,74 @@ class PIObjective(models.Model):
         return self.text
 
 
-class ConfidenceVote(models.Model):
-    """A fist-of-five vote (1–5) on a team's plan, or on the ART's plan when team is empty."""
+class VoteRound(models.Model):
+    """One confidence vote (fist of five) on a team's plan, or on the ART's plan when team is empty.
 
-    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="votes")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="votes")
+    The RTE opens it and closes it. A plan that needs rework is voted on again in a new round, so
+    the first result is kept rather than overwritten; figures use a scope's latest round.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="vote_rounds")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vote_rounds",
+        help_text="Empty: ART.",
+    )
+    number = models.PositiveSmallIntegerField(default=1)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pi_id", "team_id", "number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="vote_round_number_positive"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("opened_at")),
+                name="vote_round_closes_after_opening",
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "team", "number"],
+                condition=Q(team__isnull=False),
+                name="vote_round_number_team",
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "number"], condition=Q(team__isnull=True), name="vote_round_number_art"
+            ),
+            models.UniqueConstraint(
+                fields=["pi", "team"],
+                condition=Q(team__isnull=False, closed_at__isnull=True),
+                name="vote_round_one_open_per_team",
+                violation_error_message="A vote on this plan is already open.",
+            ),
+            models.UniqueConstraint(
+                fields=["pi"],
+                condition=Q(team__isnull=True, closed_at__isnull=True),
+                name="vote_round_one_open_for_art",
+                violation_error_message="A vote on the ART's plan is already open.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pi.name} · {self.team or 'ART'} · round {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ConfidenceVote(models.Model):
+    """One participant's fist-of-five score (1–5) in a vote round; changeable while it is open."""
+
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confidence_votes"
     )
@@ -419,7 +489,7 @@ class ConfidenceVote(models.Model):
     cast_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["pi_id", "team_id", "voter_id"]
+        ordering = ["round_id", "voter_id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__gte=1, score__lte=5),
@@ -427,15 +497,37 @@ class ConfidenceVote(models.Model):
                 violation_error_message="A confidence vote is 1 (no confidence) to 5 (very confident).",
             ),
             models.UniqueConstraint(
-                fields=["pi", "team", "voter"], condition=Q(team__isnull=False), name="vote_once_per_team"
-            ),
-            models.UniqueConstraint(
-                fields=["pi", "voter"], condition=Q(team__isnull=True), name="vote_once_per_art"
+                fields=["round", "voter"],
+                name="vote_once_per_round",
+                violation_error_message="You have already voted in this round: change your vote instead.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.voter} → {self.score} ({self.team or 'ART'})"
+        return f"{self.voter} → {self.score} ({self.round})"
+
+
+class PlanBaseline(models.Model):
+    """The plan as committed at the end of PI Planning, kept as a snapshot.
+
+    A snapshot (not foreign keys) because the point is to remember what the plan *was*: features per
+    team and iteration, objectives with their planned value, dependencies. Execution is compared
+    against the latest baseline; recommitting during planning adds a new one.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="baselines")
+    committed_at = models.DateTimeField()
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    plan = models.JSONField(help_text="features, objectives and dependencies as they stood when committed")
+
+    class Meta:
+        ordering = ["pi_id", "-committed_at", "-pk"]
+        get_latest_by = "committed_at"
+
+    def __str__(self) -> str:
+        return f"{self.pi.name} baseline of {self.committed_at:%Y-%m-%d %H:%M}"
 
 
 class TeamCapacity(models.Model):
@@ -450,6 +542,7 @@ class TeamCapacity(models.Model):
         blank=True,
         help_text="Points to plan with instead of the default (e.g. measured velocity).",
     )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["team_id", "iteration_id"]

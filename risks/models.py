@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from planning.models import Dependency, Feature, Iteration, PIObjective, ProgramIncrement
+from planning.models import ConfidenceVote, Dependency, Feature, Iteration, PIObjective, ProgramIncrement
 from trains.models import Team, Train
 
 SCALE_1_TO_5 = [(1, "1 – very low"), (2, "2 – low"), (3, "3 – medium"), (4, "4 – high"), (5, "5 – very high")]
@@ -63,6 +63,14 @@ class Risk(models.Model):
         help_text="The team whose risk this was before it was raised to the ART board.",
     )
     raised_to_art_at = models.DateTimeField(null=True, blank=True)
+    from_vote = models.OneToOneField(
+        ConfidenceVote,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risk",
+        help_text="The low confidence vote whose concern this risk was raised from.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)

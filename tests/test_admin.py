@@ -26,9 +26,11 @@ from planning.models import (
     Iteration,
     Milestone,
     PIObjective,
+    PlanBaseline,
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 from risks.models import (
     ActionItem,
@@ -127,11 +129,14 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         pi=world.pi, team=world.team, text="Customers can pay online", planned_business_value=8
     )
     objective.features.add(feature)
-    ConfidenceVote.objects.create(pi=world.pi, team=world.team, voter=person, score=4)
-    ConfidenceVote.objects.create(pi=world.pi, voter=person, score=3)
+    team_round = VoteRound.objects.create(pi=world.pi, team=world.team, opened_at=now)
+    art_round = VoteRound.objects.create(pi=world.pi, opened_at=now, closed_at=now)
+    ConfidenceVote.objects.create(round=team_round, voter=person, score=4)
+    vote = ConfidenceVote.objects.create(round=art_round, voter=person, score=3)
+    PlanBaseline.objects.create(pi=world.pi, committed_at=now, committed_by=person, plan={"features": []})
     TeamCapacity.objects.create(team=world.team, iteration=world.iterations[0], fte=5, days_off=2)
     risk = Risk.objects.create(
-        train=world.train, pi=world.pi, team=world.team, title="Vendor late", created_at=now
+        train=world.train, pi=world.pi, team=world.team, title="Vendor late", created_at=now, from_vote=vote
     )
     risk.features.add(feature)
     risk.dependencies.add(dependency)
@@ -481,7 +486,8 @@ def test_every_admin_page_renders_for_a_superuser(client, admin_user, demo, labe
     client.force_login(admin_user)
 
     assert client.get(admin_url(model, "changelist")).status_code == 200
-    assert client.get(admin_url(model, "add")).status_code == 200
+    can_add = admin.site._registry[model].has_add_permission(SimpleNamespace(user=admin_user))
+    assert client.get(admin_url(model, "add")).status_code == (200 if can_add else 403)
     assert client.get(admin_url(model, "change", row.pk)).status_code == 200
     assert client.get(admin_url(model, "delete", row.pk)).status_code == 200
 

@@ -26,6 +26,7 @@ from planning.models import (
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 from risks.factories import ActionItemFactory, ImpedimentFactory, RiskFactory
 from risks.models import ActionItem, Impediment, Risk
@@ -62,28 +63,50 @@ def test_business_value_bounds_themselves_are_accepted(pi, team):
     )
 
 
+def _round(pi, team=None, **fields):
+    return VoteRound.objects.create(pi=pi, team=team, opened_at=timezone.now(), **fields)
+
+
 @pytest.mark.parametrize("score", [0, 6])
 def test_confidence_vote_outside_1_to_5_is_refused(pi, score):
-    refused(lambda: ConfidenceVote.objects.create(pi=pi, voter=UserFactory(), score=score))
+    vote_round = _round(pi)
+    refused(lambda: ConfidenceVote.objects.create(round=vote_round, voter=UserFactory(), score=score))
 
 
-def test_one_team_vote_per_person(pi, team):
+def test_one_vote_per_person_per_round(pi, team):
     voter = UserFactory()
-    ConfidenceVote.objects.create(pi=pi, team=team, voter=voter, score=3)
-    refused(lambda: ConfidenceVote.objects.create(pi=pi, team=team, voter=voter, score=4))
-
-
-def test_one_art_vote_per_person_even_though_the_team_is_empty(pi):
-    voter = UserFactory()
-    ConfidenceVote.objects.create(pi=pi, team=None, voter=voter, score=3)
-    refused(lambda: ConfidenceVote.objects.create(pi=pi, team=None, voter=voter, score=5))
+    vote_round = _round(pi, team)
+    ConfidenceVote.objects.create(round=vote_round, voter=voter, score=3)
+    refused(lambda: ConfidenceVote.objects.create(round=vote_round, voter=voter, score=4))
 
 
 def test_a_person_votes_once_for_their_team_and_once_for_the_art(pi, team):
     voter = UserFactory()
-    ConfidenceVote.objects.create(pi=pi, team=team, voter=voter, score=3)
-    ConfidenceVote.objects.create(pi=pi, team=None, voter=voter, score=4)
+    ConfidenceVote.objects.create(round=_round(pi, team), voter=voter, score=3)
+    ConfidenceVote.objects.create(round=_round(pi), voter=voter, score=4)
     assert ConfidenceVote.objects.filter(voter=voter).count() == 2
+
+
+def test_only_one_open_vote_round_per_team(pi, team):
+    _round(pi, team)
+    refused(lambda: _round(pi, team, number=2))
+
+
+def test_only_one_open_vote_round_for_the_art_even_though_the_team_is_empty(pi):
+    _round(pi)
+    refused(lambda: _round(pi, number=2))
+
+
+def test_a_new_round_opens_once_the_last_one_is_closed_and_takes_the_next_number(pi, team):
+    now = timezone.now()
+    VoteRound.objects.create(pi=pi, team=team, opened_at=now, closed_at=now)
+    _round(pi, team, number=2)
+    refused(lambda: VoteRound.objects.create(pi=pi, team=team, number=2, opened_at=now, closed_at=now))
+
+
+def test_a_vote_round_cannot_close_before_it_opened(pi):
+    now = timezone.now()
+    refused(lambda: VoteRound.objects.create(pi=pi, opened_at=now, closed_at=now - dt.timedelta(minutes=1)))
 
 
 def test_dependency_from_a_team_to_itself_is_refused(pi, team, other_team):

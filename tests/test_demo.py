@@ -26,6 +26,7 @@ from planning.models import (
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 from risks.models import (
     ActionItem,
@@ -150,8 +151,8 @@ def _fingerprint(train: Train) -> dict[str, list]:
             )
         ),
         "votes": _sorted(
-            ConfidenceVote.objects.filter(pi__train=train).values_list(
-                "pi__name", "team__name", "voter__username", "score", "concern"
+            ConfidenceVote.objects.filter(round__pi__train=train).values_list(
+                "round__pi__name", "round__team__name", "round__number", "voter__username", "score", "concern"
             )
         ),
         "milestones": _sorted(
@@ -403,11 +404,14 @@ def test_the_demo_has_art_sync_action_items_open_and_done(demo):
 
 
 def test_the_demo_has_team_and_art_votes_with_low_scores_explained(demo):
-    votes = ConfidenceVote.objects.filter(pi=_executing_pi(demo))
+    votes = ConfidenceVote.objects.filter(round__pi=_executing_pi(demo))
 
-    assert votes.filter(team__isnull=True).exists()
-    assert votes.filter(team__isnull=False).values("team").distinct().count() == demo.teams.count()
-    low = ConfidenceVote.objects.filter(pi__train=demo, score__lte=2)
+    assert votes.filter(round__team__isnull=True).exists()
+    assert (
+        votes.filter(round__team__isnull=False).values("round__team").distinct().count() == demo.teams.count()
+    )
+    assert not VoteRound.objects.filter(pi__train=demo, closed_at__isnull=True).exists()
+    low = ConfidenceVote.objects.filter(round__pi__train=demo, score__lte=2)
     assert low.exists()
     assert all(vote.concern.strip() for vote in low)
 
