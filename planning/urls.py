@@ -16,3 +16,5 @@ urlpatterns = [
     path("board/milestones/new/", board.milestone_edit, name="milestone_new"),
     path("board/milestones/<int:milestone_id>/edit/", board.milestone_edit, name="milestone_edit"),
 ]
+
+# PI Planning: every screen lives under planning/ and takes the PI as ?pi=. One block per screen.

@@ -4,9 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists
 
+from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from trains.models import Team
-
-from .models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 
 
 class VersionedForm(forms.Form):

@@ -9,10 +9,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from planning.health import Health, dependency_health, health_of
+from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 from trains.models import Team, Train
-
-from .health import Health, dependency_health, health_of
-from .models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 
 
 def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:

@@ -1,0 +1,32 @@
+"""Which PI a planning screen shows."""
+
+from django.http import Http404
+
+from planning.models import ProgramIncrement
+from trains.models import Train
+
+from .board import pis_of_train
+
+
+def planning_pi(train: Train, pi_id: str | int | None, pis: list[ProgramIncrement]) -> ProgramIncrement:
+    """The PI asked for; else the one in planning; else the next draft; else the newest.
+
+    PI Planning screens are about the *next* plan, so they default differently from the board
+    (which shows the executing PI). 404 when the train has no PI or not the one asked for.
+    """
+    if pi_id:
+        chosen = next((pi for pi in pis if str(pi.pk) == str(pi_id)), None)
+        if chosen is None:
+            raise Http404("No such PI on this train.")
+        return chosen
+    if not pis:
+        raise Http404("This train has no PI yet.")
+    by_state = {state: [pi for pi in pis if pi.state == state] for state in ProgramIncrement.State.values}
+    if by_state[ProgramIncrement.State.PLANNING]:
+        return min(by_state[ProgramIncrement.State.PLANNING], key=lambda pi: pi.start_date)
+    if by_state[ProgramIncrement.State.DRAFT]:
+        return min(by_state[ProgramIncrement.State.DRAFT], key=lambda pi: pi.start_date)
+    return max(pis, key=lambda pi: pi.start_date)
+
+
+__all__ = ["pis_of_train", "planning_pi"]
