@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from planning import services
 from planning.factories import DependencyFactory, FeatureFactory, MilestoneFactory, StoryFactory
@@ -412,6 +413,70 @@ def test_card_points_are_not_multiplied_by_its_dependencies(
     client.force_login(rte)
     page = client.get(board_url(train)).content.decode()
     assert "8 pts" in page and "⇄3" in page
+
+
+def test_a_moved_card_shows_the_same_figures_as_the_board_does(train, pi, team, other_team, iterations):
+    """The move answers with figures read by one plain statement; they must equal the board's."""
+    from planning.factories import PIObjectiveFactory
+    from planning.selectors import board_features, card_for_user
+
+    busy = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0], title="Busy")
+    quiet = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[1], title="Quiet")
+    StoryFactory(team=team, feature=busy, points=5)
+    StoryFactory(team=team, feature=busy, points=8)
+    DependencyFactory(pi=pi, requesting_team=team, providing_team=other_team, requesting_feature=busy)
+    DependencyFactory(pi=pi, requesting_team=other_team, providing_team=team, providing_feature=busy)
+    PIObjectiveFactory(pi=pi, team=team, is_committed=True).features.add(busy)
+    PIObjectiveFactory(pi=pi, team=team, is_committed=False).features.add(busy)
+    names = ("points", "dependency_count", "objective_count", "uncommitted_objective_count")
+
+    for feature in board_features(pi):
+        one = card_for_user(train, feature.pk)
+        assert [getattr(one, n) for n in names] == [getattr(feature, n) for n in names]
+    assert [getattr(card_for_user(train, busy.pk), n) for n in names] == [13, 2, 2, 1]
+    assert [getattr(card_for_user(train, quiet.pk), n) for n in names] == [0, 0, 0, 0]
+
+
+def test_the_strings_a_move_answers_with_agree_with_the_board(train, pi, team, other_team, iterations):
+    """The move reads strings with one plain statement; health, labels and counts must equal the board's."""
+    from planning.selectors import board_strings, strings_after_move
+
+    moved = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[2], title="Moved")
+    early = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[0], title="Early")
+    for needed_by, provider, state in [
+        (iterations[1], moved, "requested"),  # provider after needed-by: red
+        (iterations[2], moved, "committed"),  # same iteration: amber
+        (iterations[3], moved, "delivered"),  # resolved
+        (iterations[1], early, "requested"),  # healthy, not touching the moved card
+        (iterations[0], None, "blocked"),  # red, not touching
+    ]:
+        DependencyFactory(
+            pi=pi,
+            requesting_team=other_team if provider is moved else team,
+            providing_team=team if provider is moved else other_team,
+            requesting_feature=early if provider is moved else moved if provider is early else None,
+            providing_feature=provider,
+            needed_by_iteration=needed_by,
+            state=state,
+            description=f"thing needed by {needed_by.label}",
+            resolved_at=timezone.now() if state == "delivered" else None,
+        )
+
+    touching, counts = strings_after_move(moved)
+
+    board = board_strings(pi)
+    assert counts == {
+        "red": sum(s.health == Health.CONFLICT for s in board),
+        "amber": sum(s.health == Health.AT_RISK for s in board),
+    }
+    assert counts == {"red": 2, "amber": 1}
+    expected = [
+        s.as_json()
+        for s in board
+        if moved.pk in (s.dependency.requesting_feature_id, s.dependency.providing_feature_id)
+    ]
+    assert sorted(touching, key=lambda s: s["id"]) == sorted(expected, key=lambda s: s["id"])
+    assert len(touching) == 4
 
 
 def test_dependency_table_loads_on_demand_and_works_as_a_page(client, rte, train, pi, team, other_team):
