@@ -18,3 +18,17 @@ urlpatterns = [
 ]
 
 # PI Planning: every screen lives under planning/ and takes the PI as ?pi=. One block per screen.
+
+# --- PI lifecycle, readiness, commit and baseline (the PI page) ---
+from .views import lifecycle  # noqa: E402
+
+urlpatterns += [
+    path("planning/", lifecycle.planning, name="planning"),
+    path("planning/pis/new/", lifecycle.pi_new, name="pi_new"),
+    path("planning/transition/", lifecycle.pi_transition, name="pi_transition"),
+    path("planning/dates/", lifecycle.pi_dates, name="pi_dates"),
+    path("planning/iterations/<int:iteration_id>/", lifecycle.iteration_edit, name="iteration_edit"),
+    path("planning/business-owners/", lifecycle.pi_business_owners, name="pi_business_owners"),
+    path("planning/commit/", lifecycle.plan_commit, name="plan_commit"),
+    path("planning/plan-vs-now/", lifecycle.plan_vs_now_page, name="plan_vs_now"),
+]

@@ -1,14 +1,29 @@
-"""Writes for the PI itself: creating it on the train's cadence, and its lifecycle."""
+"""Writes for the PI itself: creating it on the train's cadence, its dates, its Business Owners and
+its lifecycle (draft → planning → executing → closed), each allowed to the RTE only."""
 
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from planning.models import Iteration, ProgramIncrement
+from planning.models import Iteration, PIObjective, PlanBaseline, ProgramIncrement
 from planning.permissions import can_manage_pi
 from trains.access import NotAllowed, train_access
-from trains.models import Train
+from trains.models import Membership, Role, Train
+
+from .common import board_changed
+
+State = ProgramIncrement.State
+
+# The only moves the RTE makes; a PI never goes back (a re-plan happens inside "planning").
+NEXT_STATE = {State.DRAFT: State.PLANNING, State.PLANNING: State.EXECUTING, State.EXECUTING: State.CLOSED}
+
+MIN_ITERATIONS, MAX_ITERATIONS = 2, 8
+
+
+def require_rte(actor, train_id: int, action: str) -> None:
+    if not can_manage_pi(train_access(actor, train_id)):
+        raise NotAllowed(f"Only the Release Train Engineer {action}.")
 
 
 def iteration_dates(*, start_date: date, length_days: int, count: int) -> list[tuple[date, date]]:
@@ -24,14 +39,20 @@ def pi_create(
     *, train: Train, name: str, start_date: date, actor=None, iteration_count: int | None = None
 ) -> ProgramIncrement:
     """Create a PI with its iterations on the train's cadence; the last iteration is IP."""
-    if actor is not None and not can_manage_pi(train_access(actor, train)):
-        raise NotAllowed("Only the Release Train Engineer creates PIs.")
+    if actor is not None:
+        require_rte(actor, train.pk, "creates PIs")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the PI a name, e.g. “PI 2027.1”."})
     if ProgramIncrement.objects.filter(train=train, name=name).exists():
         raise ValidationError({"name": "This train already has a PI of that name."})
     count = iteration_count or train.iterations_per_pi
-    if count < 2:
+    if not MIN_ITERATIONS <= count <= MAX_ITERATIONS:
         raise ValidationError(
-            {"iteration_count": "A PI needs at least one development iteration and the IP iteration."}
+            {
+                "iteration_count": f"A PI has {MIN_ITERATIONS} to {MAX_ITERATIONS} iterations: at least one "
+                "development iteration and the IP iteration."
+            }
         )
     spans = iteration_dates(start_date=start_date, length_days=train.iteration_length_days, count=count)
     pi = ProgramIncrement.objects.create(train=train, name=name, start_date=start_date, end_date=spans[-1][1])
@@ -40,3 +61,189 @@ def pi_create(
         for n, (start, end) in enumerate(spans, start=1)
     )
     return pi
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+
+def _span(start: date, end: date) -> str:
+    return f"{start:%-d %b} – {end:%-d %b %Y}"
+
+
+def check_iteration_span(
+    pi: ProgramIncrement, iteration: Iteration, start_date: date, end_date: date
+) -> None:
+    """Refuse, on the field at fault, dates outside the PI, reversed, or overlapping a neighbour."""
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The iteration must end on or after its start date."})
+    if start_date < pi.start_date:
+        raise ValidationError(
+            {"start_date": f"{iteration.label} cannot start before the PI does ({pi.start_date:%-d %b %Y})."}
+        )
+    if end_date > pi.end_date:
+        raise ValidationError(
+            {"end_date": f"{iteration.label} cannot end after the PI does ({pi.end_date:%-d %b %Y})."}
+        )
+    for other in pi.iterations.exclude(pk=iteration.pk).order_by("number"):
+        if other.start_date <= end_date and other.end_date >= start_date:
+            field = "start_date" if other.number < iteration.number else "end_date"
+            raise ValidationError(
+                {field: f"Overlaps {other.label} ({_span(other.start_date, other.end_date)})."}
+            )
+        if other.number < iteration.number and other.start_date > start_date:
+            raise ValidationError({"start_date": f"{iteration.label} must come after {other.label}."})
+        if other.number > iteration.number and other.start_date < start_date:
+            raise ValidationError({"end_date": f"{iteration.label} must come before {other.label}."})
+
+
+@transaction.atomic
+def iteration_update(*, iteration: Iteration, start_date: date, end_date: date, actor) -> Iteration:
+    """Change an iteration's dates: inside its PI, after the one before, before the one after."""
+    require_rte(actor, iteration.pi.train_id, "changes iteration dates")
+    # Locking the PI serialises date edits of one PI, so two RTE tabs cannot interleave checks.
+    pi = ProgramIncrement.objects.select_for_update().get(pk=iteration.pi_id)
+    check_iteration_span(pi, iteration, start_date, end_date)
+    iteration.start_date, iteration.end_date = start_date, end_date
+    try:
+        # A savepoint, so the database's own guard (triggers of migration planning 0002) refuses
+        # cleanly whatever slipped past the checks above, as a field message rather than a 500.
+        with transaction.atomic():
+            iteration.save(update_fields=["start_date", "end_date"])
+    except IntegrityError as error:
+        raise ValidationError(
+            {"start_date": "The iteration's dates must lie inside the PI's dates."}
+        ) from error
+    board_changed(pi.pk)
+    return iteration
+
+
+@transaction.atomic
+def pi_update_dates(*, pi: ProgramIncrement, start_date: date, end_date: date, actor) -> ProgramIncrement:
+    """Change the PI's own dates; they must still contain every one of its iterations."""
+    require_rte(actor, pi.train_id, "changes the PI's dates")
+    locked = ProgramIncrement.objects.select_for_update().get(pk=pi.pk)
+    if end_date <= start_date:
+        raise ValidationError({"end_date": "The PI must end after it starts."})
+    iterations = list(locked.iterations.order_by("number"))
+    if iterations:
+        first = min(iterations, key=lambda it: it.start_date)
+        last = max(iterations, key=lambda it: it.end_date)
+        if start_date > first.start_date:
+            raise ValidationError(
+                {
+                    "start_date": f"{first.label} starts on {first.start_date:%-d %b %Y}: the PI must start by then."
+                }
+            )
+        if end_date < last.end_date:
+            raise ValidationError(
+                {
+                    "end_date": f"{last.label} ends on {last.end_date:%-d %b %Y}: the PI must end on or after it."
+                }
+            )
+    locked.start_date, locked.end_date = start_date, end_date
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["start_date", "end_date"])
+    except IntegrityError as error:
+        raise ValidationError({"start_date": "The PI's dates must contain all its iterations."}) from error
+    board_changed(locked.pk)
+    pi.start_date, pi.end_date = start_date, end_date
+    return locked
+
+
+# --- Business Owners ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pi_set_business_owners(*, pi: ProgramIncrement, users, actor) -> ProgramIncrement:
+    """Name the Business Owners taking part in this PI: people who hold that role on the train."""
+    require_rte(actor, pi.train_id, "assigns the PI's Business Owners")
+    wanted = {user.pk for user in users}
+    owners = set(
+        Membership.objects.filter(
+            train_id=pi.train_id, role=Role.BUSINESS_OWNER, user_id__in=wanted
+        ).values_list("user_id", flat=True)
+    )
+    if wanted - owners:
+        raise ValidationError(
+            {"business_owners": "Only people who hold the Business Owner role on this train can be assigned."}
+        )
+    pi.business_owners.set(sorted(wanted))
+    return pi
+
+
+# --- lifecycle ---------------------------------------------------------------------------------------
+
+
+def unscored_objectives(pi: ProgramIncrement) -> list[PIObjective]:
+    """Objectives (committed and uncommitted) whose actual business value is not yet scored."""
+    return list(
+        PIObjective.objects.filter(pi=pi, actual_business_value__isnull=True)
+        .select_related("team")
+        .order_by("team__position", "team__name", "pk")
+    )
+
+
+def _check_start_executing(pi: ProgramIncrement) -> None:
+    if pi.committed_at is None and not PlanBaseline.objects.filter(pi=pi).exists():
+        raise ValidationError(
+            {
+                "to_state": "Commit the plan before execution starts: a PI executes against a committed baseline."
+            }
+        )
+    if not PIObjective.objects.filter(pi=pi, is_committed=True).exists():
+        raise ValidationError(
+            {
+                "to_state": "No team has a committed objective yet: execution needs at least one committed objective."
+            }
+        )
+    executing = (
+        ProgramIncrement.objects.filter(train_id=pi.train_id, state=State.EXECUTING).exclude(pk=pi.pk).first()
+    )
+    if executing is not None:
+        raise ValidationError(
+            {
+                "to_state": f"{executing.name} is still executing: close it first (a train executes one PI at a time)."
+            }
+        )
+
+
+def _check_close(pi: ProgramIncrement, confirm_unscored: bool) -> None:
+    unscored = unscored_objectives(pi)
+    if unscored and not confirm_unscored:
+        teams = ", ".join(dict.fromkeys(objective.team.name for objective in unscored))
+        count = len(unscored)
+        noun = "objective lacks" if count == 1 else "objectives lack"
+        raise ValidationError(
+            {
+                "confirm_unscored": f"{count} {noun} an actual business value ({teams}). Ask the Business "
+                f"Owners to score them, or confirm closing with {count} unscored."
+            }
+        )
+
+
+@transaction.atomic
+def pi_transition(
+    *, pi: ProgramIncrement, to_state: str, actor, confirm_unscored: bool = False
+) -> ProgramIncrement:
+    """Move the PI to its next state, after that state's checks."""
+    require_rte(actor, pi.train_id, "moves a PI through its states")
+    # Lock every PI of the train: "one executing PI per train" is checked and written atomically.
+    locked = {
+        p.pk: p
+        for p in ProgramIncrement.objects.select_for_update().filter(train_id=pi.train_id).order_by("pk")
+    }
+    current = locked[pi.pk]
+    if NEXT_STATE.get(current.state) != to_state:
+        raise ValidationError(
+            {"to_state": f"A PI in {current.get_state_display().lower()} cannot move to “{to_state}”."}
+        )
+    if to_state == State.EXECUTING:
+        _check_start_executing(current)
+    elif to_state == State.CLOSED:
+        _check_close(current, confirm_unscored)
+    current.state = to_state
+    current.save(update_fields=["state"])
+    board_changed(current.pk)
+    pi.state = to_state
+    return current

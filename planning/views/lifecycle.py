@@ -1,0 +1,257 @@
+"""The PI page (the PI Planning hub): state and its next move, iterations and their dates, the
+readiness checklist, Business Owners, commit and baseline; a new PI; plan vs now.
+
+Writes are plain POSTs that redirect back to the hub (they work without JavaScript); a refusal
+re-renders the hub with the message on the field, status 422. Iteration dates are edited inline:
+with htmx the row alone comes back (200 saved, 422 with its field message).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from artops.forms import apply_service_errors
+from artops.types import HtmxHttpRequest
+from trains.selectors import train_for_user
+
+from ..forms.lifecycle import BusinessOwnersForm, DateSpanForm, PINewForm, TransitionForm
+from ..models import Iteration, PIObjective, ProgramIncrement
+from ..permissions import can_manage_pi
+from ..selectors.baseline import latest_baseline, plan_vs_now
+from ..selectors.lifecycle import pi_readiness
+from ..selectors.pis import pis_of_train, planning_pi
+from ..services import baseline as baseline_services
+from ..services import lifecycle as services
+from .common import PlanningPage, planning_page
+
+PAGE = "planning/pi.html"
+RTE_ONLY = "Only the Release Train Engineer manages the PI: its dates, states, Business Owners and commit."
+
+
+def _hub_url(page: PlanningPage) -> str:
+    return f"{reverse('planning:planning', args=[page.train.slug])}?pi={page.pi.pk}"
+
+
+def _iteration_form(iteration: Iteration, data=None) -> DateSpanForm:
+    return DateSpanForm(
+        data,
+        auto_id=f"it{iteration.pk}-%s",
+        initial={"start_date": iteration.start_date, "end_date": iteration.end_date},
+    )
+
+
+def _row(iteration: Iteration, form: DateSpanForm | None = None, saved: bool = False) -> dict:
+    return {
+        "it": iteration,
+        "form": form or _iteration_form(iteration),
+        "days": (iteration.end_date - iteration.start_date).days + 1,
+        "saved": saved,
+    }
+
+
+def _hub_context(page: PlanningPage, *, iteration_forms: dict | None = None, **overrides) -> dict:
+    pi, train = page.pi, page.train
+    iterations = list(pi.iterations.order_by("number"))
+    iteration_forms = iteration_forms or {}
+    unscored = services.unscored_objectives(pi) if pi.state == ProgramIncrement.State.EXECUTING else []
+    next_state = services.NEXT_STATE.get(pi.state)
+    context = page.context(
+        "pi",
+        can_manage=can_manage_pi(page.access),
+        iteration_rows=[_row(it, iteration_forms.get(it.pk)) for it in iterations],
+        readiness=pi_readiness(pi, iterations),
+        next_state=next_state,
+        next_state_label=ProgramIncrement.State(next_state).label if next_state else "",
+        committed_objectives=PIObjective.objects.filter(pi=pi, is_committed=True).count(),
+        unscored=unscored,
+        unscored_teams=list(dict.fromkeys(o.team.name for o in unscored)),
+        transition_form=TransitionForm(pi=pi, unscored=len(unscored)),
+        dates_form=DateSpanForm(
+            auto_id="pi-%s", initial={"start_date": pi.start_date, "end_date": pi.end_date}
+        ),
+        owners_form=BusinessOwnersForm(
+            train=train, initial={"business_owners": list(pi.business_owners.all())}
+        ),
+        business_owners=list(pi.business_owners.order_by("last_name", "first_name", "username")),
+        baseline=latest_baseline(pi),
+        commit_error="",
+    )
+    context.update(overrides)
+    return context
+
+
+def _refused(request, page: PlanningPage, **overrides) -> HttpResponse:
+    return render(request, PAGE, _hub_context(page, **overrides), status=422)
+
+
+@login_required
+@require_GET
+def planning(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    pis = list(pis_of_train(train))
+    if not pis:
+        if can_manage_pi(access):
+            return redirect("planning:pi_new", slug=train.slug)
+        context = {"train": train, "access": access, "nav": "planning", "pi": None, "pis": [], "form": None}
+        return render(request, "planning/pi_new.html", context)
+    page = PlanningPage(
+        train=train, access=access, pis=pis, pi=planning_pi(train, request.GET.get("pi"), pis)
+    )
+    return render(request, PAGE, _hub_context(page))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pi_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    access.require(can_manage_pi(access), "Only the Release Train Engineer creates PIs.")
+    pis = list(pis_of_train(train))
+    form = PINewForm(request.POST or None, train=train)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pi = services.pi_create(
+                train=train,
+                name=form.cleaned_data["name"],
+                start_date=form.cleaned_data["start_date"],
+                iteration_count=form.cleaned_data["iteration_count"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{pi.name} created with {pi.iterations.count()} iterations, in draft.")
+            return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={pi.pk}")
+    pi = planning_pi(train, None, pis) if pis else None
+    context = {"train": train, "access": access, "nav": "planning", "section": "pi", "pis": pis, "pi": pi}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "planning/pi_new.html", {**context, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def pi_transition(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    page = planning_page(request, slug)
+    page.access.require(can_manage_pi(page.access), RTE_ONLY)
+    unscored = services.unscored_objectives(page.pi)
+    form = TransitionForm(request.POST, pi=page.pi, unscored=len(unscored))
+    if form.is_valid():
+        try:
+            services.pi_transition(
+                pi=page.pi,
+                to_state=form.cleaned_data["to_state"],
+                confirm_unscored=form.cleaned_data["confirm_unscored"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{page.pi.name} moved to {page.pi.get_state_display().lower()}.")
+            return redirect(_hub_url(page))
+    return _refused(request, page, transition_form=form)
+
+
+@login_required
+@require_POST
+def iteration_edit(request: HtmxHttpRequest, slug: str, iteration_id: int) -> HttpResponse:
+    train, access = train_for_user(request.user, slug)
+    iteration = get_object_or_404(Iteration.objects.select_related("pi"), pk=iteration_id, pi__train=train)
+    access.require(can_manage_pi(access), RTE_ONLY)
+    form = _iteration_form(iteration, request.POST)
+    if form.is_valid():
+        try:
+            services.iteration_update(
+                iteration=iteration,
+                start_date=form.cleaned_data["start_date"],
+                end_date=form.cleaned_data["end_date"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            iteration.refresh_from_db()
+        else:
+            if request.htmx:
+                row = _row(iteration, saved=True)
+                return render(
+                    request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}
+                )
+            messages.success(request, f"{iteration.label} dates saved.")
+            return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={iteration.pi_id}")
+    if request.htmx:
+        row = _row(iteration, form)
+        return render(
+            request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}, status=422
+        )
+    page = PlanningPage(train=train, access=access, pis=list(pis_of_train(train)), pi=iteration.pi)
+    return _refused(request, page, iteration_forms={iteration.pk: form})
+
+
+@login_required
+@require_POST
+def pi_dates(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    page = planning_page(request, slug)
+    page.access.require(can_manage_pi(page.access), RTE_ONLY)
+    form = DateSpanForm(request.POST, auto_id="pi-%s")
+    if form.is_valid():
+        try:
+            services.pi_update_dates(
+                pi=page.pi,
+                start_date=form.cleaned_data["start_date"],
+                end_date=form.cleaned_data["end_date"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            page.pi.refresh_from_db()
+        else:
+            messages.success(request, f"{page.pi.name} dates saved.")
+            return redirect(_hub_url(page))
+    return _refused(request, page, dates_form=form)
+
+
+@login_required
+@require_POST
+def pi_business_owners(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    page = planning_page(request, slug)
+    page.access.require(can_manage_pi(page.access), RTE_ONLY)
+    form = BusinessOwnersForm(request.POST, train=page.train)
+    if form.is_valid():
+        try:
+            services.pi_set_business_owners(
+                pi=page.pi, users=form.cleaned_data["business_owners"], actor=request.user
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Business Owners saved.")
+            return redirect(_hub_url(page))
+    return _refused(request, page, owners_form=form)
+
+
+@login_required
+@require_POST
+def plan_commit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    page = planning_page(request, slug)
+    page.access.require(can_manage_pi(page.access), RTE_ONLY)
+    try:
+        baseline = baseline_services.plan_commit(pi=page.pi, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, page, commit_error=" ".join(error.messages))
+    messages.success(
+        request,
+        f"Plan committed at {timezone.localtime(baseline.committed_at):%H:%M}: a baseline of the plan is stored.",
+    )
+    return redirect(_hub_url(page))
+
+
+@login_required
+@require_GET
+def plan_vs_now_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    page = planning_page(request, slug)
+    return render(
+        request, "planning/plan_vs_now.html", page.context("plan_vs_now", diff=plan_vs_now(page.pi))
+    )
