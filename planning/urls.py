@@ -28,7 +28,42 @@ urlpatterns += [
     path("planning/transition/", lifecycle.pi_transition, name="pi_transition"),
     path("planning/dates/", lifecycle.pi_dates, name="pi_dates"),
     path("planning/iterations/<int:iteration_id>/", lifecycle.iteration_edit, name="iteration_edit"),
-    path("planning/business-owners/", lifecycle.pi_business_owners, name="pi_business_owners"),
+    path("planning/pi-business-owners/", lifecycle.pi_business_owners, name="pi_business_owners"),
     path("planning/commit/", lifecycle.plan_commit, name="plan_commit"),
     path("planning/plan-vs-now/", lifecycle.plan_vs_now_page, name="plan_vs_now"),
+]
+
+# --- Team PI objectives and the Business Owner view ---
+from .views import objectives as objective_views  # noqa: E402
+
+urlpatterns += [
+    path("planning/objectives/", objective_views.objectives, name="objectives"),
+    path("planning/objectives/new/", objective_views.objective_new, name="objective_new"),
+    path(
+        "planning/objectives/<int:objective_id>/edit/", objective_views.objective_edit, name="objective_edit"
+    ),
+    path(
+        "planning/objectives/<int:objective_id>/delete/",
+        objective_views.objective_delete,
+        name="objective_delete",
+    ),
+    path(
+        "planning/objectives/<int:objective_id>/move/", objective_views.objective_move, name="objective_move"
+    ),
+    path(
+        "planning/objectives/<int:objective_id>/commitment/",
+        objective_views.objective_commitment,
+        name="objective_commitment",
+    ),
+    path(
+        "planning/objectives/<int:objective_id>/planned-value/",
+        objective_views.objective_planned_value,
+        name="objective_planned_value",
+    ),
+    path(
+        "planning/objectives/<int:objective_id>/actual-value/",
+        objective_views.objective_actual_value,
+        name="objective_actual_value",
+    ),
+    path("planning/business-owners/", objective_views.business_owners, name="business_owners"),
 ]
