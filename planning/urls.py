@@ -33,6 +33,18 @@ urlpatterns += [
     path("planning/plan-vs-now/", lifecycle.plan_vs_now_page, name="plan_vs_now"),
 ]
 
+# --- Confidence vote ---
+from .views import votes  # noqa: E402
+
+urlpatterns += [
+    path("planning/votes/", votes.votes, name="votes"),
+    path("planning/votes/live/", votes.vote_live, name="vote_live"),
+    path("planning/votes/open/", votes.vote_round_open, name="vote_round_open"),
+    path("planning/votes/rounds/<int:round_id>/close/", votes.vote_round_close, name="vote_round_close"),
+    path("planning/votes/rounds/<int:round_id>/cast/", votes.vote_cast, name="vote_cast"),
+    path("planning/votes/rounds/<int:round_id>/concern/", votes.vote_concern, name="vote_concern"),
+]
+
 # --- Team PI objectives and the Business Owner view ---
 from .views import objectives as objective_views  # noqa: E402
 

@@ -65,3 +65,14 @@ urlpatterns = [
         name="improvement_status",
     ),
 ]
+
+# --- Risks from confidence-vote concerns (the button lives on planning's vote screen) ---
+from .views import vote_concerns  # noqa: E402
+
+urlpatterns += [
+    path(
+        "risks/from-vote/<int:vote_id>/",
+        vote_concerns.risk_from_vote_concern,
+        name="risk_from_vote_concern",
+    ),
+]

@@ -1,9 +1,17 @@
 """Reads for the confidence vote (domain.md §4.2)."""
 
+from __future__ import annotations
+
+import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from planning.calculations import VoteSummary, vote_summary
-from planning.models import ConfidenceVote, ProgramIncrement
+from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
+from trains.models import Team
+
+ART_KEY = "art"
 
 
 def latest_vote_results(pi: ProgramIncrement) -> dict[int | None, VoteSummary]:
@@ -17,3 +25,136 @@ def latest_vote_results(pi: ProgramIncrement) -> dict[int | None, VoteSummary]:
     ):
         rounds[team_id][number].append(score)
     return {team_id: vote_summary(by_number[max(by_number)]) for team_id, by_number in rounds.items()}
+
+
+def scope_key(team_id: int | None) -> str:
+    """The name a scope goes by on the page and in the live poll: "art" or "team-<id>"."""
+    return ART_KEY if team_id is None else f"team-{team_id}"
+
+
+@dataclass
+class RoundResult:
+    """One round with its §4.2 summary, the viewer's own vote and the concerns raised in it."""
+
+    round: VoteRound
+    summary: VoteSummary
+    my_vote: ConfidenceVote | None
+    # Votes carrying a concern, lowest score first: those are the ones the room must hear.
+    concerns: list[ConfidenceVote]
+    # Changes whenever a score, a concern or a concern's risk changes: the live poll compares it
+    # with what the page shows and sends nothing when they match.
+    digest: str
+
+
+@dataclass
+class VoteScope:
+    """The ART or one team, with its rounds oldest first (round 1, round 2 after rework…)."""
+
+    team: Team | None
+    rounds: list[RoundResult] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return scope_key(self.team.pk if self.team else None)
+
+    @property
+    def latest(self) -> RoundResult | None:
+        return self.rounds[-1] if self.rounds else None
+
+    @property
+    def open_round(self) -> RoundResult | None:
+        latest = self.latest
+        return latest if latest and latest.round.is_open else None
+
+    @property
+    def earlier_rounds(self) -> list[RoundResult]:
+        """Every round but the latest, newest first: the history under the current result."""
+        return list(reversed(self.rounds[:-1]))
+
+    @property
+    def state(self) -> str:
+        return rounds_state(result.round for result in self.rounds)
+
+
+def rounds_state(rounds: Iterable[VoteRound]) -> str:
+    """A scope's rounds and which is open, e.g. "12c,31o": changes when a round opens or closes."""
+    return ",".join(f"{r.pk}{'o' if r.closed_at is None else 'c'}" for r in rounds)
+
+
+def _digest(votes: list[ConfidenceVote]) -> str:
+    rows = sorted((v.voter_id, v.score, v.concern, _risk_id(v)) for v in votes)
+    return hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _risk_id(vote: ConfidenceVote) -> int | None:
+    # The reverse one-to-one raises when there is no risk; select_related has cached either answer.
+    risk = getattr(vote, "risk", None)
+    return risk.pk if risk else None
+
+
+def _round_result(vote_round: VoteRound, votes: list[ConfidenceVote], user_id: int | None) -> RoundResult:
+    concerns = sorted((v for v in votes if v.concern), key=lambda v: (v.score, v.cast_at, v.pk))
+    return RoundResult(
+        round=vote_round,
+        summary=vote_summary(v.score for v in votes),
+        my_vote=next((v for v in votes if v.voter_id == user_id), None),
+        concerns=concerns,
+        digest=_digest(votes),
+    )
+
+
+def _votes_by_round(round_ids: Iterable[int]) -> dict[int, list[ConfidenceVote]]:
+    by_round: dict[int, list[ConfidenceVote]] = defaultdict(list)
+    votes = ConfidenceVote.objects.filter(round_id__in=list(round_ids)).select_related("voter", "risk")
+    for vote in votes:
+        by_round[vote.round_id].append(vote)
+    return by_round
+
+
+def vote_scopes(pi: ProgramIncrement, *, user_id: int | None) -> list[VoteScope]:
+    """The ART, then each team of the train, each with all its rounds in this PI. Three queries.
+
+    ``user_id`` picks out the viewer's own vote in each round.
+    """
+    teams = list(Team.objects.filter(train_id=pi.train_id).order_by("position", "name"))
+    scopes = {None: VoteScope(team=None)} | {team.pk: VoteScope(team=team) for team in teams}
+    rounds = list(VoteRound.objects.filter(pi=pi).order_by("number"))
+    votes = _votes_by_round(r.pk for r in rounds)
+    for vote_round in rounds:
+        scope = scopes.get(vote_round.team_id)
+        if scope is None:  # cannot happen: a round's team is on the PI's train
+            continue
+        vote_round.team = scope.team  # already loaded: no query per round for its label
+        scope.rounds.append(_round_result(vote_round, votes[vote_round.pk], user_id))
+    return list(scopes.values())
+
+
+@dataclass(frozen=True)
+class LiveVotes:
+    """What the live poll needs: every scope's rounds state and the open rounds' results."""
+
+    states: dict[str, str]
+    open_results: list[RoundResult]
+
+
+def live_votes(pi: ProgramIncrement, *, user_id: int | None) -> LiveVotes:
+    """The cheap read behind the live results: two queries, however many teams and voters.
+
+    Teams are not loaded: the results region names no team, and a scope whose rounds changed is
+    redrawn from `vote_scopes` instead.
+    """
+    rounds = list(VoteRound.objects.filter(pi=pi).order_by("number"))
+    by_scope: dict[str, list[VoteRound]] = defaultdict(list)
+    for vote_round in rounds:
+        by_scope[scope_key(vote_round.team_id)].append(vote_round)
+    open_rounds = [r for r in rounds if r.closed_at is None]
+    votes = _votes_by_round(r.pk for r in open_rounds) if open_rounds else {}
+    return LiveVotes(
+        states={key: rounds_state(scope_rounds) for key, scope_rounds in by_scope.items()},
+        open_results=[_round_result(r, votes.get(r.pk, []), user_id) for r in open_rounds],
+    )
+
+
+def round_result(vote_round: VoteRound, *, user_id: int | None) -> RoundResult:
+    """One round's result (after a vote is cast or a concern turned into a risk). One query."""
+    return _round_result(vote_round, _votes_by_round([vote_round.pk])[vote_round.pk], user_id)
