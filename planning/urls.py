@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import board
+from .views import backlog, board, capacity, lifecycle, votes
+from .views import objectives as objective_views
 
 app_name = "planning"
 
@@ -20,8 +21,6 @@ urlpatterns = [
 # PI Planning: every screen lives under planning/ and takes the PI as ?pi=. One block per screen.
 
 # --- PI lifecycle, readiness, commit and baseline (the PI page) ---
-from .views import lifecycle  # noqa: E402
-
 urlpatterns += [
     path("planning/", lifecycle.planning, name="planning"),
     path("planning/pis/new/", lifecycle.pi_new, name="pi_new"),
@@ -33,9 +32,14 @@ urlpatterns += [
     path("planning/plan-vs-now/", lifecycle.plan_vs_now_page, name="plan_vs_now"),
 ]
 
-# --- Confidence vote ---
-from .views import votes  # noqa: E402
+# --- Backlog by WSJF ---
+urlpatterns += [
+    path("planning/backlog/", backlog.backlog_page, name="backlog"),
+    path("planning/backlog/features/<int:feature_id>/wsjf/", backlog.backlog_wsjf, name="backlog_wsjf"),
+    path("planning/backlog/features/<int:feature_id>/pull/", backlog.backlog_pull, name="backlog_pull"),
+]
 
+# --- Confidence vote ---
 urlpatterns += [
     path("planning/votes/", votes.votes, name="votes"),
     path("planning/votes/live/", votes.vote_live, name="vote_live"),
@@ -46,8 +50,6 @@ urlpatterns += [
 ]
 
 # --- Team PI objectives and the Business Owner view ---
-from .views import objectives as objective_views  # noqa: E402
-
 urlpatterns += [
     path("planning/objectives/", objective_views.objectives, name="objectives"),
     path("planning/objectives/new/", objective_views.objective_new, name="objective_new"),
@@ -78,4 +80,18 @@ urlpatterns += [
         name="objective_actual_value",
     ),
     path("planning/business-owners/", objective_views.business_owners, name="business_owners"),
+]
+
+# --- Capacity and load, team plans ---
+urlpatterns += [
+    path("planning/capacity/", capacity.capacity_page, name="capacity"),
+    path("planning/capacity/<int:team_id>/<int:iteration_id>/", capacity.capacity_cell, name="capacity_cell"),
+    path("planning/teams/<int:team_id>/", capacity.team_plan_page, name="team_plan"),
+    path("planning/teams/<int:team_id>/stories/new/", capacity.story_new, name="story_new"),
+    path("planning/teams/<int:team_id>/stories/<int:story_id>/", capacity.story_edit, name="story_edit"),
+    path(
+        "planning/teams/<int:team_id>/stories/<int:story_id>/delete/",
+        capacity.story_remove,
+        name="story_delete",
+    ),
 ]

@@ -1,0 +1,66 @@
+"""Forms for capacity and a team's stories. They parse input; the services enforce the rules."""
+
+from django import forms
+
+from planning.models import Feature, Iteration
+
+
+class CapacityForm(forms.Form):
+    fte = forms.DecimalField(
+        label="FTE",
+        help_text="Developers and testers",
+        error_messages={"invalid": "FTE is a number, e.g. 6 or 5.5."},
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": "99", "inputmode": "decimal"}),
+    )
+    days_off = forms.IntegerField(
+        label="Days off",
+        required=False,
+        error_messages={"invalid": "Days off is a whole number."},
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1"}),
+    )
+    capacity_override = forms.IntegerField(
+        label="Override",
+        required=False,
+        help_text="Points, e.g. measured velocity",
+        error_messages={"invalid": "The override is a whole number of points."},
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_days_off(self):
+        value = self.cleaned_data["days_off"]
+        return 0 if value is None else value
+
+
+POINTS_MESSAGE = "Story points are a whole number, 0 or more."
+
+
+class StoryForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    points = forms.IntegerField(
+        label="Points", error_messages={"invalid": POINTS_MESSAGE, "required": "Estimate it (0 is fine)."}
+    )
+    feature = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Feature")
+    iteration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Iteration")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, features: list[Feature], iterations: list[Iteration], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.features = {feature.pk: feature for feature in features}
+        self.iterations = {iteration.pk: iteration for iteration in iterations}
+        self.fields["points"].widget.attrs.update(min="0", step="1")
+        self.fields["feature"].choices = [("", "— no feature —"), *[(f.pk, f.title) for f in features]]
+        self.fields["iteration"].choices = [
+            ("", "Unscheduled"),
+            *[(it.pk, "IP (Innovation & Planning)" if it.is_ip else it.label) for it in iterations],
+        ]
+        self.fields["feature"].error_messages["invalid_choice"] = (
+            "Pick one of this team's features in this PI."
+        )
+        self.fields["iteration"].error_messages["invalid_choice"] = "Pick an iteration of this PI."
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["feature"] = self.features.get(cleaned.get("feature"))
+        cleaned["iteration"] = self.iterations.get(cleaned.get("iteration"))
+        return cleaned

@@ -1,0 +1,118 @@
+"""Writes for the feature backlog: the WSJF inputs (domain.md §4.4) and pulling features into a PI."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from planning.calculations import FIBONACCI
+from planning.models import Feature, ProgramIncrement, Story
+from trains.access import TEAM_PLANNERS, TRAIN_PLANNERS, NotAllowed, TrainAccess, train_access
+from trains.models import Team
+
+from .common import StaleVersion, board_changed
+
+WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size")
+SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
+
+
+def can_rank_backlog(access: TrainAccess) -> bool:
+    """Product Management owns the ranking of the ART backlog; the RTE runs it during planning."""
+    return access.has(*TRAIN_PLANNERS)
+
+
+def can_pull_feature(access: TrainAccess, feature: Feature, team: Team | None) -> bool:
+    """RTE and Product Managers pull any feature onto any team (or out of the PI).
+
+    A team's Product Owner or Scrum Master pulls onto their own team only, and only features that
+    are unassigned or already their team's: taking another team's feature is a conversation, not a click.
+    ``team`` None means "out of the PI" (or "in the PI, no team yet").
+    """
+    if access.has(*TRAIN_PLANNERS):
+        return True
+    own = access.team_ids(*TEAM_PLANNERS)
+    if feature.team_id is not None and feature.team_id not in own:
+        return False
+    if team is None:
+        return feature.team_id in own
+    return team.pk in own
+
+
+def _locked(feature: Feature, expected_version: int | None) -> Feature:
+    current = Feature.objects.select_for_update(of=("self",)).select_related("team").get(pk=feature.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    return current
+
+
+@transaction.atomic
+def feature_set_wsjf(*, feature: Feature, expected_version: int | None, actor, **inputs) -> Feature:
+    """Set any of the four WSJF inputs (None clears one). Off the scale: field messages, nothing saved."""
+    unknown = set(inputs) - set(WSJF_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown WSJF inputs: {sorted(unknown)}")
+    if actor is not None and not can_rank_backlog(train_access(actor, feature.train_id)):
+        raise NotAllowed("Only the RTE and Product Management rank the backlog.")
+    errors = {
+        name: SCALE_MESSAGE
+        for name, value in inputs.items()
+        if value is not None and (isinstance(value, bool) or value not in FIBONACCI)
+    }
+    if errors:
+        raise ValidationError(errors)
+    current = _locked(feature, expected_version)
+    changed = [name for name, value in inputs.items() if getattr(current, name) != value]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, inputs[name])
+    current.version += 1
+    current.save(update_fields=[*changed, "version", "updated_at"])
+    board_changed(current.pi_id)
+    return current
+
+
+@transaction.atomic
+def feature_pull(
+    *,
+    feature: Feature,
+    pi: ProgramIncrement | None,
+    team: Team | None,
+    expected_version: int | None,
+    actor,
+) -> Feature:
+    """Pull a feature into a PI and onto a team, or (pi None) take it out of its PI.
+
+    The iteration is left empty, so the feature waits in the board's unplanned lane until the team
+    places it. Taking a feature out of its PI is refused while stories of it are planned in that
+    PI's iterations: the team's load would otherwise keep counting work nobody has planned.
+    """
+    current = _locked(feature, expected_version)
+    if actor is not None and not can_pull_feature(train_access(actor, current.train_id), current, team):
+        raise NotAllowed("Only the RTE, Product Management, or this team's PO/SM pull features onto a team.")
+    errors = {}
+    if pi is not None and pi.train_id != current.train_id:
+        errors["pi"] = "That PI belongs to another train."
+    elif pi is not None and pi.state == ProgramIncrement.State.CLOSED:
+        errors["pi"] = f"{pi.name} is closed: features can no longer be pulled into it."
+    if team is not None and team.train_id != current.train_id:
+        errors["team"] = "That team belongs to another train."
+    if pi is None and team is not None:
+        errors["team"] = "A feature outside a PI is on no team."
+    if pi is None and current.pi_id is not None:
+        planned = Story.objects.filter(feature=current, iteration__pi_id=current.pi_id).count()
+        if planned:
+            errors["pi"] = (
+                f"{planned} stor{'y is' if planned == 1 else 'ies are'} of this feature planned in "
+                "iterations of this PI: move or delete them on the team's plan first."
+            )
+    if errors:
+        raise ValidationError(errors)
+    old_pi_id = current.pi_id
+    if (current.pi_id, current.team_id) == (getattr(pi, "pk", None), getattr(team, "pk", None)):
+        return current
+    current.pi, current.team, current.iteration = pi, team, None
+    current.version += 1
+    current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
+    board_changed(old_pi_id)
+    if current.pi_id != old_pi_id:
+        board_changed(current.pi_id)
+    return current

@@ -1,0 +1,114 @@
+"""Writes for a team's stories during PI Planning: create, estimate, schedule, link, delete.
+
+Load (domain.md §4.3) is the sum of the points of a team's stories in an iteration, so every write
+here changes the figures: each one tells the board (and metrics) through ``board_changed``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from planning.models import Feature, Iteration, Story
+from trains.models import Team
+
+from .capacity import MAX_POINTS, require_team_planner
+from .common import StaleVersion, board_changed
+
+STORY_FIELDS = ("title", "points", "feature", "iteration")
+DENIED = "Only the RTE, Product Management or this team's SM/PO plan its stories."
+
+
+def _check(team: Team, *, title: str, points, feature: Feature | None, iteration: Iteration | None) -> str:
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Give the story a title."
+    elif len(title) > 200:
+        errors["title"] = "Keep the title under 200 characters."
+    if isinstance(points, bool) or not isinstance(points, int):
+        errors["points"] = "Story points are a whole number, 0 or more."
+    elif points < 0:
+        errors["points"] = "Story points cannot be negative."
+    elif points > MAX_POINTS:
+        errors["points"] = f"Story points are at most {MAX_POINTS}."
+    if iteration is not None and iteration.pi.train_id != team.train_id:
+        errors["iteration"] = "That iteration belongs to another train's PI."
+    if feature is not None:
+        if feature.team_id != team.pk:
+            errors["feature"] = "That feature is not this team's: pull it onto the team first."
+        elif feature.pi_id is None:
+            errors["feature"] = "That feature is in no PI yet."
+        elif iteration is not None and feature.pi_id != iteration.pi_id:
+            errors["feature"] = "That feature is in another PI than the iteration."
+    if errors:
+        raise ValidationError(errors)
+    return title
+
+
+def _pi_ids(story: Story) -> set[int]:
+    ids = {
+        story.iteration.pi_id if story.iteration_id else None,
+        story.feature.pi_id if story.feature_id else None,
+    }
+    return {pi_id for pi_id in ids if pi_id is not None}
+
+
+@transaction.atomic
+def story_create(
+    *,
+    team: Team,
+    title: str,
+    points: int,
+    actor,
+    feature: Feature | None = None,
+    iteration: Iteration | None = None,
+) -> Story:
+    require_team_planner(actor, team, DENIED)
+    title = _check(team, title=title, points=points, feature=feature, iteration=iteration)
+    story = Story.objects.create(team=team, title=title, points=points, feature=feature, iteration=iteration)
+    for pi_id in _pi_ids(story):
+        board_changed(pi_id)
+    return story
+
+
+def _locked(story: Story, expected_version: int | None) -> Story:
+    current = (
+        Story.objects.select_for_update(of=("self",))
+        .select_related("team", "feature", "iteration__pi")
+        .get(pk=story.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    return current
+
+
+@transaction.atomic
+def story_update(*, story: Story, expected_version: int | None, actor, **fields) -> Story:
+    """Rename, estimate, move to another iteration (None: unscheduled) or link to a feature."""
+    unknown = set(fields) - set(STORY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown story fields: {sorted(unknown)}")
+    current = _locked(story, expected_version)
+    require_team_planner(actor, current.team, DENIED)
+    before = _pi_ids(current)
+    values = {name: fields.get(name, getattr(current, name)) for name in STORY_FIELDS}
+    values["title"] = _check(current.team, **values)
+    changed = [name for name in STORY_FIELDS if getattr(current, name) != values[name]]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, values[name])
+    current.version += 1
+    current.save(update_fields=[*changed, "version"])
+    for pi_id in before | _pi_ids(current):
+        board_changed(pi_id)
+    return current
+
+
+@transaction.atomic
+def story_delete(*, story: Story, expected_version: int | None, actor) -> None:
+    current = _locked(story, expected_version)
+    require_team_planner(actor, current.team, DENIED)
+    pi_ids = _pi_ids(current)
+    current.delete()
+    for pi_id in pi_ids:
+        board_changed(pi_id)
