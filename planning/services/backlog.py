@@ -5,35 +5,14 @@ from django.db import transaction
 
 from planning.calculations import FIBONACCI
 from planning.models import Feature, ProgramIncrement, Story
-from trains.access import TEAM_PLANNERS, TRAIN_PLANNERS, NotAllowed, TrainAccess, train_access
+from planning.permissions import can_pull_feature, can_rank_backlog
+from trains.access import NotAllowed, train_access
 from trains.models import Team
 
 from .common import StaleVersion, board_changed
 
 WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
-
-
-def can_rank_backlog(access: TrainAccess) -> bool:
-    """Product Management owns the ranking of the ART backlog; the RTE runs it during planning."""
-    return access.has(*TRAIN_PLANNERS)
-
-
-def can_pull_feature(access: TrainAccess, feature: Feature, team: Team | None) -> bool:
-    """RTE and Product Managers pull any feature onto any team (or out of the PI).
-
-    A team's Product Owner or Scrum Master pulls onto their own team only, and only features that
-    are unassigned or already their team's: taking another team's feature is a conversation, not a click.
-    ``team`` None means "out of the PI" (or "in the PI, no team yet").
-    """
-    if access.has(*TRAIN_PLANNERS):
-        return True
-    own = access.team_ids(*TEAM_PLANNERS)
-    if feature.team_id is not None and feature.team_id not in own:
-        return False
-    if team is None:
-        return feature.team_id in own
-    return team.pk in own
 
 
 def _locked(feature: Feature, expected_version: int | None) -> Feature:

@@ -24,12 +24,10 @@ from django.utils import timezone
 from planning import hooks
 from planning.calculations import VOTE_SCORES
 from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
-from planning.permissions import can_manage_pi
-from trains.access import NotAllowed, TrainAccess, train_access
-from trains.models import TEAM_ROLES, Role, Team
+from planning.permissions import can_manage_pi, can_vote_in
+from trains.access import NotAllowed, train_access
+from trains.models import Team
 
-# Roles that hold no team and stand behind every team's plan (see the module docstring).
-TRAIN_LEVEL_VOTERS = (Role.RTE, Role.PRODUCT_MANAGER, Role.BUSINESS_OWNER, Role.SYSTEM_ARCHITECT)
 CONCERN_MAX_LENGTH = 2000
 SCORE_MESSAGE = "Choose a score from 1 (no confidence) to 5 (very confident)."
 # Fist of five, as the room says it (domain.md §2): 5 = very confident, 1 = no confidence.
@@ -40,15 +38,6 @@ SCORE_LABELS = {
     4: "Confident",
     5: "Very confident",
 }
-
-
-def can_vote_in(access: TrainAccess, vote_round: VoteRound) -> bool:
-    """Whether this person votes in this round (module docstring: who votes and why)."""
-    if not access.can_vote:
-        return False
-    if vote_round.team_id is None:
-        return True
-    return access.has(*TRAIN_LEVEL_VOTERS) or access.has_for_team(vote_round.team_id, *TEAM_ROLES)
 
 
 def scope_name(team: Team | None) -> str:
@@ -184,8 +173,6 @@ __all__ = [
     "CONCERN_MAX_LENGTH",
     "SCORE_LABELS",
     "SCORE_MESSAGE",
-    "TRAIN_LEVEL_VOTERS",
-    "can_vote_in",
     "scope_name",
     "vote_cast",
     "vote_round_close",

@@ -11,8 +11,9 @@ from artops.types import HtmxHttpRequest
 from planning.calculations import FIBONACCI
 from planning.forms.backlog import LABELS, PullForm, WsjfForm
 from planning.models import Feature
+from planning.permissions import can_pull_feature, can_rank_backlog
 from planning.selectors.backlog import backlog
-from planning.services.backlog import can_pull_feature, can_rank_backlog, feature_pull, feature_set_wsjf
+from planning.services.backlog import feature_pull, feature_set_wsjf
 from planning.services.common import StaleVersion
 
 from .common import PlanningPage, planning_page

@@ -23,7 +23,7 @@ from trains.access import NotAllowed
 
 from ..forms.votes import SCORE_CHOICES, ConcernForm, VoteForm, VoteRoundOpenForm
 from ..models import ConfidenceVote, ProgramIncrement, VoteRound
-from ..permissions import can_manage_pi
+from ..permissions import can_manage_pi, can_vote_in
 from ..selectors.votes import live_votes, round_result, scope_key, vote_scopes
 from ..services import votes as services
 from .common import PlanningPage, planning_page
@@ -50,10 +50,10 @@ def _context(page: PlanningPage, **extra) -> dict:
 
 
 def _mark_voting(page: PlanningPage, scopes) -> None:
-    """Whether the viewer may vote in each scope's open round (services.can_vote_in says who)."""
+    """Whether the viewer may vote in each scope's open round (permissions.can_vote_in says who)."""
     for scope in scopes:
         open_round = scope.open_round
-        scope.can_vote = bool(open_round) and services.can_vote_in(page.access, open_round.round)
+        scope.can_vote = bool(open_round) and can_vote_in(page.access, open_round.round)
 
 
 def _scopes(page: PlanningPage):
