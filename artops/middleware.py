@@ -1,8 +1,36 @@
-"""Domain errors mapped to HTTP in one place for the HTML views (the API maps them in its own)."""
+"""Domain errors mapped to HTTP in one place for the HTML views (the API maps them in its own).
 
+A view handles a domain error itself only where it can do better than a message: a form that puts
+it on its field, a stale edit that shows the fresh data. Whatever a view lets escape lands here:
+
+- NotAllowed → 403, StaleVersion → 409, a service's ValidationError → 422;
+- htmx: the message alone as text/plain, swapped nowhere; static/js/app.js shows it in the page's
+  alert area (#risks-alert, #planning-alert), so the page stays as it was and says why;
+- a plain request: the error page with the message (templates/errors/refused.html).
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import reswap
 
+from planning.services import StaleVersion
 from trains.access import NotAllowed
+from trains.selectors import train_for_user
+
+TITLES = {403: "Not allowed", 409: "Changed by someone else", 422: "Not saved"}
+
+
+def refusal(exception: Exception) -> tuple[int, str] | None:
+    """The status and the message a person reads for a domain error; None for any other error."""
+    if isinstance(exception, NotAllowed):
+        return 403, str(exception)
+    if isinstance(exception, StaleVersion):
+        return 409, f"{exception.current} was changed by someone else. Reload the page to see it."
+    if isinstance(exception, ValidationError):
+        return 422, " ".join(exception.messages)
+    return None
 
 
 class DomainErrorMiddleware:
@@ -13,11 +41,35 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, NotAllowed):
-            if getattr(request, "htmx", False):
-                # htmx shows the text of a refused request as a message (static/js/app.js).
-                response = render(request, "errors/message.txt", {"message": str(exception)}, status=403)
-                response["Content-Type"] = "text/plain; charset=utf-8"
-                return response
-            return render(request, "errors/403.html", {"message": str(exception)}, status=403)
-        return None
+        refused = refusal(exception)
+        if refused is None:
+            return None
+        status, message = refused
+        if getattr(request, "htmx", False):
+            # Plain text, not HTML: the message goes in with textContent, and "none" keeps htmx from
+            # putting it where the answer would have gone (a card, a row) on a page without app.js.
+            response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+            return reswap(response, "none")
+        context = {"status": status, "title": TITLES[status], "message": message, "back": _back(request)}
+        return render(request, "errors/refused.html", {**context, **_train(request)}, status=status)
+
+
+def _back(request) -> str:
+    """The page the refused request came from, when it is one of ours."""
+    referer = request.headers.get("Referer", "")
+    allowed = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if allowed else ""
+
+
+def _train(request) -> dict:
+    """The train's navigation on the error page, when the URL names a train the person belongs to."""
+    slug = request.resolver_match.kwargs.get("slug") if request.resolver_match else None
+    if not slug:
+        return {}
+    try:
+        train, access = train_for_user(request.user, slug)
+    except Http404:  # not one of theirs: the page goes without the train's navigation
+        return {}
+    return {"train": train, "access": access}

@@ -19,7 +19,7 @@ from ..forms import ActionForm, SyncNotesForm
 from ..models import ActionItem, ArtSync
 from ..permissions import can_complete_action, can_run_art_sync
 from ..services import action_create, action_set_done, art_sync_start, art_sync_update
-from .common import domain_errors, page_context, url_with
+from .common import page_context, url_with
 
 
 def _selected_sync(syncs: list[ArtSync], requested: str | None) -> ArtSync | None:
@@ -92,7 +92,6 @@ def art_sync(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def art_sync_start_view(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Open today's ART Sync for the selected PI."""
     context = page_context(request, slug, nav="art_sync")
@@ -115,7 +114,6 @@ def _get_sync_for_user(request, slug, sync_id):
 
 @login_required
 @require_POST
-@domain_errors
 def art_sync_notes(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpResponse:
     train, access, sync = _get_sync_for_user(request, slug, sync_id)
     access.require(can_run_art_sync(access), "The RTE keeps the ART Sync's notes.")
@@ -145,7 +143,6 @@ def _actions_response(request, train, access, sync, *, form=None, status=200) ->
 
 @login_required
 @require_POST
-@domain_errors
 def action_new(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpResponse:
     """Capture an action in the meeting: owner and a due date not in the past."""
     train, access, sync = _get_sync_for_user(request, slug, sync_id)
@@ -165,7 +162,6 @@ def action_new(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-@domain_errors
 def action_done(request: HtmxHttpRequest, slug: str, action_id: int) -> HttpResponse:
     """Tick an action off, or reopen it."""
     train, access = train_for_user(request.user, slug)

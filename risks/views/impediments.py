@@ -34,7 +34,6 @@ from ..services import (
     impediment_resolve,
     impediment_update,
 )
-from .common import domain_errors
 
 NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
 
@@ -76,7 +75,6 @@ def _raisable_teams(train, access):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def impediment_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A Scrum Master raises an impediment for their team (the RTE for any team)."""
     train, access = train_for_user(request.user, slug)
@@ -167,7 +165,6 @@ def _stale(request, train, access, impediment) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def impediment_detail(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
     if request.method == "GET":
@@ -222,7 +219,6 @@ def _act(
 
 @login_required
 @require_POST
-@domain_errors
 def impediment_escalate_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     return _act(
         request,
@@ -238,7 +234,6 @@ def impediment_escalate_view(request: HtmxHttpRequest, slug: str, impediment_id:
 
 @login_required
 @require_POST
-@domain_errors
 def impediment_resolve_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     return _act(
         request,
@@ -254,7 +249,6 @@ def impediment_resolve_view(request: HtmxHttpRequest, slug: str, impediment_id: 
 
 @login_required
 @require_POST
-@domain_errors
 def impediment_reopen_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
     access.require(can_update_impediment(access, impediment), NOT_YOURS)

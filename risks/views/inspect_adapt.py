@@ -32,7 +32,7 @@ from ..services import (
     problem_update,
     problem_vote_toggle,
 )
-from .common import domain_errors, page_context, url_with
+from .common import page_context, url_with
 
 NOT_MANAGER = "The RTE or Product Management write improvement items and plan them."
 
@@ -114,7 +114,6 @@ def _get_pi_for_user(request, slug):
 
 @login_required
 @require_POST
-@domain_errors
 def problem_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access, pi = _get_pi_for_user(request, slug)
     access.require(can_join_workshop(access), "Viewers follow the workshop; they do not add problems.")
@@ -139,7 +138,6 @@ def _get_problem_for_user(request, slug, problem_id):
 
 @login_required
 @require_POST
-@domain_errors
 def problem_edit(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpResponse:
     """Refine the statement and record the root causes found in the workshop."""
     train, access, problem = _get_problem_for_user(request, slug, problem_id)
@@ -156,7 +154,6 @@ def problem_edit(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpRe
 
 @login_required
 @require_POST
-@domain_errors
 def problem_vote(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpResponse:
     """Vote for a problem or take the vote back; htmx answers with the re-ranked problem list."""
     train, access, problem = _get_problem_for_user(request, slug, problem_id)
@@ -176,7 +173,6 @@ def problem_vote(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpRe
 
 @login_required
 @require_POST
-@domain_errors
 def improvement_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access, pi = _get_pi_for_user(request, slug)
     access.require(can_manage_improvements(access), NOT_MANAGER)
@@ -203,7 +199,6 @@ def _get_item_for_user(request, slug, item_id):
 
 @login_required
 @require_POST
-@domain_errors
 def improvement_take(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     """Take an item into a later PI: it becomes an enabler in that PI's backlog."""
     train, access, item = _get_item_for_user(request, slug, item_id)
@@ -228,7 +223,6 @@ def improvement_take(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpR
 
 @login_required
 @require_POST
-@domain_errors
 def improvement_status(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     train, access, item = _get_item_for_user(request, slug, item_id)
     access.require(

@@ -22,7 +22,7 @@ from .. import selectors
 from ..forms import RaiseToArtForm, RiskCreateForm, RiskEditForm, RoamMoveForm
 from ..permissions import can_edit_risk, can_raise_risk, can_raise_risk_to_art, can_roam_risk
 from ..services import risk_create, risk_raise_to_art, risk_roam, risk_update
-from .common import domain_errors, page_context, url_with
+from .common import page_context, url_with
 
 ROAM_CHOICES = [(status.value, status.label) for status in selectors.ROAM_ORDER]
 
@@ -115,7 +115,6 @@ def _moved(request, train, access, risk, *, board_pi, level, members, message: s
 
 @login_required
 @require_POST
-@domain_errors
 def risk_move(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """ROAM a risk: the drop of a drag, or the card's "Move to…" menu."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id)
@@ -212,7 +211,6 @@ def _detail_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """A risk's details, links and ROAM history; its people edit it here."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
@@ -247,7 +245,6 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-@domain_errors
 def risk_raise(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """Raise a team risk to the ART board."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
@@ -278,7 +275,6 @@ def risk_raise(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def risk_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Raise a risk on the selected PI, at team or ART level."""
     context = page_context(request, slug, nav="risks")

@@ -28,7 +28,7 @@ from ..services import (
     system_demo_plan,
     system_demo_update,
 )
-from .common import domain_errors, page_context, url_with
+from .common import page_context, url_with
 
 NOT_RUNNER = "The RTE, Product Management or the System Architect run the system demo."
 
@@ -91,7 +91,6 @@ def system_demo(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
 def system_demo_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Plan an iteration's demo, with the features planned to finish in it as its items."""
     train, access = train_for_user(request.user, slug)
@@ -122,7 +121,6 @@ def _get_demo_for_user(request, slug, demo_id):
 
 @login_required
 @require_POST
-@domain_errors
 def system_demo_edit(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
     access.require(can_run_system_demo(access), NOT_RUNNER)
@@ -142,7 +140,6 @@ def system_demo_edit(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpR
 
 @login_required
 @require_POST
-@domain_errors
 def demo_item_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
     access.require(can_run_system_demo(access), NOT_RUNNER)
@@ -180,7 +177,6 @@ def _readiness(demo: SystemDemo) -> dict:
 
 @login_required
 @require_POST
-@domain_errors
 def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     """Record how an item went and the feedback; htmx answers with the row and the readiness figure."""
     train, access, item = _get_item_for_user(request, slug, item_id)
@@ -213,7 +209,6 @@ def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpRes
 
 @login_required
 @require_POST
-@domain_errors
 def follow_up_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResponse:
     train, access, demo = _get_demo_for_user(request, slug, demo_id)
     access.require(can_run_system_demo(access), NOT_RUNNER)
@@ -232,7 +227,6 @@ def follow_up_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResp
 
 @login_required
 @require_POST
-@domain_errors
 def follow_up_done(request: HtmxHttpRequest, slug: str, follow_up_id: int) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
     follow_up = (

@@ -12,13 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.http import require_POST
-from django_htmx.http import reswap, retarget
 
 from artops.types import HtmxHttpRequest
 from planning.models import ConfidenceVote
-from trains.access import NotAllowed
 from trains.selectors import train_for_user
 
 from ..services import risk_from_vote_concern as make_risk
@@ -47,16 +44,12 @@ def risk_from_vote_concern(request: HtmxHttpRequest, slug: str, vote_id: int) ->
     train, access, vote = _get_vote_for_user(request, slug, vote_id)
     try:
         risk = make_risk(vote=vote, actor=request.user)
-    except (NotAllowed, ValidationError) as refusal:
-        message = str(refusal) if isinstance(refusal, NotAllowed) else " ".join(refusal.messages)
-        status = 403 if isinstance(refusal, NotAllowed) else 422
+    except ValidationError as refusal:
         if request.htmx:
-            # Shown in the vote screen's alert area; the concern row stays as it is.
-            response = HttpResponse(escape(message), status=status)
-            return reswap(retarget(response, "#planning-alert"), "innerHTML")
-        if isinstance(refusal, NotAllowed):
+            # artops/middleware.py answers 422 and app.js shows it in the vote screen's alert area;
+            # the concern row stays as it is.
             raise
-        messages.error(request, message)
+        messages.error(request, " ".join(refusal.messages))
         return redirect(_votes_url(train, vote))
     if request.htmx:
         context = {"train": train, "access": access, "pi": vote.round.pi, "v": vote, "is_rte": access.is_rte}

@@ -249,6 +249,24 @@ def test_the_owner_marks_an_improvement_done(client, scrum_master, train, runnin
     assert item.done_at.date() <= dt.date.today() + dt.timedelta(days=1)
 
 
+def test_planning_an_item_by_status_is_refused_with_its_message_and_nothing_changes(
+    client, rte, train, running_pi, htmx
+):
+    """The view lets the service's refusal escape: 422 and the message, as a page or (htmx) as text."""
+    item = ImprovementItemFactory(source_pi=running_pi, owner=rte)
+    client.force_login(rte)
+
+    page = client.post(url("improvement_status", train, item.pk), {"status": "planned"})
+    fragment = client.post(url("improvement_status", train, item.pk), {"status": "planned"}, headers=htmx)
+
+    assert page.status_code == 422 and "Take it into a PI to plan it." in page.content.decode()
+    assert "<h1>Not saved</h1>" in page.content.decode()
+    assert fragment.status_code == 422
+    assert fragment.content.decode() == "Take it into a PI to plan it."
+    item.refresh_from_db()
+    assert item.status == "proposed"
+
+
 def _queries(client, address) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(address).status_code == 200

@@ -1,0 +1,84 @@
+"""The ART Sync: the RTE's meeting of a day, its notes, and the action items carried until done."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from planning.models import ProgramIncrement
+from trains.models import Train
+
+from ..models import ActionItem, ArtSync
+from ..permissions import can_complete_action, can_run_art_sync
+from .common import _check_member, _not_in_past, _raise, _require
+
+
+@transaction.atomic
+def art_sync_start(*, train: Train, pi: ProgramIncrement, actor, held_on: date | None = None) -> ArtSync:
+    """Open the ART Sync of a day (today by default); starting it twice opens the same meeting."""
+    _require(actor, train.pk, can_run_art_sync, "The RTE runs the ART Sync.")
+    if pi.train_id != train.pk:
+        raise ValidationError({"pi": "That PI belongs to another train."})
+    held_on = held_on or timezone.localdate()
+    existing = ArtSync.objects.filter(train=train, held_on=held_on).first()
+    if existing is not None:
+        return existing
+    return ArtSync.objects.create(train=train, pi=pi, held_on=held_on)
+
+
+@transaction.atomic
+def art_sync_update(*, sync: ArtSync, notes: str, actor) -> ArtSync:
+    _require(actor, sync.train_id, can_run_art_sync, "The RTE keeps the ART Sync's notes.")
+    sync.notes = notes.strip()
+    sync.save(update_fields=["notes"])
+    return sync
+
+
+@transaction.atomic
+def action_create(
+    *, sync: ArtSync, title: str, owner, due_date: date | None, actor, today: date | None = None, at=None
+) -> ActionItem:
+    """Capture an action in the meeting: who does what by when. It is carried to every later sync
+    until it is done."""
+    _require(actor, sync.train_id, can_run_art_sync, "The RTE captures the ART Sync's actions.")
+    errors: dict = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Say what is to be done."
+    if owner is None:
+        errors["owner"] = "Every action needs an owner."
+    else:
+        _check_member(sync.train_id, owner, "owner", errors)
+    if due_date is None:
+        errors["due_date"] = "Give the action a due date."
+    else:
+        _not_in_past(due_date, today, "due_date", errors, "A new action")
+    _raise(errors)
+    return ActionItem.objects.create(
+        train_id=sync.train_id,
+        raised_in=sync,
+        title=title,
+        owner=owner,
+        due_date=due_date,
+        created_at=at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def action_set_done(*, action: ActionItem, done: bool, actor, at=None) -> ActionItem:
+    """Tick an action off (or reopen it): its owner or the RTE."""
+    _require(
+        actor,
+        action.train_id,
+        lambda access: can_complete_action(access, action),
+        "Only the action's owner or the RTE ticks it off.",
+    )
+    status = ActionItem.Status.DONE if done else ActionItem.Status.OPEN
+    if action.status == status:
+        return action
+    action.status, action.done_at = status, (at or timezone.now()) if done else None
+    action.save(update_fields=["status", "done_at"])
+    return action
