@@ -22,6 +22,15 @@ from trains.selectors import train_for_user
 TITLES = {403: "Not allowed", 409: "Changed by someone else", 422: "Not saved"}
 
 
+def htmx_refusal(message: str, status: int) -> HttpResponse:
+    """A refused htmx request's answer: the message as plain text, swapped nowhere.
+
+    Plain text, not HTML: static/js/app.js puts it in the page's alert area with textContent. "none"
+    keeps htmx from putting it where the answer would have gone (a card, a row) on a page without it.
+    """
+    return reswap(HttpResponse(message, status=status, content_type="text/plain; charset=utf-8"), "none")
+
+
 def refusal(exception: Exception) -> tuple[int, str] | None:
     """The status and the message a person reads for a domain error; None for any other error."""
     if isinstance(exception, NotAllowed):
@@ -46,10 +55,7 @@ class DomainErrorMiddleware:
             return None
         status, message = refused
         if getattr(request, "htmx", False):
-            # Plain text, not HTML: the message goes in with textContent, and "none" keeps htmx from
-            # putting it where the answer would have gone (a card, a row) on a page without app.js.
-            response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-            return reswap(response, "none")
+            return htmx_refusal(message, status)
         context = {"status": status, "title": TITLES[status], "message": message, "back": _back(request)}
         return render(request, "errors/refused.html", {**context, **_train(request)}, status=status)
 

@@ -87,14 +87,6 @@ def _team_entry(page: PlanningPage, team_id: int) -> tuple[ObjectivesOverview, T
     return overview, next(entry for entry in overview.teams if entry.team.pk == team_id)
 
 
-def _refused(request: HtmxHttpRequest, refusal: NotAllowed) -> HttpResponse:
-    """A refused htmx write shows its message in the page's alert area, leaving the row alone."""
-    if not request.htmx:
-        raise refusal
-    response = HttpResponse(str(refusal), status=403, content_type="text/plain; charset=utf-8")
-    return reswap(retarget(response, "#planning-alert"), "innerHTML")
-
-
 def _team_response(
     request: HtmxHttpRequest,
     page: PlanningPage,
@@ -142,7 +134,7 @@ def objective_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     team = get_object_or_404(Team, pk=request.POST.get("team") or 0, train=page.train)
     if not page.access.can_plan_team(team.pk):
-        return _refused(request, NotAllowed("You may not add objectives for this team."))
+        raise NotAllowed("You may not add objectives for this team.")
     form = ObjectiveForm(request.POST, features=team_features(page.pi, team.pk), prefix_id=f"t{team.pk}-")
     if form.is_valid():
         data = form.cleaned_data
@@ -155,8 +147,6 @@ def objective_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 features=data["features"],
                 actor=request.user,
             )
-        except NotAllowed as refusal:
-            return _refused(request, refusal)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -170,7 +160,7 @@ def objective_edit(request: HtmxHttpRequest, slug: str, objective_id: int) -> Ht
     """The edit form in place of the row (htmx), or on the page (no JavaScript)."""
     page, objective = _get_objective_for_user(request, slug, objective_id)
     if not page.access.can_plan_team(objective.team_id):
-        return _refused(request, NotAllowed("You may not change this team's objectives."))
+        raise NotAllowed("You may not change this team's objectives.")
     features = team_features(page.pi, objective.team_id)
     form = ObjectiveForm.for_objective(objective, features=features, data=request.POST or None)
     status, message = 200, ""
@@ -215,8 +205,6 @@ def _versioned_write(
         )
     try:
         message = write(objective, form)
-    except NotAllowed as refusal:
-        return _refused(request, refusal)
     except StaleVersion:
         return _team_response(request, page, objective.team_id, status=409, message=STALE)
     except ValidationError as error:
@@ -286,8 +274,6 @@ def _business_value(
                 expected_version=form.cleaned_data["version"],
                 actor=request.user,
             )
-        except NotAllowed as refusal:
-            return _refused(request, refusal)
         except StaleVersion:
             status, message = 409, STALE
         except ValidationError as error:

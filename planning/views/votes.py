@@ -14,10 +14,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
 
+from artops.middleware import htmx_refusal
 from artops.types import HtmxHttpRequest
 from trains.access import NotAllowed
 
@@ -70,8 +69,7 @@ def _scope_response(request: HtmxHttpRequest, page: PlanningPage, team_id: int |
 def _refused(request: HtmxHttpRequest, page: PlanningPage, message: str, status: int, anchor: str = ""):
     """htmx: the message in the page's alert area. Without JavaScript: back to the page with it."""
     if request.htmx:
-        response = HttpResponse(escape(message), status=status)
-        return reswap(retarget(response, "#planning-alert"), "innerHTML")
+        return htmx_refusal(message, status)
     messages.error(request, message)
     return redirect(_page_url(page, anchor))
 
