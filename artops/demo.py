@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from metrics.services import pi_snapshot_compute
@@ -26,8 +28,21 @@ from planning.factories import (
     TeamCapacityFactory,
     VoteRoundFactory,
 )
-from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story, VoteRound
-from planning.services import feature_set_blocked, feature_set_state
+from planning.models import (
+    Dependency,
+    Feature,
+    FeatureStateChange,
+    Iteration,
+    Milestone,
+    PlanBaseline,
+    ProgramIncrement,
+    Story,
+    VoteRound,
+)
+from planning.selectors.lifecycle import top_features
+from planning.services import feature_create, feature_move, feature_set_blocked, feature_set_state
+from planning.services.baseline import plan_commit
+from planning.services.lifecycle import pi_set_business_owners
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImprovementItemFactory, RiskFactory
 from risks.models import ActionItem, Impediment, ImprovementItem, Risk
 from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
@@ -234,9 +249,19 @@ class _Builder:
         return users
 
     @staticmethod
-    def closed_round(pi: ProgramIncrement, team: Team | None) -> VoteRound:
-        """The vote taken at the end of the PI's planning (the two days before it starts)."""
-        opened = at(pi.start_date - timedelta(days=1), hour=15)
+    def planning_days(pi: ProgramIncrement) -> tuple[date, date]:
+        """PI Planning: the Thursday and Friday before the PI starts on a Monday."""
+        return pi.start_date - timedelta(days=4), pi.start_date - timedelta(days=3)
+
+    @classmethod
+    def committed_at(cls, pi: ProgramIncrement) -> datetime:
+        """The end of planning day 2, when the RTE commits the plan."""
+        return at(cls.planning_days(pi)[1], 17)
+
+    @classmethod
+    def closed_round(cls, pi: ProgramIncrement, team: Team | None) -> VoteRound:
+        """The vote taken on planning day 2, before the plan is committed."""
+        opened = at(cls.planning_days(pi)[1], hour=15)
         return VoteRoundFactory(pi=pi, team=team, opened_at=opened, closed_at=opened + timedelta(minutes=10))
 
     def team_people(self, demo: DemoTrain, team: Team) -> list:
@@ -256,22 +281,32 @@ class _Builder:
             ProgramIncrement.State.EXECUTING,
             ProgramIncrement.State.DRAFT,
         ]
+        owners = [demo.users["bo"], demo.users["bo2"]]
         for number, start, state in zip(PI_NUMBERS, starts, states, strict=True):
             pi = ProgramIncrementFactory(
                 train=demo.train, name=f"PI {number}", start_date=start, state=ProgramIncrement.State.DRAFT
             )
             demo.pis.append(pi)
+            pi_set_business_owners(pi=pi, users=owners, actor=demo.users["rte"])
             if state == ProgramIncrement.State.DRAFT:
                 self._backlog(demo, pi)
+                self._prepare(demo, pi)
                 continue
             self._plan(demo, pi)
+            if len(demo.pis) > 1:
+                self._improvements(demo, pi)
+            # Dependencies are agreed at PI Planning, so they are part of the committed plan;
+            # their outcome (delivered, blocked, cancelled) comes with execution.
+            outcomes = self._dependencies(demo, pi, closed=state == ProgramIncrement.State.CLOSED)
+            self._commit(demo, pi)
             pi.state = state
-            pi.committed_at = at(pi.start_date - timedelta(days=3), 17)
-            pi.save(update_fields=["state", "committed_at"])
+            pi.save(update_fields=["state"])
+            if state == ProgramIncrement.State.EXECUTING:
+                self._replan(demo, pi)
             self._execute(demo, pi)
+            self._settle(outcomes)
             self._risks_and_impediments(demo, pi)
             self._syncs(demo, pi)
-        self._improvements(demo)
         for pi in demo.pis[:3]:
             day = min(pi.end_date, self.today)
             pi_snapshot_compute(pi=pi, day=day)
@@ -282,8 +317,8 @@ class _Builder:
     def _backlog(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
         """The next PI's backlog: features in analysis, not yet on a team."""
         fib = [1, 2, 3, 5, 8, 13, 20]
-        for i in range(10):
-            title = f"{self.rng.choice(FEATURE_TITLES)} ({pi.name})"
+        for i, title in enumerate(self.rng.sample(FEATURE_TITLES, 10)):
+            title = f"{title} ({pi.name})"
             state = Feature.State.BACKLOG if i < 6 else Feature.State.ANALYZING
             FeatureFactory(
                 train=demo.train,
@@ -297,6 +332,86 @@ class _Builder:
                 job_size=self.rng.choice(fib[1:6]),
                 acceptance_criteria="" if i >= 8 else "Agreed with the Business Owners at the pre-PI sync.",
             )
+
+    def _prepare(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """The next PI, weeks before its PI Planning: partly ready, so every planning screen has
+        content and the readiness checklist a partial score. Five of the seven teams have entered
+        capacity, the top features are pulled onto teams, two teams have drafted stories and
+        objectives (no business value yet: the Business Owners assign it at the event)."""
+        rng = self.rng
+        development = [it for it in self._iterations(pi) if not it.is_ip]
+        by_name = {team.name: team for team in demo.teams}
+        capacity: dict[tuple[int, int], float] = {}
+        for team in demo.teams[:5]:  # Fusion and Galaxy have not entered theirs yet
+            fte = rng.choice([Decimal("5"), Decimal("5.5"), Decimal("6"), Decimal("7"), Decimal("8")])
+            for iteration in development:
+                row = TeamCapacityFactory(
+                    team=team,
+                    iteration=iteration,
+                    fte=fte,
+                    days_off=rng.randint(0, 9),
+                    # Atlas plans with its measured velocity rather than 8 × FTE.
+                    capacity_override=rng.randint(30, 36) if team.name == "Atlas" else None,
+                )
+                capacity[team.pk, iteration.pk] = row.capacity_points
+
+        # The top five by WSJF are pulled onto teams; iterations are chosen at the event.
+        top = top_features(pi, limit=5)
+        pulled: dict[str, list[Feature]] = {"Borealis": [], "Comet": [], "Atlas": []}
+        for feature, name in zip(top, ["Borealis", "Comet", "Borealis", "Comet", "Atlas"], strict=True):
+            feature_move(feature=feature, team=by_name[name], iteration=None, expected_version=None)
+            pulled[name].append(feature)
+
+        # Draft stories for Borealis and Comet; Borealis overbooks I2 (the red load on the grid).
+        for name in ("Borealis", "Comet"):
+            team = by_name[name]
+            stories = []
+            for index, iteration in enumerate(development):
+                cap = capacity[team.pk, iteration.pk]
+                overbooked = name == "Borealis" and iteration.number == 2
+                target = cap * (1.15 if overbooked else rng.uniform(0.55, 0.95))
+                feature = pulled[name][0 if index < len(development) // 2 else 1]
+                base = feature.title.split(" (")[0].lower()
+                load = 0
+                while True:
+                    points = rng.choice([1, 2, 3, 3, 5, 5, 8])
+                    if load + points > target and not (overbooked and load <= cap):
+                        break
+                    load += points
+                    stories.append(
+                        Story(
+                            team=team,
+                            feature=feature,
+                            iteration=iteration,
+                            title=f"{rng.choice(STORY_VERBS)} {base} part {len(stories) + 1}",
+                            points=points,
+                        )
+                    )
+            Story.objects.bulk_create(stories)
+
+        # Draft objectives: committed or not as the team proposes, business value still open.
+        drafts = [
+            ("Borealis", 0, True, "live for all customers"),
+            ("Borealis", 1, True, "piloted with two partners"),
+            ("Borealis", None, False, "Reduce checkout drop-off by 5 %"),
+            ("Comet", 0, True, "delivered and shown at the System Demo"),
+            ("Comet", 1, False, "beta for field agents"),
+        ]
+        positions: dict[tuple[str, bool], int] = {}
+        for name, feature_index, committed, text in drafts:
+            feature = pulled[name][feature_index] if feature_index is not None else None
+            position = positions.get((name, committed), 0)
+            positions[name, committed] = position + 1
+            objective = PIObjectiveFactory(
+                pi=pi,
+                team=by_name[name],
+                text=f"{name}: {feature.title.split(' (')[0]} {text}" if feature else f"{name}: {text}",
+                is_committed=committed,
+                planned_business_value=None,
+                position=position,
+            )
+            if feature is not None:
+                objective.features.add(feature)
 
     def _plan(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
         """PI Planning: capacity, features and stories per team, objectives with BV, votes."""
@@ -407,6 +522,82 @@ class _Builder:
         ):
             MilestoneFactory(pi=pi, name=f"{name}", date=pi.start_date + timedelta(days=offset), kind=kind)
 
+    def _commit(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """The end of PI Planning: the RTE commits the plan, which stores its baseline."""
+        pi.state = ProgramIncrement.State.PLANNING
+        pi.save(update_fields=["state"])
+        baseline = plan_commit(pi=pi, actor=demo.users["rte"])
+        # The service stamps "now"; the demo's commit happened on planning day 2.
+        committed_at = self.committed_at(pi)
+        PlanBaseline.objects.filter(pk=baseline.pk).update(committed_at=committed_at)
+        ProgramIncrement.objects.filter(pk=pi.pk).update(committed_at=committed_at)
+        pi.committed_at = committed_at
+
+    def _replan(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
+        """Changes since the commit, for "plan vs now": at the I2 planning one feature slipped an
+        iteration, one came in (a regulator's deadline) and one was dropped to make room."""
+        iterations = [it for it in self._iterations(pi) if not it.is_ip]
+        by_name = {team.name: team for team in demo.teams}
+        planned = self.features[pi.pk]
+        on_dependencies = set(
+            Dependency.objects.filter(pi=pi).values_list("requesting_feature_id", flat=True)
+        ) | set(Dependency.objects.filter(pi=pi).values_list("providing_feature_id", flat=True))
+
+        # Moved: an I3 feature no dependency hangs on (Comet's if it has one) slips to I4.
+        order = ["Comet", "Draco", "Borealis", "Galaxy", "Eclipse", "Atlas", "Fusion"]
+        slipping = next(
+            feature
+            for name in order
+            for feature in planned[by_name[name].pk]
+            if feature.iteration.number == 3 and feature.pk not in on_dependencies
+        )
+        feature_move(feature=slipping, team=slipping.team, iteration=iterations[3], expected_version=None)
+
+        # Dropped: a late feature nothing else refers to goes back to the PI's unplanned lane, and
+        # its stories leave the iterations (they stay in the team's backlog).
+        dropped = next(
+            feature
+            for name in ("Fusion", "Draco", "Eclipse")
+            for feature in planned[by_name[name].pk][4:]
+            if feature.iteration.number >= 3 and feature.pk not in on_dependencies
+        )
+        planned[dropped.team_id].remove(dropped)
+        Story.objects.filter(feature=dropped).update(iteration=None)
+        feature_move(feature=dropped, team=None, iteration=None, expected_version=None)
+
+        # Added: new work for Borealis in I4, created at the I2 planning (I2's first day).
+        borealis = by_name["Borealis"]
+        added_day = iterations[1].start_date
+        added = feature_create(
+            train=demo.train,
+            title="Strong customer authentication update – Borealis",
+            pi=pi,
+            team=borealis,
+            iteration=iterations[3],
+            kind=Feature.Kind.FEATURE,
+            acceptance_criteria="Meets the regulator's new SCA rules before the deadline.",
+            business_value=13,
+            time_criticality=20,
+            risk_reduction=8,
+            job_size=5,
+        )
+        # The service stamps "now"; the demo dates the feature's arrival.
+        Feature.objects.filter(pk=added.pk).update(created_at=at(added_day, 11))
+        FeatureStateChange.objects.filter(feature=added).update(changed_at=at(added_day, 11))
+        for state, days in ((Feature.State.ANALYZING, 1), (Feature.State.BACKLOG, 2)):
+            feature_set_state(feature=added, state=state, at=at(added_day + timedelta(days=days), 10))
+        Story.objects.bulk_create(
+            Story(
+                team=borealis,
+                feature=added,
+                iteration=iterations[3],
+                title=f"{verb} strong customer authentication",
+                points=points,
+            )
+            for verb, points in (("Design", 3), ("Build", 5), ("Test", 3))
+        )
+        planned[borealis.pk].append(added)
+
     def _execute(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
         """Run the PI up to today: features move through the Kanban, stories get done, BV is scored."""
         rng = self.rng
@@ -462,14 +653,16 @@ class _Builder:
                         0, min(10, planned - rng.choice([0, 0, 1, 2, 3, -1]))
                     )
                     objective.save(update_fields=["actual_business_value"])
-        self._dependencies(demo, pi)
 
-    def _dependencies(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
-        """Dependencies in every state; in the executing PI some strings are red."""
+    def _dependencies(
+        self, demo: DemoTrain, pi: ProgramIncrement, *, closed: bool
+    ) -> list[tuple[Dependency, str, datetime | None]]:
+        """Dependencies agreed at PI Planning (requested or committed), with the state each reaches
+        in execution (`closed`: the PI will be run to its end): every state in the executing PI,
+        where some strings are red."""
         rng = self.rng
         iterations = [it for it in self._iterations(pi) if not it.is_ip]
         planned = {team.pk: self.features[pi.pk][team.pk] for team in demo.teams}
-        closed = pi.state == ProgramIncrement.State.CLOSED
         states = (
             [Dependency.State.DELIVERED] * 8 + [Dependency.State.CANCELLED]
             if closed
@@ -490,6 +683,7 @@ class _Builder:
         )
         kinds = list(Dependency.Kind.values)
         owners = [demo.users["sm"], demo.users["architect"], demo.users["pm"], demo.users["rte"]]
+        outcomes = []
         for n, state in enumerate(states):
             requester, provider = rng.sample(demo.teams, 2)
             requesting_feature = rng.choice(planned[requester.pk])
@@ -499,14 +693,16 @@ class _Builder:
             if not closed and n in (3, 7):
                 later = [it for it in iterations if it.number > needed_by.number] or iterations[-1:]
                 Feature.objects.filter(pk=providing_feature.pk).update(iteration=later[0])
+                providing_feature.iteration = later[0]
                 needed_by = iterations[max(0, later[0].number - 2)]
-            created = at(pi.start_date - timedelta(days=rng.randint(1, 5)), 15)
+            # From pre-planning up to planning day 2, before the commit at 17:00.
+            created = at(pi.start_date - timedelta(days=rng.randint(3, 7)), 15)
             resolved = (
                 at(min(needed_by.end_date, self.today - timedelta(days=1)), 16)
                 if state in Dependency.RESOLVED_STATES
                 else None
             )
-            DependencyFactory(
+            dependency = DependencyFactory(
                 pi=pi,
                 requesting_team=requester,
                 providing_team=provider,
@@ -515,11 +711,23 @@ class _Builder:
                 needed_by_iteration=needed_by,
                 description=f"{rng.choice(['API', 'Schema', 'Environment', 'Data feed', 'SDK'])} for {requesting_feature.title.split(' – ')[0].lower()}",
                 kind=kinds[n % len(kinds)],
-                state=state,
+                state=Dependency.State.REQUESTED
+                if state == Dependency.State.REQUESTED
+                else Dependency.State.COMMITTED,
                 owner=rng.choice(owners),
                 created_at=created,
-                resolved_at=resolved,
             )
+            outcomes.append((dependency, state, resolved))
+        return outcomes
+
+    @staticmethod
+    def _settle(outcomes: list[tuple[Dependency, str, datetime | None]]) -> None:
+        """Execution's outcome for each dependency: what "plan vs now" reports as changed."""
+        for dependency, state, resolved in outcomes:
+            if state != dependency.state:
+                Dependency.objects.filter(pk=dependency.pk).update(
+                    state=state, resolved_at=resolved, version=F("version") + 1
+                )
 
     def _risks_and_impediments(self, demo: DemoTrain, pi: ProgramIncrement) -> None:
         rng = self.rng
@@ -583,7 +791,8 @@ class _Builder:
             impediment = impediment_raise(
                 team=team, title=title, actor=sm, severity=severity, at=at(raised_day, 9)
             )
-            impediment.blocked_features.add(self.features[pi.pk][team.pk][n % 5])
+            features = self.features[pi.pk][team.pk]
+            impediment.blocked_features.add(features[n % len(features)])
             for level in range(escalations):
                 impediment_escalate(
                     impediment=impediment,
@@ -633,8 +842,9 @@ class _Builder:
             day += timedelta(days=7)
             n += 1
 
-    def _improvements(self, demo: DemoTrain) -> None:
-        """I&A of the closed PIs: improvement items taken into the following PI, some done."""
+    def _improvements(self, demo: DemoTrain, target: ProgramIncrement) -> None:
+        """I&A of the PI before `target`: improvement items taken into `target`'s PI Planning (so
+        they are in its committed plan), some done."""
         rte, pm = demo.users["rte"], demo.users["architect"]
         plans = [
             (0, "Automate the release checklist", ImprovementItem.Status.DONE, 9),
@@ -645,8 +855,11 @@ class _Builder:
             (1, "Reduce WIP per team to three features", ImprovementItem.Status.PLANNED, 6),
         ]
         fusion = next(team for team in demo.teams if team.name == "Fusion")
+        target_index = demo.pis.index(target)
         for source_index, title, status, votes in plans:
-            source, target = demo.pis[source_index], demo.pis[source_index + 1]
+            if source_index + 1 != target_index:
+                continue
+            source = demo.pis[source_index]
             iterations = self._iterations(target)
             feature = FeatureFactory(
                 train=demo.train,
