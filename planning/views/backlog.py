@@ -143,8 +143,8 @@ def backlog_pull(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
     if removing:
         message = f"“{pulled.title}” was taken out of {page.pi.name}."
     else:
-        where = f"onto {pulled.team.name}" if pulled.team else "with no team yet"
-        message = f"“{pulled.title}” is in {page.pi.name} {where}, waiting in the board's unplanned lane."
+        where = f"on {pulled.team.name}" if pulled.team else "with no team yet"
+        message = f"“{pulled.title}” is in {page.pi.name}, {where}, waiting in the board's unplanned lane."
     if request.htmx:
         return _respond(request, page, changed_id=feature.pk, notice=message)
     return _back(page, feature.pk)
