@@ -81,8 +81,14 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
     _require_rte(actor, pi.train_id, "Only the Release Train Engineer opens a confidence vote.")
     if team is not None and team.train_id != pi.train_id:
         raise ValidationError({"team": "That team belongs to another train."})
-    if pi.state == ProgramIncrement.State.CLOSED:
-        raise ValidationError(f"{pi.name} is closed; its votes are kept as they were.")
+    # SAFe: the vote closes PI Planning (day 2, before the commit); it is not taken before or after.
+    if pi.state == ProgramIncrement.State.DRAFT:
+        raise ValidationError(f"{pi.name} is still a draft: move it to planning before voting on its plan.")
+    if pi.state != ProgramIncrement.State.PLANNING:
+        raise ValidationError(
+            f"{pi.name} is {pi.get_state_display().lower()}: the confidence vote is taken during PI Planning,"
+            " and its results are kept as they were."
+        )
     already_open = f"A vote on {scope_name(team)} is already open: close it before opening another."
     rounds = VoteRound.objects.filter(pi=pi, team=team)
     if rounds.filter(closed_at__isnull=True).exists():

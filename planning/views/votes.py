@@ -40,7 +40,7 @@ def _context(page: PlanningPage, **extra) -> dict:
     return page.context(
         "votes",
         is_rte=can_manage_pi(page.access),
-        can_open=can_manage_pi(page.access) and page.pi.state != ProgramIncrement.State.CLOSED,
+        can_open=can_manage_pi(page.access) and page.pi.state == ProgramIncrement.State.PLANNING,
         score_choices=SCORE_CHOICES,
         score_labels=services.SCORE_LABELS,
         poll_seconds=POLL_SECONDS,

@@ -123,7 +123,7 @@ def test_business_owner_view_on_screen_and_printed(
     expect(page.locator(f"#bo-team-{other_team.pk}")).to_contain_text("38.5 %")
     expect(page.locator(f"#bo-team-{other_team.pk}")).to_contain_text("no vote yet")
     expect(page.locator("#art-figure")).to_contain_text("75.9 %")
-    expect(page.locator(".bo-art")).to_contain_text("3.0 mean of 4 voters")
+    expect(page.locator(".bo-art")).to_contain_text("3.00 mean of 4 voters")
     expect(page.get_by_role("button", name="Print this page")).to_be_visible()
     screenshot("business-owner-view")
 

@@ -9,6 +9,13 @@ from tests.conftest import ARTIFACTS, log_in
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
+@pytest.fixture(autouse=True)
+def _pi_in_planning(pi):
+    """Votes are taken during PI Planning: the PI of these tests is in planning."""
+    pi.state = "planning"
+    pi.save(update_fields=["state"])
+
+
 @pytest.fixture
 def member_page(browser, live_server):
     """A second person's browser, beside the RTE's `page`."""

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from planning.factories import ProgramIncrementFactory
-from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
+from planning.models import ConfidenceVote, VoteRound
 from planning.selectors.votes import latest_vote_results, live_votes, vote_scopes
 from planning.services.votes import (
     SCORE_MESSAGE,
@@ -18,6 +18,13 @@ from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _pi_in_planning(pi):
+    """Votes are taken during PI Planning: the PI of these tests is in planning."""
+    pi.state = "planning"
+    pi.save(update_fields=["state"])
 
 
 def voters(train, n, role=Role.SYSTEM_ARCHITECT, team=None):
@@ -212,10 +219,19 @@ def test_a_team_of_another_train_cannot_be_voted_on(pi, rte):
         vote_round_open(pi=pi, team=foreign, actor=rte)
 
 
-def test_a_closed_pi_takes_no_new_vote(train, rte):
-    closed = ProgramIncrementFactory(train=train, state=ProgramIncrement.State.CLOSED)
-    with pytest.raises(ValidationError, match="closed"):
-        vote_round_open(pi=closed, team=None, actor=rte)
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ("draft", "still a draft"),
+        ("executing", "taken during PI Planning"),
+        ("closed", "taken during PI Planning"),
+    ],
+)
+def test_a_vote_is_only_opened_while_the_pi_is_in_planning(train, rte, state, says):
+    other = ProgramIncrementFactory(train=train, state=state)
+    with pytest.raises(ValidationError, match=says):
+        vote_round_open(pi=other, team=None, actor=rte)
+    assert not VoteRound.objects.filter(pi=other).exists()
 
 
 # --- concerns ------------------------------------------------------------------------------------------

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture(autouse=True)
+def _pi_in_planning(pi):
+    """Votes are taken during PI Planning: the PI of these tests is in planning."""
+    pi.state = "planning"
+    pi.save(update_fields=["state"])
+
+
 def url(name, train, *args):
     return reverse(f"planning:{name}", args=[train.slug, *args])
 

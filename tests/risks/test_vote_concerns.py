@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture(autouse=True)
+def _pi_in_planning(pi):
+    """Votes are taken during PI Planning: the PI of these tests is in planning."""
+    pi.state = "planning"
+    pi.save(update_fields=["state"])
+
+
 @pytest.fixture
 def team_vote(pi, team, rte, team_member):
     vote_round = vote_round_open(pi=pi, team=team, actor=rte)
