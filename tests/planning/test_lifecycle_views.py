@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from planning.factories import (
     FeatureFactory,
@@ -108,6 +109,19 @@ def test_moving_to_executing_without_commit_is_refused_with_its_message(client, 
     assert response.status_code == 422
     assert "Commit the plan before execution starts" in response.content.decode()
     assert ProgramIncrement.objects.get(pk=pi.pk).state == "planning"
+
+
+def test_the_move_to_executing_button_waits_for_a_committed_plan(client, rte, train, pi, team):
+    PIObjectiveFactory(pi=pi, team=team)
+    client.force_login(rte)
+
+    before = client.get(url("planning", train), {"pi": pi.pk}).content.decode()
+    pi.committed_at = timezone.now()
+    pi.save(update_fields=["committed_at"])
+    after = client.get(url("planning", train), {"pi": pi.pk}).content.decode()
+
+    assert 'class="primary" disabled>Move to executing' in before and "Commit the plan with" in before
+    assert 'class="primary">Move to executing' in after and "Commit the plan with" not in after
 
 
 def test_closing_asks_to_confirm_unscored_objectives(client, rte, train, pi, team):
