@@ -80,8 +80,8 @@ def feature_pull(
         planned = Story.objects.filter(feature=current, iteration__pi_id=current.pi_id).count()
         if planned:
             errors["pi"] = (
-                f"{planned} stor{'y is' if planned == 1 else 'ies are'} of this feature planned in "
-                "iterations of this PI: move or delete them on the team's plan first."
+                f"This feature has {planned} stor{'y' if planned == 1 else 'ies'} planned in this PI's "
+                "iterations: unschedule them on the team's plan before taking the feature out."
             )
     if errors:
         raise ValidationError(errors)

@@ -148,7 +148,7 @@ def test_removing_a_feature_whose_stories_are_planned_is_refused(train, pi, team
     StoryFactory(team=team, feature=feature, iteration=pi.iterations.first())
     with pytest.raises(ValidationError) as refused:
         feature_pull(feature=feature, pi=None, team=None, expected_version=1, actor=rte)
-    assert "1 story is" in refused.value.message_dict["pi"][0]
+    assert "has 1 story planned" in refused.value.message_dict["pi"][0]
     feature.refresh_from_db()
     assert feature.pi == pi
 
