@@ -38,7 +38,13 @@ POINTS_MESSAGE = "Story points are a whole number, 0 or more."
 class StoryForm(forms.Form):
     title = forms.CharField(max_length=200)
     points = forms.IntegerField(
-        label="Points", error_messages={"invalid": POINTS_MESSAGE, "required": "Estimate it (0 is fine)."}
+        label="Points",
+        min_value=0,
+        error_messages={
+            "invalid": POINTS_MESSAGE,
+            "min_value": POINTS_MESSAGE,
+            "required": "Estimate it (0 is fine).",
+        },
     )
     feature = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Feature")
     iteration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Iteration")
