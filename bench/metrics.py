@@ -38,6 +38,7 @@ from planning.models import (
     ProgramIncrement,
     Story,
     TeamCapacity,
+    VoteRound,
 )
 from risks.models import Impediment, ImprovementItem
 from trains.models import Team, Train
@@ -218,13 +219,24 @@ def _pi(rng, train, teams, users, name: str, start: date, state: str, features: 
         for objective in objectives
         if (feature := feature_of(objective.team_id, objective.position)) is not None
     )
+    # The vote closing PI Planning: one round per team and one for the ART.
+    voted = _at(start - timedelta(days=1), 15)
+    team_rounds = VoteRound.objects.bulk_create(
+        VoteRound(pi=pi, team=team, opened_at=voted, closed_at=voted + timedelta(minutes=10))
+        for team in teams
+    )
+    art_round = VoteRound.objects.create(
+        pi=pi, team=None, opened_at=voted, closed_at=voted + timedelta(minutes=10)
+    )
     ConfidenceVote.objects.bulk_create(
         [
-            ConfidenceVote(pi=pi, team=team, voter=users[t * VOTERS + v], score=rng.choice([2, 3, 4, 4, 5]))
-            for t, team in enumerate(teams)
+            ConfidenceVote(
+                round=team_rounds[t], voter=users[t * VOTERS + v], score=rng.choice([2, 3, 4, 4, 5])
+            )
+            for t in range(len(teams))
             for v in range(VOTERS)
         ]
-        + [ConfidenceVote(pi=pi, team=None, voter=user, score=rng.choice([3, 4, 4, 5])) for user in users]
+        + [ConfidenceVote(round=art_round, voter=user, score=rng.choice([3, 4, 4, 5])) for user in users]
     )
     Dependency.objects.bulk_create(
         Dependency(
