@@ -321,7 +321,8 @@ FLOOR_SQL = [
        FROM planning_piobjective WHERE pi_id = %(pi)s GROUP BY 1""",
     """SELECT l.feature_id, bool_or(o.is_committed) FROM planning_piobjective_features l
        JOIN planning_piobjective o ON o.id = l.piobjective_id WHERE o.pi_id = %(pi)s GROUP BY 1""",
-    """SELECT team_id, avg(score), count(*) FROM planning_confidencevote WHERE pi_id = %(pi)s GROUP BY 1""",
+    """SELECT r.team_id, r.number, avg(v.score), count(*) FROM planning_confidencevote v
+       JOIN planning_voteround r ON r.id = v.round_id WHERE r.pi_id = %(pi)s GROUP BY 1, 2""",
     # dependencies, impediments, improvements
     """SELECT requesting_team_id, state, count(*), min(created_at) FROM planning_dependency
        WHERE pi_id = %(pi)s AND resolved_at IS NULL GROUP BY 1, 2""",
