@@ -50,6 +50,7 @@ def test_sm_adds_objectives_and_a_business_owner_values_them_with_one_click_each
     first, second = page.locator(f"#objective-{committed.pk}"), page.locator(f"#objective-{uncommitted.pk}")
     value_button(first, "Planned value", 8).click()
     expect(value_button(first, "Planned value", 8)).to_have_attribute("aria-pressed", "true")
+    expect(value_button(first, "Planned value", 8)).to_be_focused()  # the new row keeps the keyboard's place
     expect(page.locator(f"#figure-team-{team.pk}")).to_contain_text("actual 0 / planned 8 (committed)")
     value_button(second, "Planned value", 5).click()
     expect(value_button(second, "Planned value", 5)).to_have_attribute("aria-pressed", "true")
