@@ -181,26 +181,41 @@ def _check_value(value, allowed: range, field: str, message: str) -> int | None:
     return value
 
 
+def _set_value(
+    objective: PIObjective, value: int | None, actor, expected_version: int | None, *, field: str, when: str
+) -> PIObjective:
+    """Set one of the two business values: Business Owners only, on its scale, in its PI states."""
+    allowed, message, states = {
+        "planned_business_value": (PLANNED_RANGE, PLANNED_MESSAGE, PLANNED_STATES),
+        "actual_business_value": (ACTUAL_RANGE, ACTUAL_MESSAGE, ACTUAL_STATES),
+    }[field]
+    current = _locked(objective, expected_version)
+    _require_business_owner(actor, current)
+    value = _check_value(value, allowed, field, message)
+    if current.pi.state not in states:
+        raise ValidationError(
+            {field: f"{when}; {current.pi.name} is {current.pi.get_state_display().lower()}."}
+        )
+    setattr(current, field, value)
+    current.version += 1
+    current.save(update_fields=[field, "version"])
+    board_changed(current.pi_id)
+    return current
+
+
 @transaction.atomic
 def objective_set_planned_value(
     *, objective: PIObjective, value: int | None, actor, expected_version: int | None = None
 ) -> PIObjective:
     """A Business Owner assigns planned business value 1–10 during planning (None clears it)."""
-    current = _locked(objective, expected_version)
-    _require_business_owner(actor, current)
-    value = _check_value(value, PLANNED_RANGE, "planned_business_value", PLANNED_MESSAGE)
-    if current.pi.state not in PLANNED_STATES:
-        raise ValidationError(
-            {
-                "planned_business_value": "Planned business value is set while the PI is being planned; "
-                f"{current.pi.name} is {current.pi.get_state_display().lower()}."
-            }
-        )
-    current.planned_business_value = value
-    current.version += 1
-    current.save(update_fields=["planned_business_value", "version"])
-    board_changed(current.pi_id)
-    return current
+    return _set_value(
+        objective,
+        value,
+        actor,
+        expected_version,
+        field="planned_business_value",
+        when="Planned business value is set while the PI is being planned",
+    )
 
 
 @transaction.atomic
@@ -208,18 +223,11 @@ def objective_score_actual(
     *, objective: PIObjective, value: int | None, actor, expected_version: int | None = None
 ) -> PIObjective:
     """A Business Owner scores the actual business value 0–10 once the PI runs (None clears it)."""
-    current = _locked(objective, expected_version)
-    _require_business_owner(actor, current)
-    value = _check_value(value, ACTUAL_RANGE, "actual_business_value", ACTUAL_MESSAGE)
-    if current.pi.state not in ACTUAL_STATES:
-        raise ValidationError(
-            {
-                "actual_business_value": "Actual business value is scored once the PI is executing; "
-                f"{current.pi.name} is {current.pi.get_state_display().lower()}."
-            }
-        )
-    current.actual_business_value = value
-    current.version += 1
-    current.save(update_fields=["actual_business_value", "version"])
-    board_changed(current.pi_id)
-    return current
+    return _set_value(
+        objective,
+        value,
+        actor,
+        expected_version,
+        field="actual_business_value",
+        when="Actual business value is scored once the PI is executing",
+    )
