@@ -11,7 +11,6 @@ from datetime import date, datetime
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 
 from planning.models import (
-    ConfidenceVote,
     Dependency,
     Feature,
     FeatureBlockedPeriod,
@@ -22,6 +21,7 @@ from planning.models import (
     Story,
     TeamCapacity,
 )
+from planning.selectors.votes import latest_round_scores
 from risks.models import Impediment, ImprovementItem
 from trains.models import Team, Train
 
@@ -170,15 +170,7 @@ def pi_metric_inputs(pi: ProgramIncrement, *, window_start: datetime, as_of: dat
             calc.ObjectiveValue(is_committed=is_committed, planned=planned, actual=actual)
         )
 
-    # Each scope's latest round is its result: an earlier round was voted down and re-planned.
-    rounds: dict[int | None, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for team_id, number, score in ConfidenceVote.objects.filter(round__pi=pi).values_list(
-        "round__team_id", "round__number", "score"
-    ):
-        rounds[team_id][number].append(score)
-    votes: dict[int | None, list[int]] = {
-        team_id: by_number[max(by_number)] for team_id, by_number in rounds.items()
-    }
+    votes = latest_round_scores(pi)
 
     links: dict[int, list[bool]] = defaultdict(list)
     for feature_id, is_committed in PIObjective.features.through.objects.filter(
@@ -286,7 +278,7 @@ def pi_metric_inputs(pi: ProgramIncrement, *, window_start: datetime, as_of: dat
     history_start = min([w.start for w in history_windows] + [pi.start_date])
     history_done = list(
         Feature.objects.filter(
-            train_id=pi.train_id, done_at__gte=_at_midnight(history_start, as_of), done_at__lt=as_of
+            train_id=pi.train_id, done_at__gte=calc.day_start(history_start, as_of.tzinfo), done_at__lt=as_of
         ).values_list("team_id", "done_at")
     )
     return PIInputs(
@@ -322,10 +314,6 @@ def _state_as_at(
 def _before(moment: datetime | None, as_of: datetime) -> datetime | None:
     """A recorded time, or None when it had not happened yet at `as_of`."""
     return moment if moment is not None and moment < as_of else None
-
-
-def _at_midnight(day: date, like: datetime) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=like.tzinfo)
 
 
 # --- the dashboard ---------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from django.db.models import F, Q
 
 from trains.models import Team, Train
 
-# The modified Fibonacci scale SAFe uses for WSJF inputs (domain.md §4.4).
-FIBONACCI = (1, 2, 3, 5, 8, 13, 20)
+from .calculations import FIBONACCI  # the modified Fibonacci scale of WSJF inputs (domain.md §4.4)
+
 FIBONACCI_CHOICES = [(n, str(n)) for n in FIBONACCI]
 
 

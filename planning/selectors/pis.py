@@ -5,7 +5,7 @@ from django.http import Http404
 from planning.models import ProgramIncrement
 from trains.models import Train
 
-from .board import pis_of_train
+from .board import pi_asked_for, pis_of_train
 
 
 def planning_pi(train: Train, pi_id: str | int | None, pis: list[ProgramIncrement]) -> ProgramIncrement:
@@ -15,17 +15,13 @@ def planning_pi(train: Train, pi_id: str | int | None, pis: list[ProgramIncremen
     (which shows the executing PI). 404 when the train has no PI or not the one asked for.
     """
     if pi_id:
-        chosen = next((pi for pi in pis if str(pi.pk) == str(pi_id)), None)
-        if chosen is None:
-            raise Http404("No such PI on this train.")
-        return chosen
+        return pi_asked_for(pis, pi_id)
     if not pis:
         raise Http404("This train has no PI yet.")
-    by_state = {state: [pi for pi in pis if pi.state == state] for state in ProgramIncrement.State.values}
-    if by_state[ProgramIncrement.State.PLANNING]:
-        return min(by_state[ProgramIncrement.State.PLANNING], key=lambda pi: pi.start_date)
-    if by_state[ProgramIncrement.State.DRAFT]:
-        return min(by_state[ProgramIncrement.State.DRAFT], key=lambda pi: pi.start_date)
+    for state in (ProgramIncrement.State.PLANNING, ProgramIncrement.State.DRAFT):
+        candidates = [pi for pi in pis if pi.state == state]
+        if candidates:
+            return min(candidates, key=lambda pi: pi.start_date)
     return max(pis, key=lambda pi: pi.start_date)
 
 

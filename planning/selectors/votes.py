@@ -14,8 +14,8 @@ from trains.models import Team
 ART_KEY = "art"
 
 
-def latest_vote_results(pi: ProgramIncrement) -> dict[int | None, VoteSummary]:
-    """Each scope's latest round summarised, keyed by team id (None: the ART). One query.
+def latest_round_scores(pi: ProgramIncrement) -> dict[int | None, list[int]]:
+    """Each scope's scores in its latest round, keyed by team id (None: the ART). One query.
 
     The latest round is the result: an earlier one was voted down and the plan reworked.
     """
@@ -24,7 +24,12 @@ def latest_vote_results(pi: ProgramIncrement) -> dict[int | None, VoteSummary]:
         "round__team_id", "round__number", "score"
     ):
         rounds[team_id][number].append(score)
-    return {team_id: vote_summary(by_number[max(by_number)]) for team_id, by_number in rounds.items()}
+    return {team_id: by_number[max(by_number)] for team_id, by_number in rounds.items()}
+
+
+def latest_vote_results(pi: ProgramIncrement) -> dict[int | None, VoteSummary]:
+    """Each scope's latest round summarised (§4.2), keyed by team id (None: the ART). One query."""
+    return {team_id: vote_summary(scores) for team_id, scores in latest_round_scores(pi).items()}
 
 
 def scope_key(team_id: int | None) -> str:

@@ -6,20 +6,12 @@ from django.db import transaction
 from planning.calculations import FIBONACCI
 from planning.models import Feature, ProgramIncrement, Story
 from planning.permissions import can_pull_feature, can_rank_backlog
-from trains.access import NotAllowed, train_access
 from trains.models import Team
 
-from .common import StaleVersion, board_changed
+from .common import board_changed, lock_for_change, require
 
 WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
-
-
-def _locked(feature: Feature, expected_version: int | None) -> Feature:
-    current = Feature.objects.select_for_update(of=("self",)).select_related("team").get(pk=feature.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
-    return current
 
 
 @transaction.atomic
@@ -28,8 +20,9 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int | None, actor, *
     unknown = set(inputs) - set(WSJF_FIELDS)
     if unknown:
         raise TypeError(f"Unknown WSJF inputs: {sorted(unknown)}")
-    if actor is not None and not can_rank_backlog(train_access(actor, feature.train_id)):
-        raise NotAllowed("Only the RTE and Product Management rank the backlog.")
+    require(
+        actor, feature.train_id, can_rank_backlog, "Only the RTE and Product Management rank the backlog."
+    )
     errors = {
         name: SCALE_MESSAGE
         for name, value in inputs.items()
@@ -37,7 +30,7 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int | None, actor, *
     }
     if errors:
         raise ValidationError(errors)
-    current = _locked(feature, expected_version)
+    current = lock_for_change(Feature.objects.select_related("team"), feature.pk, expected_version)
     changed = [name for name, value in inputs.items() if getattr(current, name) != value]
     if not changed:
         return current
@@ -64,9 +57,13 @@ def feature_pull(
     places it. Taking a feature out of its PI is refused while stories of it are planned in that
     PI's iterations: the team's load would otherwise keep counting work nobody has planned.
     """
-    current = _locked(feature, expected_version)
-    if actor is not None and not can_pull_feature(train_access(actor, current.train_id), current, team):
-        raise NotAllowed("Only the RTE, Product Management, or this team's PO/SM pull features onto a team.")
+    current = lock_for_change(Feature.objects.select_related("team"), feature.pk, expected_version)
+    require(
+        actor,
+        current.train_id,
+        lambda access: can_pull_feature(access, current, team),
+        "Only the RTE, Product Management, or this team's PO/SM pull features onto a team.",
+    )
     errors = {}
     if pi is not None and pi.train_id != current.train_id:
         errors["pi"] = "That PI belongs to another train."

@@ -14,16 +14,19 @@ from planning.models import (
     ProgramIncrement,
 )
 from planning.permissions import can_edit_feature
-from trains.access import TRAIN_PLANNERS, NotAllowed, train_access
+from trains.access import TRAIN_PLANNERS
 from trains.models import Train
 
-from .common import StaleVersion
-from .common import board_changed as _board_changed
+from .common import StaleVersion, board_changed, lock_for_change, require
 
 
 def _require_edit(actor, feature: Feature) -> None:
-    if actor is not None and not can_edit_feature(train_access(actor, feature.train_id), feature):
-        raise NotAllowed("You may not change this feature.")
+    require(
+        actor,
+        feature.train_id,
+        lambda access: can_edit_feature(access, feature),
+        "You may not change this feature.",
+    )
 
 
 @transaction.atomic
@@ -71,7 +74,7 @@ def feature_set_blocked(*, feature: Feature, blocked: bool, actor=None, at=None,
     feature.version = F("version") + 1
     feature.save(update_fields=["is_blocked", "version", "updated_at"])
     feature.refresh_from_db(fields=["version"])
-    _board_changed(feature.pi_id)
+    board_changed(feature.pi_id)
     return feature
 
 
@@ -104,9 +107,12 @@ def feature_create(
     *, train: Train, title: str, actor=None, pi=None, team=None, iteration=None, **fields
 ) -> Feature:
     """Create a feature; placing it on a team needs the right to plan that team."""
-    access = train_access(actor, train) if actor is not None else None
-    if access is not None and not (access.can_plan_team(team.pk) if team else access.can_plan_any):
-        raise NotAllowed("You may not add features here.")
+    require(
+        actor,
+        train.pk,
+        lambda access: access.can_plan_team(team.pk) if team else access.can_plan_any,
+        "You may not add features here.",
+    )
     if not title.strip():
         raise ValidationError({"title": "Give the feature a title."})
     unknown = set(fields) - set(FEATURE_FIELDS)
@@ -119,22 +125,14 @@ def feature_create(
     FeatureStateChange.objects.create(
         feature=feature, from_state="", to_state=feature.state, changed_at=timezone.now(), actor=actor
     )
-    _board_changed(feature.pi_id)
+    board_changed(feature.pi_id)
     return feature
-
-
-def _locked(feature: Feature, expected_version: int | None) -> Feature:
-    """Re-read the feature under a row lock and refuse a change based on an older version."""
-    current = Feature.objects.select_for_update().get(pk=feature.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
-    return current
 
 
 @transaction.atomic
 def feature_update(*, feature: Feature, expected_version: int | None, actor=None, **fields) -> Feature:
     """Edit a feature's fields; refused (StaleVersion) when someone else saved it first."""
-    current = _locked(feature, expected_version)
+    current = lock_for_change(Feature.objects, feature.pk, expected_version)
     _require_edit(actor, current)
     unknown = set(fields) - set(FEATURE_FIELDS)
     if unknown:
@@ -144,7 +142,7 @@ def feature_update(*, feature: Feature, expected_version: int | None, actor=None
     current.full_clean(exclude=["train", "pi", "team", "iteration"])
     current.version += 1
     current.save()
-    _board_changed(current.pi_id)
+    board_changed(current.pi_id)
     return current
 
 
@@ -159,12 +157,13 @@ def feature_move(*, feature: Feature, team, iteration, expected_version: int | N
     if expected_version is not None and feature.version != expected_version:
         raise StaleVersion(Feature.objects.get(pk=feature.pk))
     _require_edit(actor, feature)
-    if (
-        actor is not None
-        and team is not None
-        and not train_access(actor, feature.train_id).can_plan_team(team.pk)
-    ):
-        raise NotAllowed("You may not plan work for that team.")
+    if team is not None:
+        require(
+            actor,
+            feature.train_id,
+            lambda access: access.can_plan_team(team.pk),
+            "You may not plan work for that team.",
+        )
     pi = iteration.pi if (iteration is not None and feature.pi_id is None) else feature.pi
     _check_placement(feature_train_id=feature.train_id, pi=pi, team=team, iteration=iteration)
     if (feature.team_id, feature.iteration_id) == (getattr(team, "pk", None), getattr(iteration, "pk", None)):
@@ -177,7 +176,7 @@ def feature_move(*, feature: Feature, team, iteration, expected_version: int | N
         raise StaleVersion(Feature.objects.get(pk=feature.pk))
     feature.pi, feature.team, feature.iteration = pi, team, iteration
     feature.version, feature.updated_at = feature.version + 1, now
-    _board_changed(feature.pi_id)
+    board_changed(feature.pi_id)
     return feature
 
 
@@ -224,14 +223,13 @@ def _check_dependency(pi: ProgramIncrement, dependency) -> None:
 
 
 def _require_dependency_rights(actor, pi: ProgramIncrement, dependency) -> None:
-    if actor is None:
-        return
-    access = train_access(actor, pi.train_id)
-    if not (
-        access.can_plan_team(dependency.requesting_team_id)
-        or access.can_plan_team(dependency.providing_team_id)
-    ):
-        raise NotAllowed("Only planners of the requesting or providing team change this dependency.")
+    require(
+        actor,
+        pi.train_id,
+        lambda access: access.can_plan_team(dependency.requesting_team_id)
+        or access.can_plan_team(dependency.providing_team_id),
+        "Only planners of the requesting or providing team change this dependency.",
+    )
 
 
 def _stamp_resolution(dependency, previous_state: str | None) -> None:
@@ -253,7 +251,7 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
     _stamp_resolution(dependency, None)
     dependency.full_clean(exclude=["pi"])
     dependency.save()
-    _board_changed(pi.pk)
+    board_changed(pi.pk)
     return dependency
 
 
@@ -261,9 +259,7 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
 def dependency_update(
     *, dependency: Dependency, expected_version: int | None, actor=None, **fields
 ) -> Dependency:
-    current = Dependency.objects.select_for_update().select_related("pi").get(pk=dependency.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
+    current = lock_for_change(Dependency.objects.select_related("pi"), dependency.pk, expected_version)
     _require_dependency_rights(actor, current.pi, current)
     unknown = set(fields) - set(DEPENDENCY_FIELDS)
     if unknown:
@@ -277,13 +273,17 @@ def dependency_update(
     current.full_clean(exclude=["pi"])
     current.version += 1
     current.save()
-    _board_changed(current.pi_id)
+    board_changed(current.pi_id)
     return current
 
 
 def _require_milestone_rights(actor, pi: ProgramIncrement) -> None:
-    if actor is not None and not train_access(actor, pi.train_id).has(*TRAIN_PLANNERS):
-        raise NotAllowed("Only the RTE and Product Management place milestones.")
+    require(
+        actor,
+        pi.train_id,
+        lambda access: access.has(*TRAIN_PLANNERS),
+        "Only the RTE and Product Management place milestones.",
+    )
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def milestone_create(
         )
     milestone.full_clean(exclude=["pi"])
     milestone.save()
-    _board_changed(pi.pk)
+    board_changed(pi.pk)
     return milestone
 
 
@@ -306,9 +306,7 @@ def milestone_create(
 def milestone_update(
     *, milestone: Milestone, expected_version: int | None, actor=None, **fields
 ) -> Milestone:
-    current = Milestone.objects.select_for_update().select_related("pi").get(pk=milestone.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
+    current = lock_for_change(Milestone.objects.select_related("pi"), milestone.pk, expected_version)
     _require_milestone_rights(actor, current.pi)
     for name, value in fields.items():
         if name not in {"name", "date", "kind", "description"}:
@@ -319,5 +317,5 @@ def milestone_update(
     current.full_clean(exclude=["pi"])
     current.version += 1
     current.save()
-    _board_changed(current.pi_id)
+    board_changed(current.pi_id)
     return current

@@ -6,10 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planning.models import Iteration, TeamCapacity
-from trains.access import NotAllowed, train_access
 from trains.models import Team
 
-from .common import StaleVersion, board_changed
+from .common import StaleVersion, board_changed, require
 
 MAX_FTE = Decimal("99")
 # The model's PositiveSmallIntegerField limit, said in words rather than left to a database error.
@@ -18,8 +17,7 @@ MAX_POINTS = 32767
 
 def require_team_planner(actor, team: Team, message: str) -> None:
     """RTE and Product Managers plan every team; a team's SM/PO their own team only."""
-    if actor is not None and not train_access(actor, team.train_id).can_plan_team(team.pk):
-        raise NotAllowed(message)
+    require(actor, team.train_id, lambda access: access.can_plan_team(team.pk), message)
 
 
 def _whole(errors: dict, name: str, value, label: str) -> None:

@@ -8,10 +8,9 @@ from django.db import IntegrityError, transaction
 
 from planning.models import Iteration, PIObjective, PlanBaseline, ProgramIncrement
 from planning.permissions import can_manage_pi
-from trains.access import NotAllowed, train_access
 from trains.models import Membership, Role, Train
 
-from .common import board_changed
+from .common import board_changed, require
 
 State = ProgramIncrement.State
 
@@ -22,8 +21,7 @@ MIN_ITERATIONS, MAX_ITERATIONS = 2, 8
 
 
 def require_rte(actor, train_id: int, action: str) -> None:
-    if not can_manage_pi(train_access(actor, train_id)):
-        raise NotAllowed(f"Only the Release Train Engineer {action}.")
+    require(actor, train_id, can_manage_pi, f"Only the Release Train Engineer {action}.")
 
 
 def iteration_dates(*, start_date: date, length_days: int, count: int) -> list[tuple[date, date]]:
@@ -39,8 +37,7 @@ def pi_create(
     *, train: Train, name: str, start_date: date, actor=None, iteration_count: int | None = None
 ) -> ProgramIncrement:
     """Create a PI with its iterations on the train's cadence; the last iteration is IP."""
-    if actor is not None:
-        require_rte(actor, train.pk, "creates PIs")
+    require_rte(actor, train.pk, "creates PIs")
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the PI a name, e.g. “PI 2027.1”."})

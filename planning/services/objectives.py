@@ -17,10 +17,9 @@ from django.db.models import Max
 
 from planning.models import Feature, PIObjective, ProgramIncrement
 from planning.permissions import can_set_business_value
-from trains.access import NotAllowed, train_access
 from trains.models import Team
 
-from .common import StaleVersion, board_changed
+from .common import board_changed, lock_for_change, require
 
 TEXT_MAX = PIObjective._meta.get_field("text").max_length
 PLANNED_RANGE = range(1, 11)
@@ -33,18 +32,22 @@ ACTUAL_STATES = (ProgramIncrement.State.EXECUTING, ProgramIncrement.State.CLOSED
 
 
 def _require_planner(actor, pi: ProgramIncrement, team_id: int) -> None:
-    if actor is not None and not train_access(actor, pi.train_id).can_plan_team(team_id):
-        raise NotAllowed(
-            "Only the RTE, Product Management and the team's Scrum Master or Product Owner "
-            "change this team's objectives."
-        )
+    require(
+        actor,
+        pi.train_id,
+        lambda access: access.can_plan_team(team_id),
+        "Only the RTE, Product Management and the team's Scrum Master or Product Owner "
+        "change this team's objectives.",
+    )
 
 
 def _require_business_owner(actor, objective: PIObjective) -> None:
-    if actor is not None and not can_set_business_value(
-        train_access(actor, objective.pi.train_id), objective
-    ):
-        raise NotAllowed("Only Business Owners set business value.")
+    require(
+        actor,
+        objective.pi.train_id,
+        lambda access: can_set_business_value(access, objective),
+        "Only Business Owners set business value.",
+    )
 
 
 def _clean_text(text: str) -> str:
@@ -68,14 +71,6 @@ def _next_position(pi_id: int, team_id: int, is_committed: bool) -> int:
         last=Max("position")
     )["last"]
     return 0 if last is None else last + 1
-
-
-def _locked(objective: PIObjective, expected_version: int | None) -> PIObjective:
-    """Re-read the objective under a row lock; refuse a change based on an older version."""
-    current = PIObjective.objects.select_for_update().select_related("pi", "team").get(pk=objective.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
-    return current
 
 
 @transaction.atomic
@@ -118,7 +113,9 @@ def objective_update(*, objective: PIObjective, expected_version: int | None, ac
     unknown = set(fields) - set(OBJECTIVE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown objective fields: {sorted(unknown)}")
-    current = _locked(objective, expected_version)
+    current = lock_for_change(
+        PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
+    )
     _require_planner(actor, current.pi, current.team_id)
     if "text" in fields:
         current.text = _clean_text(fields["text"])
@@ -135,7 +132,9 @@ def objective_update(*, objective: PIObjective, expected_version: int | None, ac
 
 @transaction.atomic
 def objective_delete(*, objective: PIObjective, actor, expected_version: int | None = None) -> None:
-    current = _locked(objective, expected_version)
+    current = lock_for_change(
+        PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
+    )
     _require_planner(actor, current.pi, current.team_id)
     current.delete()
     board_changed(current.pi_id)
@@ -152,7 +151,9 @@ def objective_move(
     """
     if offset not in (-1, 1):
         raise ValidationError({"offset": "Move an objective one place up or down."})
-    current = _locked(objective, expected_version)
+    current = lock_for_change(
+        PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
+    )
     _require_planner(actor, current.pi, current.team_id)
     siblings = list(
         PIObjective.objects.select_for_update()
@@ -189,7 +190,9 @@ def _set_value(
         "planned_business_value": (PLANNED_RANGE, PLANNED_MESSAGE, PLANNED_STATES),
         "actual_business_value": (ACTUAL_RANGE, ACTUAL_MESSAGE, ACTUAL_STATES),
     }[field]
-    current = _locked(objective, expected_version)
+    current = lock_for_change(
+        PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
+    )
     _require_business_owner(actor, current)
     value = _check_value(value, allowed, field, message)
     if current.pi.state not in states:

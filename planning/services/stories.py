@@ -11,7 +11,7 @@ from planning.models import Feature, Iteration, Story
 from trains.models import Team
 
 from .capacity import MAX_POINTS, require_team_planner
-from .common import StaleVersion, board_changed
+from .common import board_changed, lock_for_change
 
 STORY_FIELDS = ("title", "points", "feature", "iteration")
 DENIED = "Only the RTE, Product Management or this team's SM/PO plan its stories."
@@ -70,24 +70,15 @@ def story_create(
     return story
 
 
-def _locked(story: Story, expected_version: int | None) -> Story:
-    current = (
-        Story.objects.select_for_update(of=("self",))
-        .select_related("team", "feature", "iteration__pi")
-        .get(pk=story.pk)
-    )
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
-    return current
-
-
 @transaction.atomic
 def story_update(*, story: Story, expected_version: int | None, actor, **fields) -> Story:
     """Rename, estimate, move to another iteration (None: unscheduled) or link to a feature."""
     unknown = set(fields) - set(STORY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown story fields: {sorted(unknown)}")
-    current = _locked(story, expected_version)
+    current = lock_for_change(
+        Story.objects.select_related("team", "feature", "iteration__pi"), story.pk, expected_version
+    )
     require_team_planner(actor, current.team, DENIED)
     before = _pi_ids(current)
     values = {name: fields.get(name, getattr(current, name)) for name in STORY_FIELDS}
@@ -106,7 +97,9 @@ def story_update(*, story: Story, expected_version: int | None, actor, **fields)
 
 @transaction.atomic
 def story_delete(*, story: Story, expected_version: int | None, actor) -> None:
-    current = _locked(story, expected_version)
+    current = lock_for_change(
+        Story.objects.select_related("team", "feature", "iteration__pi"), story.pk, expected_version
+    )
     require_team_planner(actor, current.team, DENIED)
     pi_ids = _pi_ids(current)
     current.delete()

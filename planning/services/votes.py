@@ -25,6 +25,7 @@ from planning import hooks
 from planning.calculations import VOTE_SCORES
 from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
 from planning.permissions import can_manage_pi, can_vote_in
+from planning.services.common import require
 from trains.access import NotAllowed, train_access
 from trains.models import Team
 
@@ -46,13 +47,6 @@ def scope_name(team: Team | None) -> str:
 
 def _train_id(vote_round: VoteRound) -> int:
     return vote_round.pi.train_id
-
-
-def _require_rte(actor, train_id: int, message: str) -> None:
-    # actor None is a trusted caller (the demo seed, a management command).
-    if actor is not None:
-        access = train_access(actor, train_id)
-        access.require(can_manage_pi(access), message)
 
 
 def _locked_round(vote_round: VoteRound) -> VoteRound:
@@ -78,7 +72,7 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
     The round is numbered after the scope's previous one, so a re-vote after rework keeps the
     earlier result as round 1 instead of overwriting it.
     """
-    _require_rte(actor, pi.train_id, "Only the Release Train Engineer opens a confidence vote.")
+    require(actor, pi.train_id, can_manage_pi, "Only the Release Train Engineer opens a confidence vote.")
     if team is not None and team.train_id != pi.train_id:
         raise ValidationError({"team": "That team belongs to another train."})
     # SAFe: the vote closes PI Planning (day 2, before the commit); it is not taken before or after.
@@ -108,7 +102,12 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
 @transaction.atomic
 def vote_round_close(*, vote_round: VoteRound, actor, at=None) -> VoteRound:
     """Close an open round: its result is kept for the PI and nobody can vote in it any more."""
-    _require_rte(actor, _train_id(vote_round), "Only the Release Train Engineer closes a confidence vote.")
+    require(
+        actor,
+        _train_id(vote_round),
+        can_manage_pi,
+        "Only the Release Train Engineer closes a confidence vote.",
+    )
     _locked_round(vote_round)
     if not vote_round.is_open:
         raise ValidationError(

@@ -397,6 +397,34 @@ def test_milestone_outside_the_pi_is_refused(client, rte, train, pi):
     assert not pi.milestones.exists()
 
 
+@pytest.mark.parametrize(
+    ("new_name", "edit_name", "factory", "noun"),
+    [
+        ("feature_new", "feature_edit", FeatureFactory, "feature"),
+        ("dependency_new", "dependency_edit", DependencyFactory, "dependency"),
+        ("milestone_new", "milestone_edit", MilestoneFactory, "milestone"),
+    ],
+)
+def test_each_board_dialog_is_titled_for_its_object_and_posts_back_to_its_own_url(
+    client, rte, train, pi, new_name, edit_name, factory, noun
+):
+    client.force_login(rte)
+    new_url = reverse(f"planning:{new_name}", args=[train.slug])
+    body = client.get(new_url, {"pi": pi.pk}, **HTMX).content.decode()
+    assert f"New {noun} in {pi.name}" in body and f'hx-post="{new_url}"' in body
+    thing = factory(train=train, pi=pi) if noun == "feature" else factory(pi=pi)
+    edit_url = reverse(f"planning:{edit_name}", args=[train.slug, thing.pk])
+    body = client.get(edit_url).content.decode()  # the page of its own, for a browser without JavaScript
+    assert f"Edit {noun}" in body and f'action="{edit_url}"' in body
+
+
+def test_the_board_picks_its_pi_with_the_planning_screens_picker(client, rte, train, pi):
+    client.force_login(rte)
+    body = client.get(board_url(train)).content.decode()
+    assert 'class="pi-picker"' in body and ">Show</button>" in body
+    assert "onchange" not in body  # choosing an option does not leave the page by itself (WCAG 3.2.2)
+
+
 def test_scrum_master_cannot_place_milestones(client, scrum_master, train, pi):
     client.force_login(scrum_master)
     assert client.get(reverse("planning:milestone_new", args=[train.slug]), {"pi": pi.pk}).status_code == 403
@@ -416,7 +444,7 @@ def test_card_points_are_not_multiplied_by_its_dependencies(
 
 
 def test_a_moved_card_shows_the_same_figures_as_the_board_does(train, pi, team, other_team, iterations):
-    """The move answers with figures read by one plain statement; they must equal the board's."""
+    """The move reads one card with its figures; they must be the figures the board shows."""
     from planning.factories import PIObjectiveFactory
     from planning.selectors import board_features, card_for_user
 
