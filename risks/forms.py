@@ -214,14 +214,11 @@ class DemoItemRecordForm(forms.Form):
     feedback = forms.CharField(widget=forms.Textarea(attrs={"rows": 1}), required=False)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(ActionForm):
+    """An ART Sync action's fields; a follow-up may wait for its owner."""
+
     title = forms.CharField(max_length=200, required=False, label="Follow-up")
     owner = PersonChoiceField(queryset=None, required=False, empty_label="No owner yet")
-    due_date = forms.DateField(required=False, widget=DateInput(), label="Due")
-
-    def __init__(self, *args, members, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
 
 
 # --- Inspect & Adapt -------------------------------------------------------------------------------

@@ -48,27 +48,6 @@ FEATURE_NOT_STARTED = (Feature.State.FUNNEL, Feature.State.ANALYZING, Feature.St
 # --- PIs, iterations and people ---------------------------------------------------------------------
 
 
-def pis_of(train: Train) -> list[ProgramIncrement]:
-    return list(ProgramIncrement.objects.filter(train=train).order_by("-start_date"))
-
-
-def select_pi(pis: list[ProgramIncrement], requested: str | None) -> ProgramIncrement | None:
-    """`?pi=<id>`, defaulting to the executing PI, else the newest. An unknown id is a 404."""
-    if requested:
-        try:
-            wanted = int(requested)
-        except ValueError:
-            raise Http404("No such PI.") from None
-        for pi in pis:
-            if pi.pk == wanted:
-                return pi
-        raise Http404("No such PI.")
-    executing = [pi for pi in pis if pi.state == ProgramIncrement.State.EXECUTING]
-    if executing:
-        return executing[-1]  # the oldest still executing, should there be two
-    return pis[0] if pis else None
-
-
 def current_iteration(iterations: list[Iteration], today: date) -> Iteration | None:
     """The iteration running today; before the PI its first, after it its last."""
     if not iterations:

@@ -9,17 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import ProgramIncrement
+from planning.services.common import require
 from trains.models import Train
 
 from ..models import ActionItem, ArtSync
 from ..permissions import can_complete_action, can_run_art_sync
-from .common import _check_member, _not_in_past, _raise, _require
+from .common import _check_member, _not_in_past, _raise
 
 
 @transaction.atomic
 def art_sync_start(*, train: Train, pi: ProgramIncrement, actor, held_on: date | None = None) -> ArtSync:
     """Open the ART Sync of a day (today by default); starting it twice opens the same meeting."""
-    _require(actor, train.pk, can_run_art_sync, "The RTE runs the ART Sync.")
+    require(actor, train.pk, can_run_art_sync, "The RTE runs the ART Sync.")
     if pi.train_id != train.pk:
         raise ValidationError({"pi": "That PI belongs to another train."})
     held_on = held_on or timezone.localdate()
@@ -31,7 +32,7 @@ def art_sync_start(*, train: Train, pi: ProgramIncrement, actor, held_on: date |
 
 @transaction.atomic
 def art_sync_update(*, sync: ArtSync, notes: str, actor) -> ArtSync:
-    _require(actor, sync.train_id, can_run_art_sync, "The RTE keeps the ART Sync's notes.")
+    require(actor, sync.train_id, can_run_art_sync, "The RTE keeps the ART Sync's notes.")
     sync.notes = notes.strip()
     sync.save(update_fields=["notes"])
     return sync
@@ -43,7 +44,7 @@ def action_create(
 ) -> ActionItem:
     """Capture an action in the meeting: who does what by when. It is carried to every later sync
     until it is done."""
-    _require(actor, sync.train_id, can_run_art_sync, "The RTE captures the ART Sync's actions.")
+    require(actor, sync.train_id, can_run_art_sync, "The RTE captures the ART Sync's actions.")
     errors: dict = {}
     title = (title or "").strip()
     if not title:
@@ -70,7 +71,7 @@ def action_create(
 @transaction.atomic
 def action_set_done(*, action: ActionItem, done: bool, actor, at=None) -> ActionItem:
     """Tick an action off (or reopen it): its owner or the RTE."""
-    _require(
+    require(
         actor,
         action.train_id,
         lambda access: can_complete_action(access, action),

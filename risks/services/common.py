@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
-from planning.services import StaleVersion
-from trains.access import NotAllowed, train_access
+from planning.services.common import lock_for_change
 from trains.models import Membership
 
 
@@ -19,9 +18,7 @@ def _lock(instance, expected_version: int | None):
 
     The caller's instance is brought up to date in place, so it keeps describing the stored row.
     """
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
+    current = lock_for_change(type(instance).objects, instance.pk, expected_version)
     for field in instance._meta.concrete_fields:
         setattr(instance, field.attname, getattr(current, field.attname))
     return instance
@@ -31,12 +28,6 @@ def _bump(instance, *fields: str) -> None:
     instance.version = F("version") + 1
     instance.save(update_fields=[*fields, "version"])
     instance.refresh_from_db(fields=["version"])
-
-
-def _require(actor, train_id: int, allowed, message: str) -> None:
-    """`allowed` is a predicate over the actor's TrainAccess; actor None is a trusted caller."""
-    if actor is not None and not allowed(train_access(actor, train_id)):
-        raise NotAllowed(message)
 
 
 def _check_member(train_id: int, user, field: str, errors: dict) -> None:

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Feature, Iteration
+from planning.services.common import require
 
 from ..models import DemoFollowUp, DemoItem, SystemDemo
 from ..permissions import can_complete_follow_up, can_run_system_demo
-from .common import _check_member, _not_in_past, _raise, _require
+from .common import _check_member, _not_in_past, _raise
 
 
 @transaction.atomic
@@ -20,7 +21,7 @@ def system_demo_plan(*, iteration: Iteration, actor, held_on: date | None = None
     """Plan the system demo of an iteration: by default on its last day, showing the features the
     teams planned to finish in it (each a demo item, "not shown yet")."""
     train_id = iteration.pi.train_id
-    _require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect plan demos.")
+    require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect plan demos.")
     existing = SystemDemo.objects.filter(iteration=iteration).first()
     if existing is not None:
         return existing
@@ -38,7 +39,7 @@ def system_demo_plan(*, iteration: Iteration, actor, held_on: date | None = None
 @transaction.atomic
 def system_demo_update(*, demo: SystemDemo, actor, held_on: date | None, notes: str) -> SystemDemo:
     pi = demo.iteration.pi
-    _require(
+    require(
         actor, pi.train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos."
     )
     if held_on is not None and not (demo.iteration.start_date <= held_on <= pi.end_date):
@@ -58,7 +59,7 @@ def demo_item_add(
 ) -> DemoItem:
     """Add something to show: a feature of the PI, or (no feature) a named item."""
     pi = demo.iteration.pi
-    _require(
+    require(
         actor, pi.train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos."
     )
     errors: dict = {}
@@ -80,7 +81,7 @@ def demo_item_add(
 def demo_item_record(*, item: DemoItem, outcome: str, feedback: str, actor) -> DemoItem:
     """Record how an item went at the demo, and what the stakeholders said."""
     train_id = item.demo.iteration.pi.train_id
-    _require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
+    require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
     if outcome not in DemoItem.Outcome.values:
         raise ValidationError({"outcome": "Choose how it went."})
     item.outcome, item.feedback = outcome, feedback.strip()
@@ -91,7 +92,7 @@ def demo_item_record(*, item: DemoItem, outcome: str, feedback: str, actor) -> D
 @transaction.atomic
 def demo_item_remove(*, item: DemoItem, actor) -> None:
     train_id = item.demo.iteration.pi.train_id
-    _require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
+    require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
     item.delete()
 
 
@@ -107,7 +108,7 @@ def demo_follow_up_add(
     at=None,
 ) -> DemoFollowUp:
     train_id = demo.iteration.pi.train_id
-    _require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
+    require(actor, train_id, can_run_system_demo, "The RTE, Product Management or the Architect run demos.")
     errors: dict = {}
     title = (title or "").strip()
     if not title:
@@ -123,7 +124,7 @@ def demo_follow_up_add(
 @transaction.atomic
 def demo_follow_up_set_done(*, follow_up: DemoFollowUp, done: bool, actor, at=None) -> DemoFollowUp:
     train_id = follow_up.demo.iteration.pi.train_id
-    _require(
+    require(
         actor,
         train_id,
         lambda access: can_complete_follow_up(access, follow_up),

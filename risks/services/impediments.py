@@ -11,13 +11,20 @@ from django.utils import timezone
 
 from planning.models import Feature
 from planning.services import feature_set_blocked
-from trains.access import NotAllowed, train_access
+from planning.services.common import require
 
 from ..models import Impediment, ImpedimentEscalation
 from ..permissions import can_raise_impediment, can_update_impediment
-from .common import _bump, _check_member, _lock, _raise, _require
+from .common import _bump, _check_member, _lock, _raise
 
 LEVEL_ORDER = [level.value for level in Impediment.Level]
+NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
+
+
+def _lock_for_update(impediment: Impediment, expected_version: int | None, actor) -> None:
+    """Bring the impediment up to date under a lock; refuse a stale change or someone not its team's."""
+    _lock(impediment, expected_version)
+    require(actor, impediment.train_id, lambda access: can_update_impediment(access, impediment), NOT_YOURS)
 
 
 def _check_blocked_features(impediment_train_id: int, team_id: int, features: list[Feature], errors: dict):
@@ -58,8 +65,12 @@ def impediment_raise(
     at=None,
 ) -> Impediment:
     """A Scrum Master raises an impediment for their own team (the RTE for any team)."""
-    if actor is not None and not can_raise_impediment(train_access(actor, team.train_id), team.pk):
-        raise NotAllowed("Only the team's Scrum Master (or the RTE) raises its impediments.")
+    require(
+        actor,
+        team.train_id,
+        lambda access: can_raise_impediment(access, team.pk),
+        "Only the team's Scrum Master (or the RTE) raises its impediments.",
+    )
     errors: dict = {}
     if not title.strip():
         errors["title"] = "Say what blocks the team."
@@ -103,13 +114,7 @@ def impediment_update(
 
     Escalating and resolving have their own services (they need a note, and keep a time).
     """
-    _lock(impediment, expected_version)
-    _require(
-        actor,
-        impediment.train_id,
-        lambda access: can_update_impediment(access, impediment),
-        "Only the team's Scrum Master (or the RTE) updates its impediments.",
-    )
+    _lock_for_update(impediment, expected_version, actor)
     at = at or timezone.now()
     errors: dict = {}
     if title is not None and not title.strip():
@@ -165,9 +170,7 @@ def impediment_escalate(
     *, impediment: Impediment, note: str, actor, expected_version: int | None = None, at=None
 ) -> Impediment:
     """Escalate one level up (team → ART → portfolio), with a note saying why."""
-    _lock(impediment, expected_version)
-    if actor is not None and not can_update_impediment(train_access(actor, impediment.train_id), impediment):
-        raise NotAllowed("You may not update this impediment.")
+    _lock_for_update(impediment, expected_version, actor)
     if impediment.status == Impediment.Status.RESOLVED:
         raise ValidationError({"status": "This impediment is resolved; reopen it before escalating."})
     if not note.strip():
@@ -197,9 +200,7 @@ def impediment_resolve(
 
     The features it blocked are unblocked unless another open impediment still blocks them.
     """
-    _lock(impediment, expected_version)
-    if actor is not None and not can_update_impediment(train_access(actor, impediment.train_id), impediment):
-        raise NotAllowed("You may not update this impediment.")
+    _lock_for_update(impediment, expected_version, actor)
     if impediment.status == Impediment.Status.RESOLVED:
         raise ValidationError({"status": "Already resolved."})
     at = at or timezone.now()
@@ -220,13 +221,7 @@ def impediment_reopen(
     *, impediment: Impediment, actor, expected_version: int | None = None, at=None
 ) -> Impediment:
     """It came back: open again at the level it had reached, blocking its features again."""
-    _lock(impediment, expected_version)
-    _require(
-        actor,
-        impediment.train_id,
-        lambda access: can_update_impediment(access, impediment),
-        "Only the team's Scrum Master (or the RTE) updates its impediments.",
-    )
+    _lock_for_update(impediment, expected_version, actor)
     if not impediment.is_resolved:
         raise ValidationError({"status": "It is not resolved."})
     impediment.status = (

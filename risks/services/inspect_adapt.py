@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from planning.models import Feature, ProgramIncrement
 from planning.services import feature_create, feature_set_state
+from planning.services.common import require
 
 from ..models import ImprovementItem, Problem, ProblemVote
 from ..permissions import can_join_workshop, can_manage_improvements, can_update_improvement
-from .common import _check_member, _raise, _require
+from .common import _check_member, _raise
 
 # SAFe I&A: each participant gets a few votes ("dots") to spend on the biggest problems.
 VOTES_PER_PERSON = 3
@@ -21,7 +22,7 @@ VOTES_PER_PERSON = 3
 @transaction.atomic
 def problem_create(*, pi: ProgramIncrement, statement: str, actor, root_causes: str = "", at=None) -> Problem:
     """Bring a problem to the problem-solving workshop."""
-    _require(actor, pi.train_id, can_join_workshop, "Viewers follow the workshop; they do not add problems.")
+    require(actor, pi.train_id, can_join_workshop, "Viewers follow the workshop; they do not add problems.")
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError({"statement": "State the problem in one sentence."})
@@ -39,7 +40,7 @@ def problem_create(*, pi: ProgramIncrement, statement: str, actor, root_causes: 
 @transaction.atomic
 def problem_update(*, problem: Problem, actor, statement: str, root_causes: str) -> Problem:
     """Refine a problem and record its root causes (who raised it, the RTE or Product Management)."""
-    _require(
+    require(
         actor,
         problem.pi.train_id,
         lambda access: can_manage_improvements(access)
@@ -66,7 +67,7 @@ def problem_vote_toggle(*, problem: Problem, actor, at=None) -> bool:
 
     One vote per person per problem (a database constraint), and VOTES_PER_PERSON per PI.
     """
-    _require(actor, problem.pi.train_id, can_join_workshop, "Viewers follow the workshop; they do not vote.")
+    require(actor, problem.pi.train_id, can_join_workshop, "Viewers follow the workshop; they do not vote.")
     existing = ProblemVote.objects.filter(problem=problem, voter=actor).first()
     if existing is not None:
         existing.delete()
@@ -95,7 +96,7 @@ def improvement_create(
     at=None,
 ) -> ImprovementItem:
     """An improvement item from the workshop, answering a problem, with an owner."""
-    _require(
+    require(
         actor, pi.train_id, can_manage_improvements, "The RTE or Product Management write improvement items."
     )
     errors: dict = {}
@@ -132,9 +133,7 @@ def improvement_take_into_pi(
         .select_related("source_pi", "owner")
         .get(pk=item.pk)
     )
-    _require(
-        actor, item.train_id, can_manage_improvements, "The RTE or Product Management plan improvements."
-    )
+    require(actor, item.train_id, can_manage_improvements, "The RTE or Product Management plan improvements.")
     errors: dict = {}
     if item.target_pi_id is not None or item.feature_id is not None:
         errors["target_pi"] = "It has already been taken into a PI."
@@ -175,7 +174,7 @@ def improvement_set_status(*, item: ImprovementItem, status: str, actor, at=None
     "Taken into a PI" is set by taking it into one; an item is put back to proposed only while it
     has no enabler.
     """
-    _require(
+    require(
         actor,
         item.train_id,
         lambda access: can_update_improvement(access, item),

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
+from planning.services.common import require
 from trains.models import Team, Train
 
 from ..models import Risk, RiskRoamChange
 from ..permissions import can_edit_risk, can_raise_risk, can_raise_risk_to_art, can_roam_risk
-from .common import _bump, _check_member, _lock, _raise, _require
+from .common import _bump, _check_member, _lock, _raise
 
 RISK_FIELDS = ("title", "description", "owner", "impact", "likelihood", "due_date", "mitigation_plan")
 RISK_LINKS = ("features", "dependencies", "objectives")
@@ -77,7 +78,7 @@ def risk_create(
     at=None,
 ) -> Risk:
     """Raise a risk, at team level or (team None) on the ART board. It starts un-ROAMed."""
-    _require(actor, train.pk, can_raise_risk, "Viewers read risks; raising one needs a role in the PI.")
+    require(actor, train.pk, can_raise_risk, "Viewers read risks; raising one needs a role in the PI.")
     fields = {
         "title": title,
         "description": description,
@@ -114,7 +115,7 @@ def risk_update(*, risk: Risk, actor, expected_version: int | None = None, **cha
     if unknown:
         raise TypeError(f"Unknown risk fields: {sorted(unknown)}")
     _lock(risk, expected_version)
-    _require(actor, risk.train_id, lambda access: can_edit_risk(access, risk), "You may not edit this risk.")
+    require(actor, risk.train_id, lambda access: can_edit_risk(access, risk), "You may not edit this risk.")
     fields = {name: value for name, value in changes.items() if name in RISK_FIELDS}
     errors: dict = {}
     _check_risk_fields(fields, risk.train_id, errors)
@@ -157,7 +158,7 @@ def risk_roam(
     (the given one, else the current one).
     """
     _lock(risk, expected_version)
-    _require(actor, risk.train_id, lambda access: can_roam_risk(access, risk), "You may not ROAM this risk.")
+    require(actor, risk.train_id, lambda access: can_roam_risk(access, risk), "You may not ROAM this risk.")
     if status not in Risk.Roam.values:
         raise ValidationError({"roam_status": "Unknown ROAM status."})
     errors: dict = {}
@@ -195,7 +196,7 @@ def risk_raise_to_art(
     _lock(risk, expected_version)
     if risk.team_id is None:
         raise ValidationError({"team": "This risk is already on the ART board."})
-    _require(
+    require(
         actor,
         risk.train_id,
         lambda access: can_raise_risk_to_art(access, risk),

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planning.models import ConfidenceVote
+from planning.services.common import require
 
 from ..models import Risk
-from .common import _require
 from .roam import risk_create
 
 # A risk's title is one line on a ROAM card; the whole concern is quoted in its description.
@@ -36,7 +36,7 @@ def risk_from_vote_concern(*, vote: ConfidenceVote, actor, at=None) -> Risk:
     """
     vote_round = vote.round
     pi = vote_round.pi
-    _require(
+    require(
         actor, pi.train_id, lambda access: access.is_rte, "Only the RTE turns a vote concern into a risk."
     )
     # Re-read under a lock: the voter may be editing the concern at this very moment.

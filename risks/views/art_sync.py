@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
+from planning.selectors.board import pis_of_train
 from trains.selectors import train_for_user
 
 from .. import selectors
@@ -46,14 +47,15 @@ def _actions_context(train, access, sync, *, form=None) -> dict:
     }
 
 
-def _page(request, train, access, pi, sync, *, action_form=None, status=200) -> HttpResponse:
-    """The whole meeting screen for a PI and one of its syncs (None: no sync held yet)."""
+def _page(request, train, access, pi, sync, *, pis=None, action_form=None, status=200) -> HttpResponse:
+    """The whole meeting screen for a PI and one of its syncs (None: no sync held yet); `pis` when
+    the caller has read them already."""
     context = {
         "train": train,
         "access": access,
         "nav": "art_sync",
         "section": "art_sync",
-        "pis": selectors.pis_of(train),
+        "pis": list(pis_of_train(train)) if pis is None else pis,
         "pi": pi,
         "can_run": can_run_art_sync(access),
     }
@@ -87,7 +89,7 @@ def art_sync(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = page_context(request, slug, nav="art_sync")
     pi = context["pi"]
     sync = _selected_sync(selectors.syncs_of(pi), request.GET.get("sync")) if pi else None
-    return _page(request, context["train"], context["access"], pi, sync)
+    return _page(request, context["train"], context["access"], pi, sync, pis=context["pis"])
 
 
 @login_required
@@ -106,10 +108,7 @@ def art_sync_start_view(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_sync_for_user(request, slug, sync_id):
     train, access = train_for_user(request.user, slug)
-    sync = ArtSync.objects.select_related("pi").filter(train=train, pk=sync_id).first()
-    if sync is None:
-        raise Http404("No such ART Sync.")
-    return train, access, sync
+    return train, access, get_object_or_404(ArtSync.objects.select_related("pi"), train=train, pk=sync_id)
 
 
 @login_required
@@ -165,9 +164,7 @@ def action_new(request: HtmxHttpRequest, slug: str, sync_id: int) -> HttpRespons
 def action_done(request: HtmxHttpRequest, slug: str, action_id: int) -> HttpResponse:
     """Tick an action off, or reopen it."""
     train, access = train_for_user(request.user, slug)
-    action = ActionItem.objects.select_related("raised_in").filter(train=train, pk=action_id).first()
-    if action is None:
-        raise Http404("No such action.")
+    action = get_object_or_404(ActionItem.objects.select_related("raised_in"), train=train, pk=action_id)
     access.require(can_complete_action(access, action), "Only the action's owner or the RTE ticks it off.")
     action_set_done(action=action, done=request.POST.get("done") == "1", actor=request.user)
     sync_id = request.POST.get("sync")

@@ -12,17 +12,18 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from artops.types import HtmxHttpRequest
+from planning.selectors.board import current_pi, pis_of_train
 from trains.models import Train
 from trains.selectors import train_for_user
 
-from .. import selectors
-
 
 def page_context(request: HtmxHttpRequest, slug: str, nav: str) -> dict:
-    """The train, the user's access, the train's PIs and the selected one (`?pi=`)."""
+    """The train, the user's access, the train's PIs and the selected one: `?pi=`, else the PI the
+    program board shows. None when the train has no PI yet (the pages say so instead of a 404)."""
     train, access = train_for_user(request.user, slug)
-    pis = selectors.pis_of(train)
-    pi = selectors.select_pi(pis, request.GET.get("pi") or request.POST.get("pi"))
+    pis = list(pis_of_train(train))
+    pi_id = request.GET.get("pi") or request.POST.get("pi")
+    pi = current_pi(train, pi_id, pis) if pis or pi_id else None
     return {"train": train, "access": access, "pis": pis, "pi": pi, "nav": nav}
 
 

@@ -255,7 +255,8 @@ def impediment_reopen_view(request: HtmxHttpRequest, slug: str, impediment_id: i
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
-        version = None
+        # No version, no way to tell what the user saw: show them the current impediment instead.
+        return _stale(request, train, access, impediment)
     try:
         impediment_reopen(impediment=impediment, expected_version=version, actor=request.user)
     except StaleVersion:

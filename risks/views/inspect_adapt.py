@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
+from planning.selectors.board import pis_of_train
 from trains.selectors import train_for_user
 
 from .. import selectors
@@ -60,9 +61,10 @@ def _workshop_context(train, access, pi, user, *, problem_form=None, vote_error=
     }
 
 
-def _render(request, train, access, pi, *, forms=None, status=200) -> HttpResponse:
+def _render(request, train, access, pi, *, pis=None, forms=None, status=200) -> HttpResponse:
+    """The page for a PI; `pis` when the caller has read them already."""
     forms = forms or {}
-    pis = selectors.pis_of(train)
+    pis = list(pis_of_train(train)) if pis is None else pis
     context = {
         "train": train,
         "access": access,
@@ -102,7 +104,7 @@ def _render(request, train, access, pi, *, forms=None, status=200) -> HttpRespon
 @login_required
 def inspect_adapt(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = page_context(request, slug, nav="inspect_adapt")
-    return _render(request, context["train"], context["access"], context["pi"])
+    return _render(request, context["train"], context["access"], context["pi"], pis=context["pis"])
 
 
 def _get_pi_for_user(request, slug):
@@ -130,10 +132,11 @@ def problem_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_problem_for_user(request, slug, problem_id):
     train, access = train_for_user(request.user, slug)
-    problem = Problem.objects.select_related("pi").filter(pi__train=train, pk=problem_id).first()
-    if problem is None:
-        raise Http404("No such problem.")
-    return train, access, problem
+    return (
+        train,
+        access,
+        get_object_or_404(Problem.objects.select_related("pi"), pi__train=train, pk=problem_id),
+    )
 
 
 @login_required
@@ -191,9 +194,7 @@ def improvement_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_item_for_user(request, slug, item_id):
     train, access = train_for_user(request.user, slug)
-    item = ImprovementItem.objects.select_related("source_pi").filter(train=train, pk=item_id).first()
-    if item is None:
-        raise Http404("No such improvement item.")
+    item = get_object_or_404(ImprovementItem.objects.select_related("source_pi"), train=train, pk=item_id)
     return train, access, item
 
 
@@ -203,7 +204,7 @@ def improvement_take(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpR
     """Take an item into a later PI: it becomes an enabler in that PI's backlog."""
     train, access, item = _get_item_for_user(request, slug, item_id)
     access.require(can_manage_improvements(access), NOT_MANAGER)
-    form = TakeIntoPIForm(request.POST, pis=selectors.later_pis(selectors.pis_of(train), item.source_pi))
+    form = TakeIntoPIForm(request.POST, pis=selectors.later_pis(list(pis_of_train(train)), item.source_pi))
     error = ""
     if form.is_valid():
         try:

@@ -13,6 +13,7 @@ from django_htmx.http import trigger_client_event
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
+from planning.selectors.board import pis_of_train
 from planning.services import StaleVersion
 from trains.access import TrainAccess
 from trains.models import Train
@@ -76,37 +77,37 @@ def roam_board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "risks/roam_board.html", context)
 
 
-def _card(request, train, access, risk, *, board_pi, level, members, form=None, message="", status=200):
-    """The card alone (htmx): in place, with the form's messages."""
-    context = {
+def _card_context(train, access, risk, *, board_pi, level, members, **extra) -> dict:
+    return {
         "train": train,
         "access": access,
         "risk": risk,
         "members": members,
         "board_pi": board_pi,
         "level": level,
-        "move_form": form,
-        "card_message": message,
         "roam_choices": ROAM_CHOICES,
+        **extra,
     }
+
+
+def _card(request, train, access, risk, *, form=None, message="", status=200, **card):
+    """The card alone (htmx): in place, with the form's messages."""
+    context = _card_context(train, access, risk, move_form=form, card_message=message, **card)
     return render(request, "risks/roam_board.html#risk-card", context, status=status)
 
 
-def _moved(request, train, access, risk, *, board_pi, level, members, message: str, status: int = 200):
+def _moved(request, train, access, risk, *, message: str, status: int = 200, **card):
     """The moved card, inserted at the top of its new column, and every column's count (hx-swap-oob).
     The main answer is empty: the card's old place is emptied."""
-    pi = next((p for p in selectors.pis_of(train) if str(p.pk) == str(board_pi)), None)
-    context = {
-        "train": train,
-        "access": access,
-        "risk": risk,
-        "members": members,
-        "board_pi": board_pi,
-        "level": level,
-        "counts": selectors.roam_counts(train, pi, level),
-        "card_message": message if status != 200 else "",
-        "roam_choices": ROAM_CHOICES,
-    }
+    pi = next((p for p in pis_of_train(train) if str(p.pk) == str(card["board_pi"])), None)
+    context = _card_context(
+        train,
+        access,
+        risk,
+        counts=selectors.roam_counts(train, pi, card["level"]),
+        card_message=message if status != 200 else "",
+        **card,
+    )
     response = render(request, "risks/roam_board.html#card-moved", context, status=status)
     return trigger_client_event(
         response, "roam:moved", {"card": f"risk-{risk.pk}", "message": message}, after="settle"

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.models import Iteration
+from planning.selectors.board import pis_of_train
 from trains.selectors import train_for_user
 
 from .. import figures, selectors
@@ -37,7 +38,8 @@ def _demo_url(train, demo: SystemDemo) -> str:
     return url_with("risks:system_demo", train, pi=demo.iteration.pi_id, iteration=demo.iteration_id)
 
 
-def _render(request, train, access, pi, iteration_id, *, forms=None, status=200) -> HttpResponse:
+def _render(request, train, access, pi, iteration_id, *, pis=None, forms=None, status=200) -> HttpResponse:
+    """The page for a PI and one of its iterations; `pis` when the caller has read them already."""
     forms = forms or {}
     demos = selectors.iteration_demos(pi) if pi else []
     today = timezone.localdate()
@@ -56,7 +58,7 @@ def _render(request, train, access, pi, iteration_id, *, forms=None, status=200)
         "access": access,
         "nav": "art_sync",
         "section": "system_demo",
-        "pis": selectors.pis_of(train),
+        "pis": list(pis_of_train(train)) if pis is None else pis,
         "pi": pi,
         "demos": demos,
         "selected": selected,
@@ -86,7 +88,14 @@ def _render(request, train, access, pi, iteration_id, *, forms=None, status=200)
 @login_required
 def system_demo(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = page_context(request, slug, nav="art_sync")
-    return _render(request, context["train"], context["access"], context["pi"], request.GET.get("iteration"))
+    return _render(
+        request,
+        context["train"],
+        context["access"],
+        context["pi"],
+        request.GET.get("iteration"),
+        pis=context["pis"],
+    )
 
 
 @login_required
@@ -95,13 +104,9 @@ def system_demo_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Plan an iteration's demo, with the features planned to finish in it as its items."""
     train, access = train_for_user(request.user, slug)
     access.require(can_run_system_demo(access), NOT_RUNNER)
-    iteration = (
-        Iteration.objects.select_related("pi")
-        .filter(pi__train=train, pk=request.POST.get("iteration") or 0)
-        .first()
+    iteration = get_object_or_404(
+        Iteration.objects.select_related("pi"), pi__train=train, pk=request.POST.get("iteration") or 0
     )
-    if iteration is None:
-        raise Http404("No such iteration.")
     demo = system_demo_plan(iteration=iteration, actor=request.user)
     messages.success(request, f"System demo of {iteration.label} planned with {demo.items.count()} item(s).")
     return redirect(_demo_url(train, demo))
@@ -109,13 +114,9 @@ def system_demo_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_demo_for_user(request, slug, demo_id):
     train, access = train_for_user(request.user, slug)
-    demo = (
-        SystemDemo.objects.select_related("iteration__pi")
-        .filter(iteration__pi__train=train, pk=demo_id)
-        .first()
+    demo = get_object_or_404(
+        SystemDemo.objects.select_related("iteration__pi"), iteration__pi__train=train, pk=demo_id
     )
-    if demo is None:
-        raise Http404("No such system demo.")
     return train, access, demo
 
 
@@ -158,13 +159,11 @@ def demo_item_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResp
 
 def _get_item_for_user(request, slug, item_id):
     train, access = train_for_user(request.user, slug)
-    item = (
-        DemoItem.objects.select_related("demo__iteration__pi", "feature__team")
-        .filter(demo__iteration__pi__train=train, pk=item_id)
-        .first()
+    item = get_object_or_404(
+        DemoItem.objects.select_related("demo__iteration__pi", "feature__team"),
+        demo__iteration__pi__train=train,
+        pk=item_id,
     )
-    if item is None:
-        raise Http404("No such demo item.")
     return train, access, item
 
 
@@ -229,13 +228,11 @@ def follow_up_new(request: HtmxHttpRequest, slug: str, demo_id: int) -> HttpResp
 @require_POST
 def follow_up_done(request: HtmxHttpRequest, slug: str, follow_up_id: int) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
-    follow_up = (
-        DemoFollowUp.objects.select_related("demo__iteration__pi")
-        .filter(demo__iteration__pi__train=train, pk=follow_up_id)
-        .first()
+    follow_up = get_object_or_404(
+        DemoFollowUp.objects.select_related("demo__iteration__pi"),
+        demo__iteration__pi__train=train,
+        pk=follow_up_id,
     )
-    if follow_up is None:
-        raise Http404("No such follow-up.")
     access.require(
         can_complete_follow_up(access, follow_up),
         "Only its owner or the demo's organisers tick it off.",

@@ -246,3 +246,18 @@ def test_the_list_costs_the_same_queries_for_2_impediments_and_for_20(client, rt
     add(18)
 
     assert count() == small
+
+
+def test_reopening_needs_the_version_the_user_saw(client, scrum_master, team, train, rte):
+    impediment = ImpedimentFactory(team=team, title="Flaky staging")
+    impediment_resolve(impediment=impediment, resolution="Fixed the DNS", actor=rte)
+    impediment.refresh_from_db()
+    client.force_login(scrum_master)
+
+    blind = client.post(url("impediment_reopen", train, impediment.pk))
+    assert blind.status_code == 409 and "Nothing was changed" in blind.content.decode()
+    assert Impediment.objects.get(pk=impediment.pk).status == Impediment.Status.RESOLVED
+
+    seen = client.post(url("impediment_reopen", train, impediment.pk), {"version": impediment.version})
+    assert seen.status_code == 302
+    assert Impediment.objects.get(pk=impediment.pk).status != Impediment.Status.RESOLVED

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planning.factories import FeatureFactory
+from planning.selectors.board import current_pi
 from risks.factories import RiskFactory
 from risks.models import Risk, RiskRoamChange
 from risks.services import risk_roam
@@ -83,6 +84,24 @@ def test_another_pi_is_chosen_with_the_pi_parameter(client, rte, train, running_
     assert "Now" in default and "Later" not in default  # the executing PI by default
     assert "Later" in later
     assert client.get(url("roam_board", train), {"pi": 999999}).status_code == 404
+
+
+def test_the_running_pages_open_on_the_pi_the_program_board_shows(client, rte, train, running_pi, next_pi):
+    client.force_login(rte)
+
+    for name in ("roam_board", "art_sync", "system_demo", "inspect_adapt"):
+        assert client.get(url(name, train)).context["pi"] == current_pi(train, None) == running_pi
+
+
+@pytest.mark.parametrize("name", ["roam_board", "art_sync", "system_demo", "inspect_adapt"])
+def test_a_train_without_a_pi_gets_its_pages_not_a_404(client, rte, train, name):
+    client.force_login(rte)
+
+    response = client.get(url(name, train))
+
+    assert response.status_code == 200 and response.context["pi"] is None
+    assert client.get(url(name, train), {"pi": "1"}).status_code == 404
+    assert client.get(url(name, train), {"pi": "abc"}).status_code == 404
 
 
 def test_an_htmx_move_answers_with_the_moved_card_and_the_counts(client, rte, train, running_pi, htmx):
