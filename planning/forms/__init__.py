@@ -6,7 +6,6 @@ from .board import (
     FeatureForm,
     MilestoneForm,
     MoveForm,
-    VersionedForm,
 )
 
 __all__ = [
@@ -14,5 +13,4 @@ __all__ = [
     "FeatureForm",
     "MilestoneForm",
     "MoveForm",
-    "VersionedForm",
 ]

@@ -9,15 +9,22 @@ from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIn
 from trains.models import Team
 
 
-class VersionedForm(forms.Form):
-    """Carries the version the user started from, so a stale save is refused, never applied."""
+class BoardDialogForm(forms.ModelForm):
+    """A board dialog's form: the PI it is in, and the version the user started from, so a stale save
+    is refused, never applied. A new object gets its PI before validation, which needs it."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pi = pi
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        else:
+            self.instance.pi = pi
 
-class FeatureForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+class FeatureForm(BoardDialogForm):
     class Meta:
         model = Feature
         fields = [
@@ -39,10 +46,9 @@ class FeatureForm(forms.ModelForm):
         }
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pi = pi
-        if not self.instance.pk:  # model validation needs the feature's place before it exists
-            self.instance.train_id, self.instance.pi = pi.train_id, pi
+        super().__init__(*args, pi=pi, **kwargs)
+        if not self.instance.pk:  # model validation needs the feature's train too
+            self.instance.train_id = pi.train_id
         self.fields["team"].queryset = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
         self.fields["iteration"].queryset = Iteration.objects.filter(pi=pi).order_by("number")
         self.fields["iteration"].label_from_instance = (
@@ -50,8 +56,6 @@ class FeatureForm(forms.ModelForm):
         )
         self.fields["team"].empty_label = "— unplanned —"
         self.fields["iteration"].empty_label = "— unplanned —"
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
 
 class MoveForm(forms.Form):
@@ -108,9 +112,7 @@ class MoveForm(forms.Form):
         return data
 
 
-class DependencyForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class DependencyForm(BoardDialogForm):
     class Meta:
         model = Dependency
         fields = [
@@ -126,9 +128,7 @@ class DependencyForm(forms.ModelForm):
         ]
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.instance.pi = pi
+        super().__init__(*args, pi=pi, **kwargs)
         teams = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
         self.fields["requesting_team"].queryset = teams
         self.fields["providing_team"].queryset = teams
@@ -147,13 +147,9 @@ class DependencyForm(forms.ModelForm):
             .order_by("first_name")
         )
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
 
-class MilestoneForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class MilestoneForm(BoardDialogForm):
     class Meta:
         model = Milestone
         fields = ["name", "date", "kind", "description"]
@@ -161,14 +157,6 @@ class MilestoneForm(forms.ModelForm):
             "date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
-
-    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pi = pi
-        if not self.instance.pk:
-            self.instance.pi = pi
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
     def clean_date(self):
         date = self.cleaned_data["date"]

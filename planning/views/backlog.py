@@ -75,6 +75,16 @@ def _get_feature_for_user(
     return page, feature
 
 
+def _refused(
+    request: HtmxHttpRequest, page: PlanningPage, feature: Feature, error: Exception
+) -> HttpResponse:
+    """A write the service refused: a stale version is said above the tables, a refusal on the row."""
+    if isinstance(error, StaleVersion):
+        alert = STALE.format(title=error.current.title)
+        return _respond(request, page, 409, changed_id=feature.pk, alert=alert)
+    return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: error.message_dict})
+
+
 def _back(page: PlanningPage, feature_id: int) -> HttpResponse:
     return redirect(
         f"{reverse('planning:backlog', args=[page.train.slug])}?pi={page.pi.pk}#feature-{feature_id}"
@@ -102,14 +112,8 @@ def backlog_wsjf(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             actor=request.user,
             **form.inputs(),
         )
-    except StaleVersion as stale:
-        return _respond(
-            request, page, 409, changed_id=feature.pk, alert=STALE.format(title=stale.current.title)
-        )
-    except ValidationError as error:
-        return _respond(
-            request, page, 422, changed_id=feature.pk, row_errors={feature.pk: error.message_dict}
-        )
+    except (StaleVersion, ValidationError) as error:
+        return _refused(request, page, feature, error)
     if request.htmx:
         return _respond(request, page, changed_id=feature.pk)
     return _back(page, feature.pk)
@@ -120,7 +124,7 @@ def backlog_wsjf(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
 def backlog_pull(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpResponse:
     """Pull a feature into this PI onto a team (its iteration stays empty), or take it out of the PI."""
     page, feature = _get_feature_for_user(request, slug, feature_id)
-    form = PullForm(request.POST, teams=backlog(page.pi).teams)
+    form = PullForm(request.POST, teams=page.train.teams.all())  # not the whole backlog: only its teams
     if not form.is_valid():
         return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: form.errors})
     removing = form.cleaned_data["action"] == "remove"
@@ -132,14 +136,8 @@ def backlog_pull(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             expected_version=form.cleaned_data["version"],
             actor=request.user,
         )
-    except StaleVersion as stale:
-        return _respond(
-            request, page, 409, changed_id=feature.pk, alert=STALE.format(title=stale.current.title)
-        )
-    except ValidationError as error:
-        return _respond(
-            request, page, 422, changed_id=feature.pk, row_errors={feature.pk: error.message_dict}
-        )
+    except (StaleVersion, ValidationError) as error:
+        return _refused(request, page, feature, error)
     if removing:
         message = f"“{pulled.title}” was taken out of {page.pi.name}."
     else:

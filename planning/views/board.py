@@ -203,10 +203,14 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
     return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#move-dialog"})
 
 
-def _dialog(request, context, *, form, form_class, save, noun: str, partial: str) -> HttpResponse:
+def _dialog(request, context, *, form, form_class, save, noun: str, columns: bool = False) -> HttpResponse:
     """A board dialog: on a valid POST, save through the service. A stale version shows the current
     one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
-    board's dialog for htmx, as a page of its own otherwise."""
+    board's dialog for htmx, as a page of its own otherwise; the form posts back to the same URL."""
+    editing = form.instance.pk is not None
+    context.update(
+        dialog_title=f"Edit {noun}" if editing else f"New {noun} in {context['pi'].name}", columns=columns
+    )
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
@@ -221,8 +225,8 @@ def _dialog(request, context, *, form, form_class, save, noun: str, partial: str
         else:
             return _saved(request, context["train"], context["pi"], f"{noun.capitalize()} saved.")
     if request.htmx:
-        return render(request, f"{PAGE}#{partial}", context)
-    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#{partial}"})
+        return render(request, f"{PAGE}#edit-dialog", context)
+    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#edit-dialog"})
 
 
 def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message: str) -> HttpResponse:
@@ -262,7 +266,7 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         train, access, feature = _get_feature_for_user(request, slug, feature_id)
         pi = feature.pi
     form = FeatureForm(request.POST or None, instance=feature, pi=pi)
-    context = {"train": train, "access": access, "pi": pi, "feature": feature, "form": form, "nav": "board"}
+    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
         data = {name: cleaned[name] for name in services.FEATURE_FIELDS}
@@ -277,7 +281,7 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         form_class=FeatureForm,
         save=save,
         noun="feature",
-        partial="feature-dialog",
+        columns=True,
     )
 
 
@@ -295,14 +299,7 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
         )
         pi = dependency.pi
     form = DependencyForm(request.POST or None, instance=dependency, pi=pi)
-    context = {
-        "train": train,
-        "access": access,
-        "pi": pi,
-        "dependency": dependency,
-        "form": form,
-        "nav": "board",
-    }
+    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
         data = {name: cleaned[name] for name in services.DEPENDENCY_FIELDS}
@@ -320,7 +317,7 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
         form_class=DependencyForm,
         save=save,
         noun="dependency",
-        partial="dependency-dialog",
+        columns=True,
     )
 
 
@@ -340,14 +337,7 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
         access.has("rte", "product_manager"), "Only the RTE and Product Management place milestones."
     )
     form = MilestoneForm(request.POST or None, instance=milestone, pi=pi)
-    context = {
-        "train": train,
-        "access": access,
-        "pi": pi,
-        "milestone": milestone,
-        "form": form,
-        "nav": "board",
-    }
+    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
         data = {name: cleaned[name] for name in ("name", "date", "kind", "description")}
@@ -365,5 +355,4 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
         form_class=MilestoneForm,
         save=save,
         noun="milestone",
-        partial="milestone-dialog",
     )

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.forms import apply_service_errors
+from artops.forms import apply_service_errors, save_form
 from artops.types import HtmxHttpRequest
 from planning.forms.capacity import CapacityForm, StoryForm
 from planning.models import Story
@@ -58,25 +58,18 @@ def capacity_cell(request: HtmxHttpRequest, slug: str, team_id: int, iteration_i
     team = get_object_or_404(Team, pk=team_id, train=page.train)
     iteration = get_object_or_404(page.pi.iterations.select_related("pi"), pk=iteration_id)
     form = CapacityForm(request.POST, auto_id=f"cap-{team.pk}-{iteration.pk}-%s")
-    status, message = 200, ""
-    if form.is_valid():
-        try:
-            capacity_set(
-                team=team,
-                iteration=iteration,
-                fte=form.cleaned_data["fte"],
-                days_off=form.cleaned_data["days_off"],
-                capacity_override=form.cleaned_data["capacity_override"],
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-            )
-        except StaleVersion:
-            status, message = 409, STALE
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            status = 422
-    else:
-        status = 422
+    status = save_form(
+        form,
+        lambda data: capacity_set(
+            team=team,
+            iteration=iteration,
+            fte=data["fte"],
+            days_off=data["days_off"],
+            capacity_override=data["capacity_override"],
+            expected_version=data["version"],
+            actor=request.user,
+        ),
+    )
     if status == 200 and not request.htmx:
         return redirect(
             f"{reverse('planning:capacity', args=[page.train.slug])}?pi={page.pi.pk}#cap-{team.pk}-{iteration.pk}"
@@ -86,7 +79,7 @@ def capacity_cell(request: HtmxHttpRequest, slug: str, team_id: int, iteration_i
     cell = grid.cell(team.pk, iteration.pk)
     if status == 422:
         cell.form = form  # the user's input with its field messages; nothing was saved
-    cell.message = message
+    cell.message = STALE if status == 409 else ""
     cell.saved = status == 200
     if not request.htmx:
         return render(request, GRID, context, status=status)
@@ -217,23 +210,15 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
     page, team = _get_team_for_user(request, slug, team_id)
     story = _get_story(team, story_id)
     form = _story_form(team_plan(page.pi, team), story, data=request.POST)
-    status, message = 200, ""
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            story = story_update(
-                story=story,
-                expected_version=data["version"],
-                actor=request.user,
-                **{name: data[name] for name in ("title", "points", "feature", "iteration")},
-            )
-        except StaleVersion:
-            status, message = 409, STALE
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            status = 422
-    else:
-        status = 422
+    status = save_form(
+        form,
+        lambda data: story_update(
+            story=story,
+            expected_version=data["version"],
+            actor=request.user,
+            **{name: data[name] for name in ("title", "points", "feature", "iteration")},
+        ),
+    )
     if status == 200 and not request.htmx:
         return redirect(f"{_plan_url(page, team)}#story-{story.pk}")
     # 422: the user's input with its messages; 409: the current story (the default form) and why.
@@ -245,7 +230,7 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
         partial="columns-response",
         status=status,
         bound=bound,
-        message=message,
+        message=STALE if status == 409 else "",
         changed=story.pk,
     )
 

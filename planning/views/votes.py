@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.middleware import htmx_refusal
+from artops.forms import apply_service_errors
+from artops.middleware import htmx_refusal, refusal
 from artops.types import HtmxHttpRequest
 from trains.access import NotAllowed
 
@@ -66,7 +67,7 @@ def _scope_response(request: HtmxHttpRequest, page: PlanningPage, team_id: int |
     return render(request, f"{PAGE}#vote-scope", _context(page, scope=scope))
 
 
-def _refused(request: HtmxHttpRequest, page: PlanningPage, message: str, status: int, anchor: str = ""):
+def _refused(request: HtmxHttpRequest, page: PlanningPage, status: int, message: str, anchor: str = ""):
     """htmx: the message in the page's alert area. Without JavaScript: back to the page with it."""
     if request.htmx:
         return htmx_refusal(message, status)
@@ -124,15 +125,13 @@ def vote_round_open(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     form = VoteRoundOpenForm(request.POST, train=page.train)
     if not form.is_valid():
-        return _refused(request, page, " ".join(form.errors.get("team", ["Choose a plan to vote on."])), 422)
+        return _refused(request, page, 422, " ".join(form.errors.get("team", ["Choose a plan to vote on."])))
     team = form.cleaned_data["team"]
     anchor = f"scope-{scope_key(team.pk if team else None)}"
     try:
         services.vote_round_open(pi=page.pi, team=team, actor=request.user)
-    except NotAllowed as refusal:
-        return _refused(request, page, str(refusal), 403, anchor)
-    except ValidationError as error:
-        return _refused(request, page, " ".join(error.messages), 422, anchor)
+    except (NotAllowed, ValidationError) as error:
+        return _refused(request, page, *refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, team.pk if team else None)
     return redirect(_page_url(page, anchor))
@@ -145,10 +144,8 @@ def vote_round_close(request: HtmxHttpRequest, slug: str, round_id: int) -> Http
     anchor = f"scope-{scope_key(vote_round.team_id)}"
     try:
         services.vote_round_close(vote_round=vote_round, actor=request.user)
-    except NotAllowed as refusal:
-        return _refused(request, page, str(refusal), 403, anchor)
-    except ValidationError as error:
-        return _refused(request, page, " ".join(error.messages), 422, anchor)
+    except (NotAllowed, ValidationError) as error:
+        return _refused(request, page, *refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, vote_round.team_id)
     return redirect(_page_url(page, anchor))
@@ -183,14 +180,11 @@ def vote_cast(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespons
             score=form.cleaned_data["score"],
             concern=form.cleaned_data["concern"],
         )
-    except NotAllowed as refusal:
-        return _refused(request, page, str(refusal), 403, anchor)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, field_messages in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, field_messages)
-            return _ballot(request, page, vote_round, failed_form=form, status=422)
-        return _refused(request, page, " ".join(error.messages), 422, anchor)
+    except (NotAllowed, ValidationError) as error:
+        if not hasattr(error, "error_dict"):
+            return _refused(request, page, *refusal(error), anchor)
+        apply_service_errors(form, error)  # a refusal of the input: on its field
+        return _ballot(request, page, vote_round, failed_form=form, status=422)
     if request.htmx:
         return _ballot(request, page, vote_round, just_voted=True)
     if vote.score <= 2 and not vote.concern:
@@ -205,17 +199,15 @@ def vote_concern(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResp
     anchor = f"ballot-{vote_round.pk}"
     vote = ConfidenceVote.objects.filter(round=vote_round, voter_id=page.access.user_id).first()
     if vote is None:
-        return _refused(request, page, "Vote first, then say what worries you.", 422, anchor)
+        return _refused(request, page, 422, "Vote first, then say what worries you.", anchor)
     form = ConcernForm(request.POST)
     if not form.is_valid():
         return _ballot(request, page, vote_round, concern_form=form, status=422)
     vote.round = vote_round
     try:
         services.vote_set_concern(vote=vote, concern=form.cleaned_data["concern"], actor=request.user)
-    except NotAllowed as refusal:
-        return _refused(request, page, str(refusal), 403, anchor)
-    except ValidationError as error:
-        return _refused(request, page, " ".join(error.messages), 422, anchor)
+    except (NotAllowed, ValidationError) as error:
+        return _refused(request, page, *refusal(error), anchor)
     if request.htmx:
         return _ballot(request, page, vote_round, concern_saved=True)
     messages.success(request, "Your concern is saved.")
