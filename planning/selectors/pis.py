@@ -3,12 +3,11 @@
 from django.http import Http404
 
 from planning.models import ProgramIncrement
-from trains.models import Train
 
 from .board import pi_asked_for, pis_of_train
 
 
-def planning_pi(train: Train, pi_id: str | int | None, pis: list[ProgramIncrement]) -> ProgramIncrement:
+def planning_pi(pi_id: str | int | None, pis: list[ProgramIncrement]) -> ProgramIncrement:
     """The PI asked for; else the one in planning; else the next draft; else the newest.
 
     PI Planning screens are about the *next* plan, so they default differently from the board

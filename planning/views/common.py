@@ -35,4 +35,4 @@ def planning_page(request: HtmxHttpRequest, slug: str) -> PlanningPage:
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
     pi_id = request.GET.get("pi") or request.POST.get("pi")
-    return PlanningPage(train=train, access=access, pis=pis, pi=planning_pi(train, pi_id, pis))
+    return PlanningPage(train=train, access=access, pis=pis, pi=planning_pi(pi_id, pis))

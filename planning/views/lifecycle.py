@@ -99,9 +99,7 @@ def planning(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             return redirect("planning:pi_new", slug=train.slug)
         context = {"train": train, "access": access, "nav": "planning", "pi": None, "pis": [], "form": None}
         return render(request, "planning/pi_new.html", context)
-    page = PlanningPage(
-        train=train, access=access, pis=pis, pi=planning_pi(train, request.GET.get("pi"), pis)
-    )
+    page = PlanningPage(train=train, access=access, pis=pis, pi=planning_pi(request.GET.get("pi"), pis))
     return render(request, PAGE, _hub_context(page))
 
 
@@ -126,7 +124,7 @@ def pi_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{pi.name} created with {pi.iterations.count()} iterations, in draft.")
             return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={pi.pk}")
-    pi = planning_pi(train, None, pis) if pis else None
+    pi = planning_pi(None, pis) if pis else None
     context = {"train": train, "access": access, "nav": "planning", "section": "pi", "pis": pis, "pi": pi}
     status = 422 if request.method == "POST" else 200
     return render(request, "planning/pi_new.html", {**context, "form": form}, status=status)
