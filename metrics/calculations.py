@@ -15,45 +15,29 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 from typing import Any
 
-from planning.calculations import (  # noqa: F401  (§4.1–4.4 live in planning; re-exported for metrics)
-    ACCEPTANCE_MEAN,
-    AMBER_ABOVE,
-    FIBONACCI,
-    LOW_SCORE,
-    NO_COMMITTED_VALUE,
+# §4.1–4.4 live in planning (the planning screens show them live); these are the ones the
+# snapshots use, re-exported so metrics reads every formula through one module.
+from planning.calculations import (  # noqa: F401
     NOT_SCORED_YET,
-    POINTS_PER_FTE,
     PREDICTABILITY_BAND,
-    RED_ABOVE,
-    VOTE_SCORES,
-    ArtPredictability,
     ObjectiveValue,
-    PiPredictability,
     PredictabilityFigure,
-    VoteSummary,
-    WsjfItem,
-    art_predictability,
-    cost_of_delay,
-    default_capacity,
     effective_capacity,
     load_ratio,
     load_status,
     pi_predictability,
-    predictability,
-    predictability_figure,
-    rank_by_wsjf,
     vote_summary,
-    wsjf,
 )
 
 SECONDS_PER_DAY = 86_400
 
 
-def _days(delta: timedelta) -> float:
+def in_days(delta: timedelta) -> float:
     return delta.total_seconds() / SECONDS_PER_DAY
 
 
-def _share(part: float, whole: float) -> float | None:
+def share(part: float, whole: float) -> float | None:
+    """part / whole × 100; None (no figure) when the whole is 0."""
     return None if whole == 0 else 100 * part / whole
 
 
@@ -113,7 +97,7 @@ def flow_time(items: Iterable[FlowItem], window_start: datetime, window_end: dat
     Items done without a recorded start have no flow time and are left out of every figure.
     """
     durations = [
-        _days(item.done_at - item.started_at)
+        in_days(item.done_at - item.started_at)
         for item in _done_in(items, window_start, window_end)
         if item.started_at is not None
     ]
@@ -185,7 +169,7 @@ def flow_efficiency(
     ends at done_at. None when the flow time is zero.
     """
     active, flow = _active_and_flow_seconds(started_at, done_at, blocked)
-    return _share(active, flow) if flow > 0 else None
+    return share(active, flow) if flow > 0 else None
 
 
 def mean_flow_efficiency(
@@ -223,7 +207,7 @@ def flow_efficiency_summary(
             total_active += active
             total_flow += flow
     return FlowEfficiencySummary(
-        percent=_share(total_active, total_flow),
+        percent=share(total_active, total_flow),
         items=counted,
         active_days=total_active / SECONDS_PER_DAY,
         waiting_days=(total_flow - total_active) / SECONDS_PER_DAY,
@@ -246,9 +230,9 @@ def flow_distribution(items: Iterable[FlowItem]) -> dict[str, dict]:
         points = sum(item.points for item in done if item.kind == kind)
         distribution[kind] = {
             "count": count,
-            "count_share": _share(count, total_count),
+            "count_share": share(count, total_count),
             "points": points,
-            "points_share": _share(points, total_points),
+            "points_share": share(points, total_points),
         }
     return distribution
 
@@ -267,9 +251,14 @@ def littles_law(mean_wip: float, velocity_per_day: float, mean_flow_time_days: f
     }
 
 
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The local midnight that starts ``day``."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
 def day_end(day: date, tz: tzinfo) -> datetime:
     """The next local midnight after ``day``: built from wall time, so DST days are 23 or 25 hours."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return day_start(day + timedelta(days=1), tz)
 
 
 @dataclass(frozen=True)
@@ -361,12 +350,12 @@ def carry_over_pct(planned_points: int, done_points: int) -> float | None:
     """
     if not 0 <= done_points <= planned_points:
         raise ValueError("Done points of planned stories must be between 0 and the planned points.")
-    return _share(planned_points - done_points, planned_points)
+    return share(planned_points - done_points, planned_points)
 
 
 def iteration_completion_pct(planned_points: int, done_points: int) -> float | None:
     """§4.6 iteration completion: done points / planned points × 100; None when nothing was planned."""
-    return _share(done_points, planned_points)
+    return share(done_points, planned_points)
 
 
 @dataclass(frozen=True)
@@ -462,7 +451,7 @@ def dependency_aging(items: Iterable[tuple[str, datetime]], now: datetime) -> di
     """
     by_state: dict[str, list[float]] = {}
     for state, created_at in items:
-        by_state.setdefault(state, []).append(_days(now - created_at))
+        by_state.setdefault(state, []).append(in_days(now - created_at))
     summaries = {state: _aging(ages) for state, ages in sorted(by_state.items())}
     summaries["all"] = _aging([age for ages in by_state.values() for age in ages])
     return summaries
@@ -481,7 +470,7 @@ def open_aging_series(
     for day in days:
         moment = min(day_end(day, tz), as_of)
         ages = [
-            _days(moment - opened)
+            in_days(moment - opened)
             for opened, closed in items
             if opened < moment and (closed is None or closed >= moment)
         ]
@@ -498,8 +487,8 @@ def blocker_resolution(
     {"resolved_count", "median_resolution_days", "open_count", "open_ages_days" (oldest first),
     "open_median_days", "open_max_days"}.
     """
-    durations = [_days(resolved_at - raised_at) for raised_at, resolved_at in resolved]
-    open_ages = sorted((_days(now - raised_at) for raised_at in open_raised), reverse=True)
+    durations = [in_days(resolved_at - raised_at) for raised_at, resolved_at in resolved]
+    open_ages = sorted((in_days(now - raised_at) for raised_at in open_raised), reverse=True)
     open_summary = _aging(open_ages)
     return {
         "resolved_count": len(durations),
@@ -515,7 +504,7 @@ def improvement_throughput(taken: int, done: int) -> float | None:
     """§4.6 improvement throughput: % of improvement items taken into a PI that were done by its end."""
     if not 0 <= done <= taken:
         raise ValueError("Done improvement items must be between 0 and the items taken.")
-    return _share(done, taken)
+    return share(done, taken)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts: line, bar (grouped or stacked), stacked area and scatter.
+"""Server-rendered SVG charts: line, grouped bar, stacked area and scatter.
 
 No JavaScript and no CDN: each chart is SVG markup that prints as it shows. Every chart carries
 what a screen reader and a reader of paper need: a <title> and a <desc> (role="img"), axis labels
@@ -13,7 +13,7 @@ static/css/metrics.css.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -89,6 +89,12 @@ class Chart:
     table: Table
     legend: list[tuple[str, str]] = field(default_factory=list)  # (name, css classes of its swatch)
     empty: bool = False
+    wide: bool = False  # drawn for a full-width card
+
+
+def day_label(day: date) -> str:
+    """A day as an axis label: "5 Jan"."""
+    return f"{day.day} {day:%b}"
 
 
 def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
@@ -277,16 +283,19 @@ def _empty(
     parts.append(
         f'<text class="empty-text" x="{frame.width / 2:.0f}" y="{HEIGHT / 2:.0f}" text-anchor="middle">{_e(message)}</text>'
     )
-    parts.append("</svg>")
-    return Chart(chart_id, title, description, mark_safe("".join(parts)), Table(columns, []), empty=True)  # noqa: S308 - every text escaped
+    return _chart(frame, chart_id, title, description, parts, Table(columns, []), [], empty=True)
 
 
 def _values(series: Sequence[Series]) -> list[float]:
     return [value for s in series for value in s.values if value is not None]
 
 
+def _css(s: Series) -> str:
+    return f"s{s.style % PALETTE_SIZE}{' dashed' if s.dashed else ''}"
+
+
 def _legend(series: Sequence[Series]) -> list[tuple[str, str]]:
-    return [(s.name, f"s{s.style % PALETTE_SIZE}{' dashed' if s.dashed else ''}") for s in series]
+    return [(s.name, _css(s)) for s in series]
 
 
 def _series_table(
@@ -298,9 +307,20 @@ def _series_table(
     return Table([x_title, *(s.name for s in series)], rows)
 
 
-def _finish(parts: list[str]) -> SafeString:
+def _chart(
+    frame: _Frame,
+    chart_id: str,
+    title: str,
+    description: str,
+    parts: list[str],
+    table: Table,
+    legend: list[tuple[str, str]],
+    *,
+    empty: bool = False,
+) -> Chart:
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text in it went through _e()
+    svg = mark_safe("".join(parts))  # noqa: S308 - every text in it went through _e()
+    return Chart(chart_id, title, description, svg, table, legend, empty=empty, wide=frame.width == WIDE)
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -344,7 +364,7 @@ def line_chart(
     parts += _x_axis(frame, xs, x_labels, x_label, every_label=categories)
     parts += _lines(frame, scale, lines, unit)
     for s in series:
-        css = f"s{s.style % PALETTE_SIZE}{' dashed' if s.dashed else ''}"
+        css = _css(s)
         segment: list[str] = []
         segments = []
         for x, value in zip(xs, s.values, strict=True):
@@ -366,13 +386,14 @@ def line_chart(
                         f'<circle class="dot {css}" cx="{_n(x)}" cy="{_n(scale.y(value))}" r="3.5">'
                         f"<title>{_e(f'{s.name}, {label}: {fmt(value, unit, digits)}')}</title></circle>"
                     )
-    return Chart(
+    return _chart(
+        frame,
         id,
         title,
         description,
-        _finish(parts),
+        parts,
         _series_table(x_label, x_labels, series, unit, digits),
-        legend=_legend(series),
+        _legend(series),
     )
 
 
@@ -386,7 +407,6 @@ def bar_chart(
     x_label: str,
     y_label: str,
     unit: str = "",
-    stacked: bool = False,
     band: tuple[float, float] | None = None,
     band_label: str = "",
     lines: Sequence[Line] = (),
@@ -394,50 +414,42 @@ def bar_chart(
     empty_message: str = "No data yet",
     wide: bool = False,
 ) -> Chart:
-    """Grouped (or stacked) bars per category; a None value draws no bar."""
+    """Grouped bars per category; a None value draws no bar."""
     frame = _Frame(WIDE if wide else NARROW)
     values = _values(series)
     if not values or not categories:
         return _empty(frame, id, title, description, empty_message, [x_label, *(s.name for s in series)])
-    if stacked:
-        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
-        high = max(totals)
-    else:
-        high = max(values)
-    high = max([high, *(line.y for line in lines), *(band or ())])
+    high = max([*values, *(line.y for line in lines), *(band or ())])
     scale = _Scale(0.0, high, whole=digits == 0)
     xs = _x_positions(frame, len(categories), slots=True)
     slot = frame.plot_w / len(categories)
     group = slot * 0.72
-    width = group if stacked else group / len(series)
+    width = group / len(series)
     parts = _open(frame, id, title, description)
     parts += _band(frame, scale, band, band_label, labelled=False)
     parts += _y_axis(frame, scale, y_label, unit)
     parts += _x_axis(frame, xs, categories, x_label, every_label=True)
     for index, (x, category) in enumerate(zip(xs, categories, strict=True)):
-        base = 0.0
         for position, s in enumerate(series):
             value = s.values[index]
             if value is None:
                 continue
-            left = x - group / 2 + (0 if stacked else position * width)
-            low, top = (base, base + value) if stacked else (0.0, value)
-            y_top, y_low = scale.y(top), scale.y(low)
+            left = x - group / 2 + position * width
+            y_top, y_low = scale.y(value), scale.y(0.0)
             css = f"s{s.style % PALETTE_SIZE}"
             parts.append(
                 f'<rect class="bar {css}" x="{_n(left)}" y="{_n(y_top)}" width="{_n(max(width - 1, 1))}" '
                 f'height="{_n(max(y_low - y_top, 0))}"><title>{_e(f"{s.name}, {category}: {fmt(value, unit, digits)}")}</title></rect>'
             )
-            if stacked:
-                base = top
     parts += _lines(frame, scale, lines, unit, labelled=False)
-    return Chart(
+    return _chart(
+        frame,
         id,
         title,
         description,
-        _finish(parts),
+        parts,
         _series_table(x_label, categories, series, unit, digits),
-        legend=_legend(series) + _extras_legend(band, band_label, lines, unit),
+        _legend(series) + _extras_legend(band, band_label, lines, unit),
     )
 
 
@@ -476,13 +488,14 @@ def stacked_area_chart(
             )
         base = top
     parts += _x_axis(frame, xs, x_labels, x_label)
-    return Chart(
+    return _chart(
+        frame,
         id,
         title,
         description,
-        _finish(parts),
+        parts,
         _series_table(x_label, x_labels, series, unit, digits),
-        legend=_legend(series),
+        _legend(series),
     )
 
 
@@ -496,7 +509,6 @@ def scatter_chart(
     y_label: str,
     unit: str = "",
     lines: Sequence[Line] = (),
-    x_format: Callable[[date], str] = lambda day: f"{day.day} {day:%b}",
     legend: Sequence[tuple[str, int]] = (),
     digits: int = 1,
     empty_message: str = "No data yet",
@@ -517,21 +529,22 @@ def scatter_chart(
     parts = _open(frame, id, title, description)
     parts += _y_axis(frame, scale, y_label, unit)
     tick_days = sorted({first, last, *(first + (last - first) * n / 4 for n in range(1, 4))})
-    parts += _x_axis(frame, [x_of(day) for day in tick_days], [x_format(day) for day in tick_days], x_label)
+    parts += _x_axis(frame, [x_of(day) for day in tick_days], [day_label(day) for day in tick_days], x_label)
     parts += _lines(frame, scale, lines, unit)
     for point in points:
         parts.append(
             f'<circle class="dot s{point.style % PALETTE_SIZE}" cx="{_n(x_of(point.x))}" cy="{_n(scale.y(point.y))}" r="4">'
-            f"<title>{_e(f'{point.label}: {fmt(point.y, unit, digits)}, {x_format(point.x)}')}</title></circle>"
+            f"<title>{_e(f'{point.label}: {fmt(point.y, unit, digits)}, {day_label(point.x)}')}</title></circle>"
         )
     rows = [[point.label, point.x.isoformat(), fmt(point.y, unit, digits)] for point in points]
     rows += [[line.name, "", fmt(line.y, unit, digits)] for line in lines]
-    return Chart(
+    return _chart(
+        frame,
         id,
         title,
         description,
-        _finish(parts),
+        parts,
         Table(columns, rows),
-        legend=[(name, f"s{style % PALETTE_SIZE}") for name, style in legend]
+        [(name, f"s{style % PALETTE_SIZE}") for name, style in legend]
         + [(line.name, f"s{line.style % PALETTE_SIZE} ref") for line in lines],
     )

@@ -22,7 +22,7 @@ from .models import Snapshot
 Metric = Snapshot.Metric
 
 # Cumulative flow, bottom-up: done first, so the bands read like the Kanban from right to left.
-CFD_ORDER = ("done", "releasing", "deploying", "validating", "implementing", "backlog", "analyzing", "funnel")
+CFD_ORDER = tuple(reversed(Feature.State.values))
 KIND_STYLES = {kind: index for index, kind in enumerate(Feature.Kind.values)}
 KIND_LABELS = dict(Feature.Kind.choices)
 STATE_LABELS = dict(Feature.State.choices)
@@ -45,7 +45,6 @@ class Card:
     source: str
     as_of: str = ""
     notes: list[str] = field(default_factory=list)
-    wide: bool = False
 
 
 @dataclass
@@ -77,8 +76,7 @@ class PIDashboard:
 
 
 def _day_label(iso: str) -> str:
-    day = date.fromisoformat(iso)
-    return f"{day.day} {day:%b}"
+    return charts.day_label(date.fromisoformat(iso))
 
 
 def _as_of(data: dict) -> str:
@@ -190,9 +188,7 @@ def pi_dashboard(
     def data(metric: str) -> dict:
         return art[metric].data if metric in art else {}
 
-    def card(
-        metric: str, chart: Chart, source: str, notes: list[str] | None = None, wide: bool = False
-    ) -> Card:
+    def card(metric: str, chart: Chart, source: str, notes: list[str] | None = None) -> Card:
         snapshot = art.get(metric)
         return Card(
             chart,
@@ -200,7 +196,6 @@ def pi_dashboard(
             source=source,
             as_of=_as_of(snapshot.data) if snapshot else "",
             notes=notes or [],
-            wide=wide,
         )
 
     cards = [
@@ -220,7 +215,6 @@ def pi_dashboard(
             Metric.CUMULATIVE_FLOW,
             _cumulative_flow(pi, data(Metric.CUMULATIVE_FLOW)),
             f"{data(Metric.CUMULATIVE_FLOW).get('features', 0)} features of {pi.name}, from their recorded state changes.",
-            wide=True,
         ),
         card(
             Metric.BURN_UP,
@@ -259,7 +253,6 @@ def pi_dashboard(
             _aging(pi, data(Metric.BLOCKER_RESOLUTION), data(Metric.DEPENDENCY_AGING)),
             f"{data(Metric.BLOCKER_RESOLUTION).get('open_count', 0)} impediments open, "
             f"{data(Metric.DEPENDENCY_AGING).get('unresolved', 0)} dependencies unresolved at the end of the period.",
-            wide=True,
         ),
     ]
     tiles = _tiles(art)
@@ -324,9 +317,7 @@ def pi_dashboard(
 
 
 def _tiles(art: dict[str, Snapshot]) -> list[Tile]:
-    def get(metric: str) -> Snapshot | None:
-        return art.get(metric)
-
+    get = art.get
     tiles = []
     predictability = get(Metric.PREDICTABILITY)
     if predictability:

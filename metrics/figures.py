@@ -11,17 +11,19 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+
+from planning.models import DependencyState, FeatureState
+from risks.models import ImprovementItemStatus
 
 from . import calculations as calc
 from .models import SnapshotMetric as Metric
 from .selectors import FeatureRow, PIInputs
 
-# The Kanban in order (planning.FeatureState): the bands of the cumulative flow chart, bottom = done.
-KANBAN = ("funnel", "analyzing", "backlog", "implementing", "validating", "deploying", "releasing", "done")
-DONE = "done"
-RESOLVED_DEPENDENCY_STATES = ("delivered", "cancelled")
-IMPROVEMENT_DONE = "done"
+# The Kanban in order: the bands of the cumulative flow chart.
+KANBAN = tuple(FeatureState.values)
+DONE = FeatureState.DONE
+RESOLVED_DEPENDENCY_STATES = (DependencyState.DELIVERED, DependencyState.CANCELLED)
 
 # A fixed seed: recomputing an unchanged plan gives the same forecast, so the upsert changes nothing.
 FORECAST_SEED = 2026
@@ -82,19 +84,11 @@ class Window:
         }
 
 
-def _in_days(delta: timedelta) -> float:
-    return delta.total_seconds() / calc.SECONDS_PER_DAY
-
-
-def _percent(part: float, whole: float) -> float | None:
-    return None if whole == 0 else 100 * part / whole
-
-
 def make_window(*, start_date: date, end_date: date, day: date, as_of: datetime, tz: tzinfo) -> Window:
     last = min(end_date, day)
     days = [start_date + timedelta(days=n) for n in range((last - start_date).days + 1)]
     return Window(
-        start=datetime.combine(start_date, time.min, tzinfo=tz),
+        start=calc.day_start(start_date, tz),
         end=calc.day_end(end_date, tz),
         as_of=as_of,
         days=days,
@@ -260,7 +254,7 @@ def _iteration_windows(inputs: PIInputs, window: Window) -> list[tuple[str, date
     return [
         (
             it.label,
-            datetime.combine(it.start_date, time.min, tzinfo=window.tz),
+            calc.day_start(it.start_date, window.tz),
             calc.day_end(it.end_date, window.tz),
         )
         for it in inputs.iterations
@@ -307,7 +301,7 @@ def _flow(
                 "title": feature.title,
                 "kind": feature.kind,
                 "done": feature.done_at.date().isoformat(),
-                "days": _in_days(feature.done_at - feature.started_at),
+                "days": calc.in_days(feature.done_at - feature.started_at),
             }
             for feature in sorted(features, key=lambda f: (f.done_at or window.end, f.title))
             if feature.done_at is not None
@@ -322,7 +316,7 @@ def _flow(
     load_data: dict = {"mean_wip": mean_wip, "days": len(series), **described}
     if art:
         load_data["series"] = [[day.isoformat(), wip] for day, wip in series]
-        elapsed_days = _in_days(until - start)
+        elapsed_days = calc.in_days(until - start)
         if mean_wip is not None and flow.mean_days is not None and elapsed_days > 0:
             load_data["littles_law"] = calc.littles_law(mean_wip, done / elapsed_days, flow.mean_days)
     flow_load = Figure(Metric.FLOW_LOAD, team_id, float(wip_values[-1]) if wip_values else None, load_data)
@@ -460,7 +454,7 @@ def _dependency_aging(dependencies, window: Window, team_id: int | None, *, art:
             {
                 "description": d.description,
                 "state": state_then(d),
-                "age_days": _in_days(window.as_of - d.created_at),
+                "age_days": calc.in_days(window.as_of - d.created_at),
             }
             for d in oldest
         ]
@@ -482,7 +476,7 @@ def _blocker_resolution(impediments, window: Window, team_id: int | None, *, art
     if art:
         data["series"] = _series(((i.raised_at, i.resolved_at) for i in impediments), window)
         data["oldest"] = [
-            {"title": i.title, "age_days": _in_days(window.as_of - i.raised_at)}
+            {"title": i.title, "age_days": calc.in_days(window.as_of - i.raised_at)}
             for i in sorted(still_open, key=lambda i: i.raised_at)[:OLDEST_SHOWN]
         ]
     return Figure(Metric.BLOCKER_RESOLUTION, team_id, data["median_resolution_days"], data)
@@ -492,7 +486,9 @@ def _improvement_throughput(inputs: PIInputs, window: Window) -> Figure:
     done = [
         item
         for item in inputs.improvements
-        if item.status == IMPROVEMENT_DONE and item.done_at is not None and item.done_at < window.end
+        if item.status == ImprovementItemStatus.DONE
+        and item.done_at is not None
+        and item.done_at < window.end
     ]
     data = {
         "taken": len(inputs.improvements),
@@ -533,7 +529,7 @@ def _forecast(
         return Figure(Metric.FORECAST, team_id, None, {**data, "reason": "nothing_committed"})
     tz = window.tz
     earlier = [
-        (f"{w.pi_name} {w.label}", datetime.combine(w.start, time.min, tzinfo=tz), calc.day_end(w.end, tz))
+        (f"{w.pi_name} {w.label}", calc.day_start(w.start, tz), calc.day_end(w.end, tz))
         for w in inputs.history_windows
     ]
     if window.as_of >= window.end:
@@ -545,16 +541,10 @@ def _forecast(
 
     ended_here = [(f"this PI {label}", start, end) for label, start, end in iterations if end <= window.as_of]
     ahead = [it for it in inputs.iterations if calc.day_end(it.end_date, tz) > window.as_of]
-    current = next(
-        (it for it in ahead if datetime.combine(it.start_date, time.min, tzinfo=tz) <= window.as_of), None
-    )
+    current = next((it for it in ahead if calc.day_start(it.start_date, tz) <= window.as_of), None)
     # The current iteration is drawn whole, so what it has already finished is added back.
     done_in_current = (
-        sum(
-            1
-            for done_at in done_times
-            if datetime.combine(current.start_date, time.min, tzinfo=tz) <= done_at < window.as_of
-        )
+        sum(1 for done_at in done_times if calc.day_start(current.start_date, tz) <= done_at < window.as_of)
         if current
         else 0
     )
@@ -650,7 +640,7 @@ def _cumulative_flow_and_burn_up(inputs: PIInputs, window: Window) -> list[Figur
     burn_up = Figure(
         Metric.BURN_UP,
         None,
-        _percent(features_done[-1], len(committed)) if days else None,
+        calc.share(features_done[-1], len(committed)) if days else None,
         {
             "days": days,
             "features_done": features_done,

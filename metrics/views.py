@@ -99,7 +99,7 @@ def dashboard(request: HtmxHttpRequest, slug: str, pi_id: int | None = None) -> 
 @login_required
 @require_POST
 def recompute(request: HtmxHttpRequest, slug: str, pi_id: int) -> HttpResponse:
-    train, access, _pis, pi = _get_pi_for_user(request.user, slug, pi_id)
+    train, _access, _pis, pi = _get_pi_for_user(request.user, slug, pi_id)
     try:
         covers = services.pi_request_recompute(pi_id=pi.pk)
     except BrokerError:

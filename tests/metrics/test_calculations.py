@@ -1,4 +1,5 @@
-"""Unit tests for metrics.calculations (domain.md §4): plain values, no database."""
+"""Unit tests for the formulas of domain.md §4 (§4.1–4.4 in planning.calculations, the rest in
+metrics.calculations): plain values, no database."""
 
 import statistics
 from datetime import UTC, date, datetime, timedelta
@@ -8,26 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics.calculations import (
-    NO_COMMITTED_VALUE,
-    NOT_SCORED_YET,
-    PREDICTABILITY_BAND,
     AgingSummary,
     BlockedPeriod,
     FlowItem,
-    ObjectiveValue,
     StateChange,
     StateHistory,
     StoryItem,
-    WsjfItem,
-    art_predictability,
     blocker_resolution,
     carry_over_pct,
-    cost_of_delay,
     cumulative_done,
     cumulative_flow,
-    default_capacity,
     dependency_aging,
-    effective_capacity,
     flow_distribution,
     flow_efficiency,
     flow_efficiency_summary,
@@ -39,17 +31,28 @@ from metrics.calculations import (
     iteration_completion_pct,
     iteration_outcomes,
     littles_law,
-    load_ratio,
-    load_status,
     mean_flow_efficiency,
     monte_carlo_forecast,
     open_aging_series,
     percentile,
+    throughput_per_window,
+)
+from planning.calculations import (
+    NO_COMMITTED_VALUE,
+    NOT_SCORED_YET,
+    PREDICTABILITY_BAND,
+    ObjectiveValue,
+    WsjfItem,
+    art_predictability,
+    cost_of_delay,
+    default_capacity,
+    effective_capacity,
+    load_ratio,
+    load_status,
     pi_predictability,
     predictability,
     predictability_figure,
     rank_by_wsjf,
-    throughput_per_window,
     vote_summary,
     wsjf,
 )

@@ -69,25 +69,25 @@ def test_a_chart_without_values_says_so_and_has_an_empty_table():
     assert chart.table.rows == [] and chart.table.columns == ["Day", "Done"]
 
 
-def test_stacked_bars_scale_to_the_totals_and_name_band_and_lines_in_the_legend():
+def test_bars_scale_to_the_band_and_name_band_and_lines_in_the_legend():
     chart = charts.bar_chart(
         id="c4",
-        title="Stacked",
+        title="Grouped",
         description="d",
         categories=["A", "B"],
         series=[Series("x", [30, 10]), Series("y", [40, 5], style=1)],
         x_label="Team",
         y_label="Points",
-        stacked=True,
         band=(80, 100),
         band_label="healthy",
         lines=[Line("ART", 90.0, style=7)],
     )
     svg = str(chart.svg)
     assert count(svg, "rect") == 1 + 4  # the band and four bars
-    assert ">80<" in svg  # ticks reach the stacked total of 70 and the band's top (100)
+    assert ">80<" in svg and ">100<" in svg  # ticks reach the band's top, above every bar
     assert ("healthy", "band") in chart.legend and ("ART: 90.0", "s7 ref") in chart.legend
     assert 'class="ref-label' not in svg  # bars would hide it: the legend names the line
+    assert not chart.wide
 
 
 def test_scatter_draws_a_mark_per_point_and_its_percentile_lines():
@@ -117,9 +117,11 @@ def test_stacked_areas_draw_only_bands_that_have_items():
         series=[Series("Done", [0, 1, 2]), Series("Funnel", [0, 0, 0]), Series("Backlog", [3, 2, 1])],
         x_label="Day",
         y_label="Features",
+        wide=True,
     )
     assert count(str(chart.svg), "polygon") == 2
     assert chart.table.rows[1] == ["2", "1", "0", "2"]
+    assert chart.wide and 'viewBox="0 0 1140 300"' in str(chart.svg)
 
 
 def test_nice_ticks_and_thinned_day_labels():
