@@ -7,7 +7,7 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imports run trains ← planning ← risks ← metrics: planning cannot call metrics, so metrics
-        # listens. planning runs the callback after each plan change commits.
+        # listens. planning runs the callback inside each plan change's transaction.
         from planning.hooks import on_pi_changed
 
         from .services import pi_mark_changed

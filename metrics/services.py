@@ -5,10 +5,11 @@ and upserts one row per (PI, team, metric, day). A row whose figure did not chan
 touched, so running it twice changes nothing; the whole PI is written in one transaction, so a
 worker killed half-way leaves the previous figures in place and the next run repairs them.
 
-Recomputes: planning calls `pi_mark_changed` after every committed plan change. It bumps the PI's
-change number and, when a worker runs the queue, enqueues one recompute a few seconds later unless
-one is already queued (an atomic conditional UPDATE on `PIRecompute.queued_at`), so a burst of
-board moves costs a handful of recomputes. The task clears the token when it starts, so a change
+Recomputes: planning calls `pi_mark_changed` inside every plan change's transaction. It bumps the
+PI's change number (committed with the change, or rolled back with it) and, when a worker runs the
+queue, claims the queue token (an atomic conditional UPDATE on `PIRecompute.queued_at`) and sends
+one recompute a few seconds after the commit unless one is already queued, so a burst of board
+moves costs a handful of recomputes. The task clears the token when it starts, so a change
 during a run queues exactly one follow-up; the beat job `recompute_stale_pis` re-enqueues what a
 lost message or a killed worker left stale.
 
@@ -154,19 +155,23 @@ def _upsert_rows(*, pi: ProgramIncrement, day: date, rows: list[figures.Figure],
 
 
 def pi_mark_changed(pi_id: int) -> None:
-    """planning's "this PI's plan changed" hook, run after the change committed (planning/hooks.py)."""
+    """planning's "this PI's plan changed" hook, run inside the change's transaction (planning/hooks.py)."""
     now = timezone.now()
     _note_change(pi_id, now)
-    if _a_worker_runs_the_queue():
-        try:
-            _enqueue_once(pi_id, now, countdown=COALESCE_SECONDS)
-        except BrokerError:
-            # The move itself has committed and must not fail for its figures. The PI stays stale
-            # and the token is handed back, so the safety net enqueues it when the broker is back.
-            PIRecompute.objects.filter(pi_id=pi_id).update(queued_at=None)
-            logger.warning(
-                "Broker unreachable: PI %s stays stale until the next recompute.", pi_id, exc_info=True
-            )
+    if _a_worker_runs_the_queue() and _claim_queue(pi_id, now):
+        transaction.on_commit(lambda: _send_after_change(pi_id))
+
+
+def _send_after_change(pi_id: int) -> None:
+    try:
+        _send(pi_id, COALESCE_SECONDS)
+    except BrokerError:
+        # The move itself has committed and must not fail for its figures. The PI stays stale and
+        # the token is handed back, so the safety net enqueues it when the broker is back.
+        PIRecompute.objects.filter(pi_id=pi_id).update(queued_at=None)
+        logger.warning(
+            "Broker unreachable: PI %s stays stale until the next recompute.", pi_id, exc_info=True
+        )
 
 
 def pi_request_recompute(*, pi_id: int, note_change: bool = True) -> int:
@@ -255,14 +260,19 @@ def _note_change(pi_id: int, now: datetime) -> None:
 
 def _enqueue_once(pi_id: int, now: datetime, *, countdown: int) -> bool:
     """Enqueue a recompute unless one is already queued; True when this call enqueued it."""
-    claimed = (
+    claimed = _claim_queue(pi_id, now)
+    if claimed:
+        transaction.on_commit(lambda: _send(pi_id, countdown))
+    return claimed
+
+
+def _claim_queue(pi_id: int, now: datetime) -> bool:
+    """Take the queue token unless a recompute is already queued (and not long lost)."""
+    return bool(
         PIRecompute.objects.filter(pi_id=pi_id)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - QUEUED_EXPIRY))
         .update(queued_at=now)
     )
-    if claimed:
-        transaction.on_commit(lambda: _send(pi_id, countdown))
-    return bool(claimed)
 
 
 def _send(pi_id: int, countdown: int) -> None:
