@@ -56,3 +56,22 @@ def health_of(dependency: Dependency) -> Health:
         provided_start=provided.start_date if provided else None,
         provided_end=provided.end_date if provided else None,
     )
+
+
+def health_sql(
+    *, state: str, needed_by_start: str, needed_by_end: str, provided_start: str, provided_end: str
+) -> str:
+    """`dependency_health` as an SQL CASE over the given column expressions, for a statement that
+    counts the strings of a whole PI without loading each one (the answer to every board move).
+    A test runs both over every branch of the rule, so the two cannot drift apart."""
+    resolved = ", ".join(f"'{s}'" for s in Dependency.RESOLVED_STATES)
+    return (
+        "CASE"
+        f" WHEN {state} IN ({resolved}) THEN '{Health.RESOLVED.value}'"
+        f" WHEN {state} = '{Dependency.State.BLOCKED}' OR {provided_start} IS NULL THEN '{Health.CONFLICT.value}'"
+        f" WHEN {needed_by_end} IS NULL THEN '{Health.HEALTHY.value}'"
+        f" WHEN {provided_start} > {needed_by_end} THEN '{Health.CONFLICT.value}'"
+        f" WHEN {provided_start} >= {needed_by_start} OR {provided_end} >= {needed_by_start}"
+        f" THEN '{Health.AT_RISK.value}'"
+        f" ELSE '{Health.HEALTHY.value}' END"
+    )

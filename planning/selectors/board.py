@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from planning.health import Health, dependency_health, health_of
+from planning.health import Health, health_of, health_sql
 from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 from trains.models import Team, Train
 
@@ -288,28 +287,38 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def _day(value) -> date | None:
-    # A plain cursor hands SQLite's dates back as ISO strings; PostgreSQL's as dates.
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _strings_after_move_sql() -> str:
     dependency, feature = Dependency._meta.db_table, Feature._meta.db_table
     iteration, team = Iteration._meta.db_table, Team._meta.db_table
-    touching = "(d.requesting_feature_id = %s OR d.providing_feature_id = %s)"
-    # Team names and the description only for the strings that end at the moved card: the rest
-    # count towards the red and amber totals and need nothing but their dates.
+    health = health_sql(
+        state="d.state",
+        needed_by_start="need.start_date",
+        needed_by_end="need.end_date",
+        provided_start="give.start_date",
+        provided_end="give.end_date",
+    )
+    # Every string of the PI is rated in the database and only counted there; the strings that end
+    # at the moved card come back with their labels. One row at least (the totals), whatever the PI.
     return (
-        "SELECT d.id, d.state, d.requesting_feature_id, d.providing_feature_id,"
-        " need.start_date, need.end_date, need.number, need.is_ip, give.start_date, give.end_date,"
-        f" CASE WHEN {touching} THEN (SELECT name FROM {team} WHERE id = d.requesting_team_id) END,"
-        f" CASE WHEN {touching} THEN (SELECT name FROM {team} WHERE id = d.providing_team_id) END,"
-        f" CASE WHEN {touching} THEN d.description END"
+        "WITH s AS ("
+        " SELECT d.id, d.state, d.requesting_feature_id AS wants, d.providing_feature_id AS gives,"
+        " d.requesting_team_id, d.providing_team_id, d.description, need.number, need.is_ip,"
+        f" {health} AS health"
         f" FROM {dependency} d"
         f" LEFT JOIN {feature} provider ON provider.id = d.providing_feature_id"
         f" LEFT JOIN {iteration} need ON need.id = d.needed_by_iteration_id"
         f" LEFT JOIN {iteration} give ON give.id = provider.iteration_id"
-        " WHERE d.pi_id = %s"
+        " WHERE d.pi_id = %s)"
+        " SELECT totals.red, totals.amber, t.id, t.state, t.wants, t.gives, t.health,"
+        " rq.name, pv.name, t.description, t.number, t.is_ip"
+        " FROM (SELECT"
+        f" COALESCE(SUM(CASE WHEN health = '{Health.CONFLICT.value}' THEN 1 ELSE 0 END), 0) AS red,"
+        f" COALESCE(SUM(CASE WHEN health = '{Health.AT_RISK.value}' THEN 1 ELSE 0 END), 0) AS amber"
+        " FROM s) totals"
+        " LEFT JOIN s t ON t.wants = %s OR t.gives = %s"
+        f" LEFT JOIN {team} rq ON rq.id = t.requesting_team_id"
+        f" LEFT JOIN {team} pv ON pv.id = t.providing_team_id"
+        " ORDER BY t.id"
     )
 
 
@@ -317,49 +326,26 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
     """After a move: the strings ending at the moved card (the only ones whose health can change)
     and the PI's red and amber counts.
 
-    One plain statement, no ORM: this answers every drag, and compiling the equivalent queryset
-    cost more than running it. A test pins it against `board_strings`.
+    One plain statement, no ORM: this answers every drag, so the PI's strings are rated and counted
+    in the database (`health_sql`) rather than loaded. A test pins it against `board_strings`.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_strings_after_move_sql(), [feature.pk] * 6 + [feature.pi_id])
+        cursor.execute(_strings_after_move_sql(), [feature.pi_id, feature.pk, feature.pk])
         rows = cursor.fetchall()
-    touching, counts = [], {"red": 0, "amber": 0}
-    for (
-        pk,
-        state,
-        wants,
-        gives,
-        need_start,
-        need_end,
-        number,
-        is_ip,
-        give_start,
-        give_end,
-        rq,
-        pv,
-        text,
-    ) in rows:
-        health = dependency_health(
+    counts = {"red": int(rows[0][0]), "amber": int(rows[0][1])}
+    touching = [
+        string_json(
+            pk=pk,
+            providing_feature_id=gives,
+            requesting_feature_id=wants,
+            health=Health(health),
+            requesting_team=rq,
+            providing_team=pv,
+            description=text,
+            needed_by=("IP" if is_ip else f"I{number}") if number else "—",
             state=state,
-            needed_by_start=_day(need_start),
-            needed_by_end=_day(need_end),
-            provided_start=_day(give_start),
-            provided_end=_day(give_end),
         )
-        counts["red"] += health == Health.CONFLICT
-        counts["amber"] += health == Health.AT_RISK
-        if feature.pk in (wants, gives):
-            touching.append(
-                string_json(
-                    pk=pk,
-                    providing_feature_id=gives,
-                    requesting_feature_id=wants,
-                    health=health,
-                    requesting_team=rq,
-                    providing_team=pv,
-                    description=text,
-                    needed_by=("IP" if is_ip else f"I{number}") if number else "—",
-                    state=state,
-                )
-            )
+        for _, _, pk, state, wants, gives, health, rq, pv, text, number, is_ip in rows
+        if pk is not None
+    ]
     return touching, counts

@@ -115,6 +115,49 @@ def test_health_rules(state, provided, expected):
     )
 
 
+@pytest.mark.django_db
+def test_the_sql_health_rule_agrees_with_the_python_one_on_every_branch():
+    """The move counts strings in SQL (health_sql); the board rates them in Python."""
+    import datetime as dt
+    import itertools
+
+    from django.db import connection
+
+    from planning.health import health_sql
+    from planning.models import Dependency
+
+    day = dt.date(2026, 3, 2)
+    need_start, need_end = day, day + dt.timedelta(days=13)
+    provided = [
+        None,
+        (day - dt.timedelta(days=14), day - dt.timedelta(days=1)),  # the iteration before: healthy
+        (day - dt.timedelta(days=7), day + dt.timedelta(days=6)),  # overlaps its start: at risk
+        (need_start, need_end),  # the same iteration: at risk
+        (day + dt.timedelta(days=14), day + dt.timedelta(days=27)),  # after: conflict
+    ]
+    needed = [None, (need_start, need_end)]
+    sql = "SELECT " + health_sql(
+        state="x.st", needed_by_start="x.ns", needed_by_end="x.ne", provided_start="x.ps", provided_end="x.pe"
+    )
+    day_param = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"  # SQLite: ISO text
+    sql += f" FROM (SELECT %s AS st, {day_param} AS ns, {day_param} AS ne, {day_param} AS ps, {day_param} AS pe) x"
+    seen = set()
+    with connection.cursor() as cursor:
+        for state, need, give in itertools.product(Dependency.State.values, needed, provided):
+            args = {
+                "state": state,
+                "needed_by_start": need[0] if need else None,
+                "needed_by_end": need[1] if need else None,
+                "provided_start": give[0] if give else None,
+                "provided_end": give[1] if give else None,
+            }
+            cursor.execute(sql, list(args.values()))
+            expected = dependency_health(**args)
+            assert cursor.fetchone()[0] == expected.value, args
+            seen.add(expected)
+    assert seen == set(Health)
+
+
 # --- the page ----------------------------------------------------------------------------------------
 
 
