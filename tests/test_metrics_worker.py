@@ -47,7 +47,7 @@ cells = [
 ]
 for n in range(int(sys.argv[3])):
     team, iteration = cells[n % len(cells)]
-    feature = feature_move(feature=feature, team=team, iteration=iteration, expected_version=None)
+    feature = feature_move(feature=feature, team_id=team.pk, iteration_id=iteration.pk, expected_version=None)
 """
 
 

@@ -108,7 +108,9 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
         for feature in planned[by_name[name].pk]
         if feature.iteration.number == 3 and feature.pk not in on_dependencies
     )
-    feature_move(feature=slipping, team=slipping.team, iteration=iterations[3], expected_version=None)
+    feature_move(
+        feature=slipping, team_id=slipping.team_id, iteration_id=iterations[3].pk, expected_version=None
+    )
 
     # Dropped: a late feature nothing else refers to goes back to the PI's unplanned lane, and
     # its stories leave the iterations (they stay in the team's backlog).
@@ -120,7 +122,7 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     )
     planned[dropped.team_id].remove(dropped)
     Story.objects.filter(feature=dropped).update(iteration=None)
-    feature_move(feature=dropped, team=None, iteration=None, expected_version=None)
+    feature_move(feature=dropped, team_id=None, iteration_id=None, expected_version=None)
 
     # Added: new work for Borealis in I4, created at the I2 planning (I2's first day).
     borealis = by_name["Borealis"]

@@ -2,8 +2,6 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from trains.models import Team
@@ -61,8 +59,9 @@ class FeatureForm(BoardDialogForm):
 class MoveForm(forms.Form):
     """Where a card goes: a team and an iteration, or neither (the unplanned lane).
 
-    A drop posts ids; they are checked in one query (the iteration is in the PI and the team on
-    the train) rather than one lookup per field, since moves are the board's hottest write.
+    A drop posts ids. The form checks their shape only: whether the team is on the train and the
+    iteration in the PI, the move's own guarded UPDATE checks (planning.services.feature_move), so
+    the board's hottest write reads nothing it does not need; a refusal comes back on these fields.
     """
 
     team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
@@ -71,8 +70,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pi = pi
-        if self.is_bound:  # any id is a candidate; clean() checks it against the PI and the train
+        if self.is_bound:  # any id is a candidate; the move checks it against the PI and the train
             self.fields["team"].valid_value = self.fields["iteration"].valid_value = lambda value: True
         else:
             teams = Team.objects.filter(train_id=pi.train_id).order_by("position", "name")
@@ -85,30 +83,10 @@ class MoveForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        team_id, iteration_id = data.get("team"), data.get("iteration")
-        if bool(team_id) != bool(iteration_id):
+        if bool(data.get("team")) != bool(data.get("iteration")):
             raise forms.ValidationError(
                 "Choose both a team and an iteration, or neither to unplan the feature."
             )
-        if team_id:
-            # Plain SQL for the team check: an Exists() queryset costs more to compile than to run.
-            team_on_train = RawSQL(
-                f"SELECT EXISTS (SELECT 1 FROM {Team._meta.db_table} WHERE id = %s AND train_id = %s)",
-                [team_id, self.pi.train_id],
-                output_field=BooleanField(),
-            )
-            candidates = Iteration.objects.filter(pk=iteration_id, pi=self.pi).annotate(
-                team_on_train=team_on_train
-            )
-            iteration = next(iter(candidates.order_by()[:1]), None)
-            if iteration is None:
-                self.add_error("iteration", "That iteration is not in this PI.")
-            elif not iteration.team_on_train:
-                self.add_error("team", "That team is not on this train.")
-            else:
-                iteration.pi = self.pi
-                data["iteration"] = iteration
-                data["team"] = Team(pk=team_id, train_id=self.pi.train_id)  # checked to exist just above
         return data
 
 

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from planning.models import (
@@ -10,12 +11,13 @@ from planning.models import (
     Feature,
     FeatureBlockedPeriod,
     FeatureStateChange,
+    Iteration,
     Milestone,
     ProgramIncrement,
 )
 from planning.permissions import can_edit_feature
 from trains.access import TRAIN_PLANNERS
-from trains.models import Train
+from trains.models import Team, Train
 
 from .common import StaleVersion, board_changed, lock_for_change, require
 
@@ -146,38 +148,88 @@ def feature_update(*, feature: Feature, expected_version: int | None, actor=None
     return current
 
 
+def _placement_guard(*, train_id: int, pi_id: int | None, team_id: int | None, iteration_id: int | None):
+    """The SQL condition under which a feature of `train_id` may be placed on that team and iteration
+    of PI `pi_id`: the team is on the train, the iteration is in the PI and the PI on the train."""
+    conditions, params = [], []
+    if team_id is not None:
+        conditions.append(f"EXISTS (SELECT 1 FROM {Team._meta.db_table} WHERE id = %s AND train_id = %s)")
+        params += [team_id, train_id]
+    if iteration_id is not None:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {Iteration._meta.db_table} i JOIN {ProgramIncrement._meta.db_table} p"
+            " ON p.id = i.pi_id WHERE i.id = %s AND p.id = %s AND p.train_id = %s)"
+        )
+        params += [iteration_id, pi_id, train_id]
+    return RawSQL(" AND ".join(conditions) or "1 = 1", params, output_field=BooleanField())
+
+
 @transaction.atomic
-def feature_move(*, feature: Feature, team, iteration, expected_version: int | None, actor=None) -> Feature:
+def feature_move(
+    *,
+    feature: Feature,
+    team_id: int | None,
+    iteration_id: int | None,
+    expected_version: int | None,
+    actor=None,
+) -> Feature:
     """Move a card on the program board to a team and iteration (both None: back to the unplanned lane).
 
-    The mover needs the right to plan both the team the feature leaves and the team it joins.
-    Optimistic concurrency: the UPDATE applies only if the row still has the version the user saw
-    (and the permission was checked against), so a concurrent change is refused, never overwritten.
+    The mover needs the right to plan both the team the feature leaves and the team it joins. A move
+    stays within the feature's PI: a feature in no PI is pulled into one first (backlog).
+
+    One guarded UPDATE does the move: it applies only if the row still has the version the user saw
+    (and the permission was checked against) and the team and iteration belong to the feature's
+    train and PI. A concurrent change is therefore refused, never overwritten, and a valid move
+    costs no read beyond the card itself; only a refused one looks again, to say why.
     """
     if expected_version is not None and feature.version != expected_version:
         raise StaleVersion(Feature.objects.get(pk=feature.pk))
     _require_edit(actor, feature)
-    if team is not None:
+    if team_id is not None:
         require(
             actor,
             feature.train_id,
-            lambda access: access.can_plan_team(team.pk),
+            lambda access: access.can_plan_team(team_id),
             "You may not plan work for that team.",
         )
-    pi = iteration.pi if (iteration is not None and feature.pi_id is None) else feature.pi
-    _check_placement(feature_train_id=feature.train_id, pi=pi, team=team, iteration=iteration)
-    if (feature.team_id, feature.iteration_id) == (getattr(team, "pk", None), getattr(iteration, "pk", None)):
+    if (feature.team_id, feature.iteration_id) == (team_id, iteration_id):
         return feature
+    pi_id = feature.pi_id
+    if iteration_id is not None and pi_id is None:
+        raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
     now = timezone.now()
-    updated = Feature.objects.filter(pk=feature.pk, version=feature.version).update(
-        pi=pi, team=team, iteration=iteration, version=F("version") + 1, updated_at=now
+    guard = _placement_guard(
+        train_id=feature.train_id, pi_id=pi_id, team_id=team_id, iteration_id=iteration_id
+    )
+    updated = (
+        Feature.objects.filter(pk=feature.pk, version=feature.version)
+        .filter(guard)
+        .update(team_id=team_id, iteration_id=iteration_id, version=F("version") + 1, updated_at=now)
     )
     if not updated:
-        raise StaleVersion(Feature.objects.get(pk=feature.pk))
-    feature.pi, feature.team, feature.iteration = pi, team, iteration
+        _refuse_move(feature, pi_id=pi_id, team_id=team_id, iteration_id=iteration_id)
+    feature.team_id, feature.iteration_id = team_id, iteration_id
     feature.version, feature.updated_at = feature.version + 1, now
-    board_changed(feature.pi_id)
+    board_changed(pi_id)
     return feature
+
+
+def _refuse_move(feature: Feature, *, pi_id, team_id, iteration_id) -> None:
+    """Why the guarded UPDATE applied to no row: someone else changed the card, or the place is not
+    the feature's to take."""
+    current = Feature.objects.get(pk=feature.pk)
+    if current.version != feature.version:
+        raise StaleVersion(current)
+    errors = {}
+    if team_id is not None and not Team.objects.filter(pk=team_id, train_id=feature.train_id).exists():
+        errors["team"] = "That team is not on this train."
+    if (
+        iteration_id is not None
+        and not Iteration.objects.filter(pk=iteration_id, pi_id=pi_id, pi__train_id=feature.train_id).exists()
+    ):
+        errors["iteration"] = "That iteration is not in this feature's PI."
+    raise ValidationError(errors or "The move could not be applied.")
 
 
 # --- dependencies and milestones -------------------------------------------------------------------

@@ -160,8 +160,8 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
         try:
             moved = services.feature_move(
                 feature=feature,
-                team=form.cleaned_data["team"],
-                iteration=form.cleaned_data["iteration"],
+                team_id=form.cleaned_data["team"],
+                iteration_id=form.cleaned_data["iteration"],
                 expected_version=form.cleaned_data["version"],
                 actor=request.user,
             )
@@ -188,10 +188,11 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
                 status=409,
             )
         except ValidationError as error:
-            message = " ".join(error.messages)
             if request.htmx and not request.htmx.target:
-                return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
-            form.add_error(None, message)
+                return HttpResponse(
+                    " ".join(error.messages), status=422, content_type="text/plain; charset=utf-8"
+                )
+            apply_service_errors(form, error)
         else:
             if request.htmx:
                 return _moved_response(request, train, access, moved, old_place)
@@ -243,11 +244,15 @@ def _save_feature(actor, train, pi, feature, cleaned, data, place) -> Feature:
         saved = services.feature_update(
             feature=feature, expected_version=cleaned["version"], actor=actor, **data
         )
-        if (saved.team_id, saved.iteration_id) != (
-            getattr(place["team"], "pk", None),
-            getattr(place["iteration"], "pk", None),
-        ):
-            saved = services.feature_move(feature=saved, expected_version=saved.version, actor=actor, **place)
+        team_id, iteration_id = getattr(place["team"], "pk", None), getattr(place["iteration"], "pk", None)
+        if (saved.team_id, saved.iteration_id) != (team_id, iteration_id):
+            saved = services.feature_move(
+                feature=saved,
+                team_id=team_id,
+                iteration_id=iteration_id,
+                expected_version=saved.version,
+                actor=actor,
+            )
     if cleaned["state"] != saved.state:
         saved = services.feature_set_state(feature=saved, state=cleaned["state"], actor=actor)
     return saved

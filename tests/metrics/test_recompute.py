@@ -50,7 +50,7 @@ def executing_pi(train):
 def move_back_and_forth(feature, cells, times: int) -> None:
     for n in range(times):
         team, iteration = cells[n % 2]
-        feature_move(feature=feature, team=team, iteration=iteration, expected_version=None)
+        feature_move(feature=feature, team_id=team.pk, iteration_id=iteration.pk, expected_version=None)
 
 
 @pytest.fixture
