@@ -1,7 +1,10 @@
 """Reads for trains, teams and memberships, with their related rows already joined."""
 
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
+
+from artops import rows
 
 from .access import TrainAccess, remember
 from .models import Membership, Team, Train
@@ -15,16 +18,24 @@ def trains_for_user(user) -> QuerySet[Train]:
 def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
     """The train and the user's access to it, or 404 when the user holds no role on it.
 
-    404 rather than 403: an outsider must not learn that the train exists.
+    404 rather than 403: an outsider must not learn that the train exists. Every train page asks
+    this first, so it is one plain statement (artops/rows.py): the train and the user's roles on it.
     """
     if not user.is_authenticated:
         raise Http404("No such train.")
-    # The train and the user's roles on it in one query; no role, no train.
-    memberships = list(Membership.objects.filter(user_id=user.pk, train__slug=slug).select_related("train"))
-    if not memberships:
+    membership, train = Membership._meta.db_table, Train._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "{membership}"."role", "{membership}"."team_id", {rows.columns(Train)}'
+            f' FROM "{membership}" JOIN "{train}" ON "{train}"."id" = "{membership}"."train_id"'
+            f' WHERE "{membership}"."user_id" = %s AND "{train}"."slug" = %s',
+            [user.pk, slug],
+        )
+        found = cursor.fetchall()
+    if not found:
         raise Http404("No such train.")
-    train = memberships[0].train
-    grants = frozenset((m.role, m.team_id) for m in memberships)
+    train, _ = rows.instance(Train, found[0], 2)
+    grants = frozenset((role, team_id) for role, team_id, *_ in found)
     return train, remember(user, TrainAccess(train_id=train.pk, user_id=user.pk, grants=grants))
 
 

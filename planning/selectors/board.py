@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from artops import rows
 from planning.health import Health, health_of, health_sql
 from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 from trains.models import Team, Train
@@ -201,14 +202,28 @@ def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
 
 
 def card_for_user(train: Train, feature_id: int) -> Feature:
-    """One card of the train, with its PI and its figures, in one query (404 when not there)."""
-    try:
-        feature = with_card_figures(Feature.objects.select_related("pi")).get(train=train, pk=feature_id)
-    except Feature.DoesNotExist:
-        raise Http404("No such feature on this train's board.") from None
-    if feature.pi is None:
+    """One card of the train, with its PI and its figures (404 when not there, or in no PI).
+
+    One plain statement (artops/rows.py): the board's moves and dialogs start here.
+    """
+    feature, pi = Feature._meta.db_table, ProgramIncrement._meta.db_table
+    figures = _card_figures_raw()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Feature)}, {rows.columns(ProgramIncrement)},"
+            + ", ".join(f"({figure.sql})" for figure in figures.values())
+            + f' FROM "{feature}" JOIN "{pi}" ON "{pi}"."id" = "{feature}"."pi_id"'
+            f' WHERE "{feature}"."id" = %s AND "{feature}"."train_id" = %s',
+            [feature_id, train.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise Http404("No such feature on this train's board.")
-    return feature
+    card, end = rows.instance(Feature, row)
+    card.pi, end = rows.instance(ProgramIncrement, row, end)
+    for name, value in zip(figures, row[end:], strict=True):
+        setattr(card, name, value)
+    return card
 
 
 def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:
