@@ -12,6 +12,7 @@ import random
 import statistics
 import time
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -170,8 +171,10 @@ def measure_move(train, pi) -> dict:
     def move(n: int):
         team, iteration = places[n % 2]
         version = Feature.objects.values_list("version", flat=True).get(pk=feature.pk)
+        # As htmx sends a drop: a form-urlencoded body (the test client's default is multipart).
+        body = urlencode({"team": team.pk, "iteration": iteration.pk, "version": version})
         return lambda: client.post(
-            url, {"team": team.pk, "iteration": iteration.pk, "version": version}, HTTP_HX_REQUEST="true"
+            url, body, content_type="application/x-www-form-urlencoded", HTTP_HX_REQUEST="true"
         )
 
     # Warm up with a move each way, so the measured one is never a first (a no-op move, or the

@@ -1,9 +1,8 @@
 """Writes for the program board: features, their moves and flow history, dependencies, milestones."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import BooleanField, F
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from planning.models import (
@@ -148,20 +147,28 @@ def feature_update(*, feature: Feature, expected_version: int | None, actor=None
     return current
 
 
-def _placement_guard(*, train_id: int, pi_id: int | None, team_id: int | None, iteration_id: int | None):
-    """The SQL condition under which a feature of `train_id` may be placed on that team and iteration
-    of PI `pi_id`: the team is on the train, the iteration is in the PI and the PI on the train."""
-    conditions, params = [], []
+def _guarded_move_sql(*, team_id: int | None, iteration_id: int | None) -> str:
+    """The move as one UPDATE that applies only to the version the user saw, and only if the team is
+    on the feature's train and the iteration in its PI (and that PI on the train).
+
+    Plain SQL: this is the board's hottest write, and compiling it through the ORM cost more than
+    running it. Parameters: team, iteration, updated_at, id, version, then the guards' ids."""
+    feature, team = Feature._meta.db_table, Team._meta.db_table
+    iteration, pi = Iteration._meta.db_table, ProgramIncrement._meta.db_table
+    guards = []
     if team_id is not None:
-        conditions.append(f"EXISTS (SELECT 1 FROM {Team._meta.db_table} WHERE id = %s AND train_id = %s)")
-        params += [team_id, train_id]
-    if iteration_id is not None:
-        conditions.append(
-            f"EXISTS (SELECT 1 FROM {Iteration._meta.db_table} i JOIN {ProgramIncrement._meta.db_table} p"
-            " ON p.id = i.pi_id WHERE i.id = %s AND p.id = %s AND p.train_id = %s)"
+        guards.append(
+            f'EXISTS (SELECT 1 FROM "{team}" WHERE "id" = %s AND "train_id" = "{feature}"."train_id")'
         )
-        params += [iteration_id, pi_id, train_id]
-    return RawSQL(" AND ".join(conditions) or "1 = 1", params, output_field=BooleanField())
+    if iteration_id is not None:
+        guards.append(
+            f'EXISTS (SELECT 1 FROM "{iteration}" i JOIN "{pi}" p ON p."id" = i."pi_id"'
+            f' WHERE i."id" = %s AND p."id" = "{feature}"."pi_id" AND p."train_id" = "{feature}"."train_id")'
+        )
+    return (
+        f'UPDATE "{feature}" SET "team_id" = %s, "iteration_id" = %s, "version" = "version" + 1,'
+        ' "updated_at" = %s WHERE "id" = %s AND "version" = %s' + "".join(f" AND {g}" for g in guards)
+    )
 
 
 @transaction.atomic
@@ -199,14 +206,20 @@ def feature_move(
     if iteration_id is not None and pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
     now = timezone.now()
-    guard = _placement_guard(
-        train_id=feature.train_id, pi_id=pi_id, team_id=team_id, iteration_id=iteration_id
-    )
-    updated = (
-        Feature.objects.filter(pk=feature.pk, version=feature.version)
-        .filter(guard)
-        .update(team_id=team_id, iteration_id=iteration_id, version=F("version") + 1, updated_at=now)
-    )
+    guard_ids = [pk for pk in (team_id, iteration_id) if pk is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _guarded_move_sql(team_id=team_id, iteration_id=iteration_id),
+            [
+                team_id,
+                iteration_id,
+                connection.ops.adapt_datetimefield_value(now),
+                feature.pk,
+                feature.version,
+            ]
+            + guard_ids,
+        )
+        updated = cursor.rowcount
     if not updated:
         _refuse_move(feature, pi_id=pi_id, team_id=team_id, iteration_id=iteration_id)
     feature.team_id, feature.iteration_id = team_id, iteration_id
