@@ -5,11 +5,17 @@ cost of compiling a query was several times the query's own (see `make bench`). 
 such a statement tied to the models: its column list comes from the model's fields, and its rows go
 through the same value converters as the ORM's (SQLite hands dates back as text) and become model
 instances through `Model.from_db`, so a schema change cannot leave it behind.
+
+`fetch_prepared` runs a fixed statement that PostgreSQL would otherwise plan on every call as a
+prepared statement of the connection, planned once (psycopg2 does not prepare by itself).
 """
 
+import re
+import weakref
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 def columns(model: type[models.Model]) -> str:
@@ -48,3 +54,25 @@ def _converted(value, steps, connection):
     for step, column in steps:
         value = step(value, column, connection)
     return value
+
+
+# Per database connection (the driver's object, so a reconnect starts afresh): the names prepared.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def fetch_prepared(name: str, sql: str, params: list) -> list[tuple]:
+    """The rows of `sql` (with `%s` parameters). On PostgreSQL it is prepared once per connection
+    under `name` and executed from then on, which skips planning it again; elsewhere, or with
+    DATABASE_PREPARED_STATEMENTS off (a pooler in transaction mode, such as PgBouncer, cannot keep
+    a connection's prepared statements), it simply runs."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        known = _prepared.setdefault(connection.connection, set())
+        if name not in known:
+            numbers = iter(range(1, len(params) + 1))
+            cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbers)}", sql))
+            known.add(name)
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+        return cursor.fetchall()

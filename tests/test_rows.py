@@ -36,3 +36,28 @@ def test_the_train_read_in_plain_sql_equals_the_orms_and_carries_every_role(rte,
 
     same_fields(Train, found, Train.objects.get(pk=train.pk))
     assert access.team_ids("scrum_master") == {team.pk}
+
+
+def test_a_prepared_read_gives_the_plain_reads_rows_and_is_planned_once_per_connection(settings, train, pi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from artops.rows import fetch_prepared
+
+    sql = 'SELECT "id", "name" FROM "planning_programincrement" WHERE "train_id" = %s AND "id" >= %s'
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [train.pk, pi.pk])
+        plain = cursor.fetchall()
+
+    assert fetch_prepared("test_rows_read", sql, [train.pk, pi.pk]) == plain == [(pi.pk, pi.name)]
+    with CaptureQueriesContext(connection) as again:
+        assert fetch_prepared("test_rows_read", sql, [train.pk, pi.pk]) == plain
+    prepares = [q["sql"] for q in again.captured_queries if q["sql"].startswith("PREPARE")]
+    assert prepares == []  # planned once per connection, not per call
+
+    settings.DATABASE_PREPARED_STATEMENTS = False  # behind PgBouncer in transaction mode
+    with CaptureQueriesContext(connection) as off:
+        assert fetch_prepared("test_rows_other", sql, [train.pk, pi.pk]) == plain
+    assert [q["sql"] for q in off.captured_queries] == [
+        sql.replace("%s", str(train.pk), 1).replace("%s", str(pi.pk))
+    ]

@@ -60,3 +60,11 @@ def test_bad_configuration_stops_start_up_with_a_message_naming_the_variable(env
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert named in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_readme_documents_every_variable_the_settings_read():
+    import re
+
+    read = set(re.findall(r'_read\("([A-Z_]+)"', (ROOT / "artops" / "settings.py").read_text()))
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(), flags=re.M))
+    assert read and read <= documented, sorted(read - documented)

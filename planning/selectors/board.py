@@ -341,13 +341,14 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
     """After a move: the strings ending at the moved card (the only ones whose health can change)
     and the PI's red and amber counts.
 
-    One plain statement, no ORM: this answers every drag, so the PI's strings are rated and counted
-    in the database (`health_sql`) rather than loaded. A test pins it against `board_strings`.
+    One plain statement, no ORM, prepared once per connection: this answers every drag, so the PI's
+    strings are rated and counted in the database (`health_sql`) rather than loaded. A test pins it
+    against `board_strings`.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_strings_after_move_sql(), [feature.pi_id, feature.pk, feature.pk])
-        rows = cursor.fetchall()
-    counts = {"red": int(rows[0][0]), "amber": int(rows[0][1])}
+    found = rows.fetch_prepared(
+        "planning_strings_after_move", _strings_after_move_sql(), [feature.pi_id, feature.pk, feature.pk]
+    )
+    counts = {"red": int(found[0][0]), "amber": int(found[0][1])}
     touching = [
         string_json(
             pk=pk,
@@ -360,7 +361,7 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
             needed_by=("IP" if is_ip else f"I{number}") if number else "—",
             state=state,
         )
-        for _, _, pk, state, wants, gives, health, rq, pv, text, number, is_ip in rows
+        for _, _, pk, state, wants, gives, health, rq, pv, text, number, is_ip in found
         if pk is not None
     ]
     return touching, counts
