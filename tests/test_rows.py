@@ -18,17 +18,34 @@ def same_fields(model, ours, theirs) -> None:
         assert (mine, type(mine)) == (orm, type(orm)), field.name
 
 
-def test_a_card_read_in_plain_sql_equals_the_orms_field_for_field(train, pi, team):
+def test_a_card_read_in_plain_sql_equals_the_orms_field_for_field(rte, train, pi, team):
     iteration = pi.iterations.order_by("number").first()
     feature = FeatureFactory(
         train=train, pi=pi, team=team, iteration=iteration, state="implementing", started_at=timezone.now()
     )
 
-    card = card_for_user(train, feature.pk)
+    found, access, card = card_for_user(rte, train.slug, feature.pk)
 
     same_fields(Feature, card, Feature.objects.get(pk=feature.pk))
     same_fields(ProgramIncrement, card.pi, ProgramIncrement.objects.get(pk=pi.pk))
     assert card.started_at is not None and card.pi.start_date < card.pi.end_date  # real dates, not text
+    same_fields(Train, found, Train.objects.get(pk=train.pk))
+    assert access.has("rte")
+
+
+def test_a_card_is_not_found_for_an_outsider_elsewhere_or_in_no_pi(rte, outsider, train, pi):
+    from django.http import Http404
+
+    mine = FeatureFactory(train=train, pi=pi)
+    other_train = Train.objects.get(slug="elsewhere")
+    for user, slug, pk in [
+        (outsider, train.slug, mine.pk),  # no role on the train
+        (rte, train.slug, FeatureFactory(train=other_train).pk),  # another train's card
+        (rte, train.slug, FeatureFactory(train=train, pi=None).pk),  # in no PI: not on a board
+        (rte, train.slug, 0),
+    ]:
+        with pytest.raises(Http404):
+            card_for_user(user, slug, pk)
 
 
 def test_the_train_read_in_plain_sql_equals_the_orms_and_carries_every_role(rte, scrum_master, train, team):

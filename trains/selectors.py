@@ -23,20 +23,40 @@ def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
     """
     if not user.is_authenticated:
         raise Http404("No such train.")
-    membership, train = Membership._meta.db_table, Train._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "{membership}"."role", "{membership}"."team_id", {rows.columns(Train)}'
-            f' FROM "{membership}" JOIN "{train}" ON "{train}"."id" = "{membership}"."train_id"'
-            f' WHERE "{membership}"."user_id" = %s AND "{train}"."slug" = %s',
-            [user.pk, slug],
-        )
+        cursor.execute(f"SELECT {access_columns()} FROM {access_tables()}", access_params(user, slug))
         found = cursor.fetchall()
+    train, access, _ = access_from_rows(user, found)
+    return train, access
+
+
+def access_columns() -> str:
+    """What `access_from_rows` reads, first in each row: a role the user holds and its team, then the train."""
+    membership = Membership._meta.db_table
+    return f'"{membership}"."role", "{membership}"."team_id", {rows.columns(Train)}'
+
+
+def access_tables() -> str:
+    """The user's memberships on the train (`access_params`): a statement may join more to them."""
+    membership, train = Membership._meta.db_table, Train._meta.db_table
+    return (
+        f'"{membership}" JOIN "{train}" ON "{train}"."id" = "{membership}"."train_id"'
+        f' AND "{membership}"."user_id" = %s AND "{train}"."slug" = %s'
+    )
+
+
+def access_params(user, slug: str) -> list:
+    return [user.pk, slug]
+
+
+def access_from_rows(user, found: list[tuple]) -> tuple[Train, TrainAccess, int]:
+    """The train, the user's access (remembered on the user) and where the rest of a row starts;
+    404 when there is no row: no role, no train."""
     if not found:
         raise Http404("No such train.")
-    train, _ = rows.instance(Train, found[0], 2)
-    grants = frozenset((role, team_id) for role, team_id, *_ in found)
-    return train, remember(user, TrainAccess(train_id=train.pk, user_id=user.pk, grants=grants))
+    train, end = rows.instance(Train, found[0], 2)
+    grants = frozenset((row[0], row[1]) for row in found)
+    return train, remember(user, TrainAccess(train_id=train.pk, user_id=user.pk, grants=grants)), end
 
 
 def teams_with_members(train: Train) -> QuerySet[Team]:

@@ -13,7 +13,9 @@ from django.http import Http404
 from artops import rows
 from planning.health import Health, health_of, health_sql
 from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
+from trains.access import TrainAccess
 from trains.models import Team, Train
+from trains.selectors import access_columns, access_from_rows, access_params, access_tables
 
 
 def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
@@ -201,29 +203,36 @@ def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
     return with_card_figures(Feature.objects.filter(pi=pi)).order_by("pk")
 
 
-def card_for_user(train: Train, feature_id: int) -> Feature:
-    """One card of the train, with its PI and its figures (404 when not there, or in no PI).
+def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess, Feature]:
+    """The train, the user's access to it (as `train_for_user`) and one card of its board with its PI
+    and figures: 404 when the user holds no role on the train, or the card is not on its board.
 
-    One plain statement (artops/rows.py): the board's moves and dialogs start here.
+    One plain statement (artops/rows.py), one row per role the user holds: every board move starts
+    here, and a query fewer is a fifth of a move.
     """
-    feature, pi = Feature._meta.db_table, ProgramIncrement._meta.db_table
+    if not user.is_authenticated:
+        raise Http404("No such train.")
+    feature, pi, train = Feature._meta.db_table, ProgramIncrement._meta.db_table, Train._meta.db_table
     figures = _card_figures_raw()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {rows.columns(Feature)}, {rows.columns(ProgramIncrement)},"
+            f"SELECT {access_columns()}, {rows.columns(Feature)}, {rows.columns(ProgramIncrement)}, "
             + ", ".join(f"({figure.sql})" for figure in figures.values())
-            + f' FROM "{feature}" JOIN "{pi}" ON "{pi}"."id" = "{feature}"."pi_id"'
-            f' WHERE "{feature}"."id" = %s AND "{feature}"."train_id" = %s',
-            [feature_id, train.pk],
+            + f" FROM {access_tables()}"
+            f' LEFT JOIN "{feature}" ON "{feature}"."id" = %s AND "{feature}"."train_id" = "{train}"."id"'
+            f' LEFT JOIN "{pi}" ON "{pi}"."id" = "{feature}"."pi_id"',
+            [*access_params(user, slug), feature_id],
         )
-        row = cursor.fetchone()
-    if row is None:
+        found = cursor.fetchall()
+    train_row, access, start = access_from_rows(user, found)
+    row = found[0]
+    card, end = rows.instance(Feature, row, start)
+    if card.pk is None or card.pi_id is None:
         raise Http404("No such feature on this train's board.")
-    card, end = rows.instance(Feature, row)
     card.pi, end = rows.instance(ProgramIncrement, row, end)
     for name, value in zip(figures, row[end:], strict=True):
         setattr(card, name, value)
-    return card
+    return train_row, access, card
 
 
 def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:

@@ -140,8 +140,7 @@ def board_dependencies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpResponse:
     """Move a card (drag and drop, or the keyboard/menu "Move to…" dialog)."""
-    train, access = train_for_user(request.user, slug)
-    feature = card_for_user(train, feature_id)
+    train, access, feature = card_for_user(request.user, slug, feature_id)
     form = MoveForm(
         request.POST or None,
         pi=feature.pi,

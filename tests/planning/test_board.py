@@ -524,7 +524,9 @@ def test_card_points_are_not_multiplied_by_its_dependencies(
     assert "8 pts" in page and "⇄3" in page
 
 
-def test_a_moved_card_shows_the_same_figures_as_the_board_does(train, pi, team, other_team, iterations):
+def test_a_moved_card_shows_the_same_figures_as_the_board_does(
+    scrum_master, train, pi, team, other_team, iterations
+):
     """The move reads one card with its figures; they must be the figures the board shows."""
     from planning.factories import PIObjectiveFactory
     from planning.selectors import board_features, card_for_user
@@ -539,11 +541,18 @@ def test_a_moved_card_shows_the_same_figures_as_the_board_does(train, pi, team, 
     PIObjectiveFactory(pi=pi, team=team, is_committed=False).features.add(busy)
     names = ("points", "dependency_count", "objective_count", "uncommitted_objective_count")
 
+    from trains.factories import MembershipFactory
+
+    MembershipFactory(user=scrum_master, train=train, role="team_member", team=other_team)
+
+    def card(feature):  # a user with two roles on the train: a row each, one card
+        return card_for_user(scrum_master, train.slug, feature.pk)[2]
+
     for feature in board_features(pi):
-        one = card_for_user(train, feature.pk)
+        one = card(feature)
         assert [getattr(one, n) for n in names] == [getattr(feature, n) for n in names]
-    assert [getattr(card_for_user(train, busy.pk), n) for n in names] == [13, 2, 2, 1]
-    assert [getattr(card_for_user(train, quiet.pk), n) for n in names] == [0, 0, 0, 0]
+    assert [getattr(card(busy), n) for n in names] == [13, 2, 2, 1]
+    assert [getattr(card(quiet), n) for n in names] == [0, 0, 0, 0]
 
 
 def test_the_strings_a_move_answers_with_agree_with_the_board(train, pi, team, other_team, iterations):
