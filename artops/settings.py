@@ -122,6 +122,8 @@ DATABASES = {"default": _database(_read("DATABASE_URL", env.str, f"sqlite:///{BA
 DATABASE_PREPARED_STATEMENTS = _read("DATABASE_PREPARED_STATEMENTS", env.bool, True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = ["artops.auth.UserRowBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

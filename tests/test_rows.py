@@ -78,3 +78,18 @@ def test_a_prepared_read_gives_the_plain_reads_rows_and_is_planned_once_per_conn
     assert [q["sql"] for q in off.captured_queries] == [
         sql.replace("%s", str(train.pk), 1).replace("%s", str(pi.pk))
     ]
+
+
+def test_a_signed_in_user_is_loaded_as_django_would_and_an_inactive_one_is_signed_out(client, rte):
+    from django.contrib.auth import get_user_model
+
+    from artops.auth import UserRowBackend
+
+    loaded = UserRowBackend().get_user(rte.pk)
+    same_fields(get_user_model(), loaded, get_user_model().objects.get(pk=rte.pk))
+    assert UserRowBackend().get_user(0) is None
+
+    client.force_login(rte)
+    assert client.get("/trains/").status_code == 200
+    get_user_model().objects.filter(pk=rte.pk).update(is_active=False)
+    assert client.get("/trains/").status_code == 302  # to the login page
