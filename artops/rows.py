@@ -15,7 +15,7 @@ import weakref
 from functools import cache
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
 
 def columns(model: type[models.Model]) -> str:
@@ -64,15 +64,36 @@ def fetch_prepared(name: str, sql: str, params: list) -> list[tuple]:
     """The rows of `sql` (with `%s` parameters). On PostgreSQL it is prepared once per connection
     under `name` and executed from then on, which skips planning it again; elsewhere, or with
     DATABASE_PREPARED_STATEMENTS off (a pooler in transaction mode, such as PgBouncer, cannot keep
-    a connection's prepared statements), it simply runs."""
+    a connection's prepared statements), it simply runs.
+
+    A prepared statement can go stale: a migration changes a column it returns, or a pooler hands
+    the next call another server connection. Outside a transaction the call then runs the plain
+    statement and the name is prepared afresh next time; inside one the error stands (the
+    transaction is lost anyway), and the next transaction prepares afresh.
+    """
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
             cursor.execute(sql, params)
             return cursor.fetchall()
         known = _prepared.setdefault(connection.connection, set())
-        if name not in known:
-            numbers = iter(range(1, len(params) + 1))
-            cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbers)}", sql))
-            known.add(name)
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-        return cursor.fetchall()
+        try:
+            if name not in known:
+                _prepare(cursor, name, sql, len(params))
+                known.add(name)
+            cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+            return cursor.fetchall()
+        except DatabaseError:
+            known.discard(name)
+            if connection.in_atomic_block:
+                raise
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def _prepare(cursor, name: str, sql: str, count: int) -> None:
+    # A statement of that name may be left from before (a stale one): replace it.
+    cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+    if cursor.fetchone():
+        cursor.execute(f"DEALLOCATE {name}")
+    numbers = iter(range(1, count + 1))
+    cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbers)}", sql))

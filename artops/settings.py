@@ -122,7 +122,8 @@ DATABASES = {"default": _database(_read("DATABASE_URL", env.str, f"sqlite:///{BA
 DATABASE_PREPARED_STATEMENTS = _read("DATABASE_PREPARED_STATEMENTS", env.bool, True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["artops.auth.UserRowBackend"]
+# Django's own backend second: sessions signed in before UserRowBackend existed name it, and stay valid.
+AUTHENTICATION_BACKENDS = ["artops.auth.UserRowBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -93,3 +93,32 @@ def test_a_signed_in_user_is_loaded_as_django_would_and_an_inactive_one_is_signe
     assert client.get("/trains/").status_code == 200
     get_user_model().objects.filter(pk=rte.pk).update(is_active=False)
     assert client.get("/trains/").status_code == 302  # to the login page
+
+
+def test_a_session_signed_in_through_djangos_own_backend_stays_valid(client, rte):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client.force_login(rte, backend="django.contrib.auth.backends.ModelBackend")  # as before UserRowBackend
+    assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+    assert client.get("/trains/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_or_lost_prepared_statement_is_replaced_not_failed_on(train):
+    from django.db import connection
+
+    from artops.rows import _prepared, fetch_prepared
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    sql = 'SELECT "id", "slug" FROM "trains_train" WHERE "id" = %s'
+    with connection.cursor() as cursor:  # left from before a migration: another result type
+        cursor.execute("PREPARE test_rows_stale AS SELECT 'old'::text")
+    assert fetch_prepared("test_rows_stale", sql, [train.pk]) == [(train.pk, train.slug)]
+
+    with connection.cursor() as cursor:  # lost behind our back (a pooler, a DISCARD ALL)
+        cursor.execute("DEALLOCATE test_rows_stale")
+    assert fetch_prepared("test_rows_stale", sql, [train.pk]) == [(train.pk, train.slug)]
+    assert "test_rows_stale" not in _prepared[connection.connection]
+    assert fetch_prepared("test_rows_stale", sql, [train.pk]) == [(train.pk, train.slug)]  # prepared afresh
+    assert "test_rows_stale" in _prepared[connection.connection]

@@ -56,6 +56,14 @@ class FeatureForm(BoardDialogForm):
         self.fields["iteration"].empty_label = "— unplanned —"
 
 
+def _row_id(value) -> int:
+    """A posted id, refused as an invalid choice unless it could be a row's (a bigint above 0)."""
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise ValueError(value)
+    return number
+
+
 class MoveForm(forms.Form):
     """Where a card goes: a team and an iteration, or neither (the unplanned lane).
 
@@ -64,9 +72,9 @@ class MoveForm(forms.Form):
     the board's hottest write reads nothing it does not need; a refusal comes back on these fields.
     """
 
-    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    iteration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    team = forms.TypedChoiceField(coerce=_row_id, required=False, empty_value=None)
+    iteration = forms.TypedChoiceField(coerce=_row_id, required=False, empty_value=None)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)

@@ -325,6 +325,29 @@ def test_a_move_to_another_trains_team_or_another_pis_iteration_is_refused_on_th
     assert (feature.team, feature.iteration, feature.version) == (team, iterations[0], 1)
 
 
+def test_a_move_with_an_id_no_row_can_have_is_refused_on_the_field(client, rte, train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    client.force_login(rte)
+    for team_id in ("99999999999999999999", "-3", "0"):
+        response = client.post(
+            move_url(train, feature), {"team": team_id, "iteration": iterations[1].pk, "version": 1}, **HTMX
+        )
+        assert response.status_code == 422, team_id
+    feature.refresh_from_db()
+    assert (feature.iteration, feature.version) == (iterations[0], 1)
+
+
+def test_a_feature_in_no_pi_is_pulled_into_one_before_it_is_planned(train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=None)
+    with pytest.raises(ValidationError) as refused:
+        services.feature_move(
+            feature=feature, team_id=team.pk, iteration_id=iterations[0].pk, expected_version=1
+        )
+    assert "Pull the feature into a PI" in str(refused.value.message_dict["iteration"])
+    feature.refresh_from_db()
+    assert (feature.pi, feature.iteration, feature.version) == (None, None, 1)
+
+
 def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(
     client, rte, train, pi, team, other_team, iterations
 ):
