@@ -23,8 +23,9 @@ def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
     """
     if not user.is_authenticated:
         raise Http404("No such train.")
+    sql, params = access_from(user, slug)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {access_columns()} FROM {access_tables()}", access_params(user, slug))
+        cursor.execute(f"SELECT {access_columns()} FROM {sql}", params)
         found = cursor.fetchall()
     train, access, _ = access_from_rows(user, found)
     return train, access
@@ -36,17 +37,14 @@ def access_columns() -> str:
     return f'"{membership}"."role", "{membership}"."team_id", {rows.columns(Train)}'
 
 
-def access_tables() -> str:
-    """The user's memberships on the train (`access_params`): a statement may join more to them."""
+def access_from(user, slug: str) -> tuple[str, list]:
+    """FROM clause and parameters: the user's memberships on the train, to which a statement may join more."""
     membership, train = Membership._meta.db_table, Train._meta.db_table
     return (
         f'"{membership}" JOIN "{train}" ON "{train}"."id" = "{membership}"."train_id"'
-        f' AND "{membership}"."user_id" = %s AND "{train}"."slug" = %s'
+        f' AND "{membership}"."user_id" = %s AND "{train}"."slug" = %s',
+        [user.pk, slug],
     )
-
-
-def access_params(user, slug: str) -> list:
-    return [user.pk, slug]
 
 
 def access_from_rows(user, found: list[tuple]) -> tuple[Train, TrainAccess, int]:

@@ -15,7 +15,7 @@ from planning.health import Health, health_of, health_sql
 from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
 from trains.access import TrainAccess
 from trains.models import Team, Train
-from trains.selectors import access_columns, access_from_rows, access_params, access_tables
+from trains.selectors import access_columns, access_from, access_from_rows
 
 
 def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
@@ -214,14 +214,15 @@ def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess,
         raise Http404("No such train.")
     feature, pi, train = Feature._meta.db_table, ProgramIncrement._meta.db_table, Train._meta.db_table
     figures = _card_figures_raw()
+    memberships, params = access_from(user, slug)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {access_columns()}, {rows.columns(Feature)}, {rows.columns(ProgramIncrement)}, "
             + ", ".join(f"({figure.sql})" for figure in figures.values())
-            + f" FROM {access_tables()}"
+            + f" FROM {memberships}"
             f' LEFT JOIN "{feature}" ON "{feature}"."id" = %s AND "{feature}"."train_id" = "{train}"."id"'
             f' LEFT JOIN "{pi}" ON "{pi}"."id" = "{feature}"."pi_id"',
-            [*access_params(user, slug), feature_id],
+            [*params, feature_id],
         )
         found = cursor.fetchall()
     train_row, access, start = access_from_rows(user, found)

@@ -91,14 +91,19 @@ FEATURE_FIELDS = (
 )
 
 
+# A place a feature cannot take: the same words whether a new feature or a move is refused.
+TEAM_ELSEWHERE = "That team is not on this train."
+ITERATION_ELSEWHERE = "That iteration is not in this feature's PI."
+
+
 def _check_placement(*, feature_train_id: int, pi, team, iteration) -> None:
     errors = {}
     if pi is not None and pi.train_id != feature_train_id:
         errors["pi"] = "That PI belongs to another train."
     if team is not None and team.train_id != feature_train_id:
-        errors["team"] = "That team belongs to another train."
+        errors["team"] = TEAM_ELSEWHERE
     if iteration is not None and (pi is None or iteration.pi_id != pi.pk):
-        errors["iteration"] = "That iteration is not in this feature's PI."
+        errors["iteration"] = ITERATION_ELSEWHERE
     if errors:
         raise ValidationError(errors)
 
@@ -236,12 +241,12 @@ def _refuse_move(feature: Feature, *, pi_id, team_id, iteration_id) -> None:
         raise StaleVersion(current)
     errors = {}
     if team_id is not None and not Team.objects.filter(pk=team_id, train_id=feature.train_id).exists():
-        errors["team"] = "That team is not on this train."
+        errors["team"] = TEAM_ELSEWHERE
     if (
         iteration_id is not None
         and not Iteration.objects.filter(pk=iteration_id, pi_id=pi_id, pi__train_id=feature.train_id).exists()
     ):
-        errors["iteration"] = "That iteration is not in this feature's PI."
+        errors["iteration"] = ITERATION_ELSEWHERE
     raise ValidationError(errors or "The move could not be applied.")
 
 
