@@ -7,7 +7,7 @@ train (trains.selectors.train_for_user answers 404 to everyone else).
 from trains.access import TrainAccess
 from trains.models import Role
 
-from .models import ActionItem, DemoFollowUp, Impediment, ImprovementItem, Risk
+from .models import ActionItem, DemoFollowUp, Impediment, ImprovementItem, Problem, Risk
 
 # SAFe: Product Management and the System Architect prepare and run the system demo with the RTE.
 SYSTEM_DEMO_RUNNERS = (Role.RTE, Role.PRODUCT_MANAGER, Role.SYSTEM_ARCHITECT)
@@ -87,6 +87,13 @@ def can_complete_follow_up(access: TrainAccess, follow_up: DemoFollowUp) -> bool
 def can_join_workshop(access: TrainAccess) -> bool:
     """Everyone who takes part in the PI brings problems and votes on them; viewers only read."""
     return access.can_vote
+
+
+def can_edit_problem(access: TrainAccess, problem: Problem) -> bool:
+    """Who raised a workshop problem refines it; the RTE and Product Management too."""
+    return can_manage_improvements(access) or (
+        access.user_id is not None and problem.raised_by_id == access.user_id
+    )
 
 
 def can_manage_improvements(access: TrainAccess) -> bool:

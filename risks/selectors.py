@@ -22,8 +22,10 @@ from . import figures
 from .models import (
     ActionItem,
     ArtSync,
+    DemoFollowUp,
     DemoItem,
     Impediment,
+    ImpedimentEscalation,
     ImprovementItem,
     Problem,
     ProblemVote,
@@ -93,10 +95,13 @@ def risks_for_board(train: Train, pi: ProgramIncrement | None, level: str = "all
         risks = risks.filter(team__isnull=True)
     elif level.isdigit():
         risks = risks.filter(team_id=int(level))
-    return (
-        risks.select_related("team", "owner", "origin_team", "pi")
-        .prefetch_related("features", "dependencies", "objectives")
-        .order_by("-impact", "-likelihood", "due_date", "pk")
+    return _with_card_rows(risks).order_by("-impact", "-likelihood", "due_date", "pk")
+
+
+def _with_card_rows(risks: QuerySet[Risk]) -> QuerySet[Risk]:
+    """What a ROAM card shows, joined."""
+    return risks.select_related("team", "owner", "origin_team", "pi").prefetch_related(
+        "features", "dependencies", "objectives"
     )
 
 
@@ -116,11 +121,7 @@ def roam_counts(train: Train, pi: ProgramIncrement | None, level: str = "all") -
 
 def risk_for_board(train: Train, risk_id: int) -> Risk:
     try:
-        return (
-            Risk.objects.select_related("team", "owner", "origin_team", "pi")
-            .prefetch_related("features", "dependencies", "objectives")
-            .get(train=train, pk=risk_id)
-        )
+        return _with_card_rows(Risk.objects.all()).get(train=train, pk=risk_id)
     except Risk.DoesNotExist:
         raise Http404("No such risk.") from None
 
@@ -231,8 +232,6 @@ def impediments(
 
 
 def _escalations():
-    from .models import ImpedimentEscalation
-
     return ImpedimentEscalation.objects.select_related("actor").order_by("escalated_at", "pk")
 
 
@@ -492,24 +491,28 @@ def iteration_demos(pi: ProgramIncrement) -> list[IterationDemo]:
         )
         .order_by("number")
     )
-    result = []
-    for iteration in iterations:
-        demo = getattr(iteration, "system_demo", None) if _has_demo(iteration) else None
-        result.append(IterationDemo(iteration, demo, iteration.demo_planned, iteration.demo_shown))
-    return result
+    return [
+        IterationDemo(iteration, _demo_of(iteration), iteration.demo_planned, iteration.demo_shown)
+        for iteration in iterations
+    ]
 
 
-def _has_demo(iteration: Iteration) -> bool:
+def demo_counts(demo: SystemDemo) -> IterationDemo:
+    """One demo's readiness counts, in one query (after an item's outcome changed)."""
+    counts = demo.items.aggregate(
+        planned=Count("pk"), shown=Count("pk", filter=Q(outcome=DemoItem.Outcome.SHOWN))
+    )
+    return IterationDemo(demo.iteration, demo, counts["planned"], counts["shown"])
+
+
+def _demo_of(iteration: Iteration) -> SystemDemo | None:
     try:
-        iteration.system_demo  # noqa: B018 - joined by select_related; raises when there is none
+        return iteration.system_demo  # joined by select_related
     except SystemDemo.DoesNotExist:
-        return False
-    return True
+        return None
 
 
 def demo_detail(demo: SystemDemo) -> SystemDemo:
-    from .models import DemoFollowUp
-
     return (
         SystemDemo.objects.select_related("iteration__pi")
         .prefetch_related(
@@ -612,8 +615,7 @@ def flow_figures(pi: ProgramIncrement) -> list[dict]:
 def quantitative_review(train: Train, pi: ProgramIncrement) -> QuantitativeReview:
     teams = predictability_rows(train, pi)
     demos = iteration_demos(pi)
-    taken = ImprovementItem.objects.filter(target_pi=pi).select_related("feature")
-    taken = list(taken)
+    taken = list(ImprovementItem.objects.filter(target_pi=pi).select_related("feature"))
     return QuantitativeReview(
         teams=teams,
         art=figures.art_row(teams),

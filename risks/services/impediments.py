@@ -42,14 +42,15 @@ def _release(impediment: Impediment, features: Iterable[Feature], *, at) -> None
     """Unblock the features no other open impediment still blocks (flow efficiency stops counting
     their waiting time). No actor: the resolution itself was the authorised write, and a feature
     may have moved to a team the actor does not plan since it was blocked."""
+    features = list(features)
+    still_blocked = set(
+        Impediment.objects.filter(blocked_features__in=features)
+        .exclude(pk=impediment.pk)
+        .exclude(status=Impediment.Status.RESOLVED)
+        .values_list("blocked_features", flat=True)
+    )
     for feature in features:
-        still_blocked = (
-            Impediment.objects.filter(blocked_features=feature)
-            .exclude(pk=impediment.pk)
-            .exclude(status=Impediment.Status.RESOLVED)
-            .exists()
-        )
-        if not still_blocked:
+        if feature.pk not in still_blocked:
             feature_set_blocked(feature=feature, blocked=False, actor=None, at=at)
 
 

@@ -12,7 +12,7 @@ from planning.services import feature_create, feature_set_state
 from planning.services.common import require
 
 from ..models import ImprovementItem, Problem, ProblemVote
-from ..permissions import can_join_workshop, can_manage_improvements, can_update_improvement
+from ..permissions import can_edit_problem, can_join_workshop, can_manage_improvements, can_update_improvement
 from .common import _check_member, _raise
 
 # SAFe I&A: each participant gets a few votes ("dots") to spend on the biggest problems.
@@ -43,8 +43,7 @@ def problem_update(*, problem: Problem, actor, statement: str, root_causes: str)
     require(
         actor,
         problem.pi.train_id,
-        lambda access: can_manage_improvements(access)
-        or (problem.raised_by_id is not None and problem.raised_by_id == access.user_id),
+        lambda access: can_edit_problem(access, problem),
         "Only who raised the problem, the RTE or Product Management edit it.",
     )
     statement = (statement or "").strip()

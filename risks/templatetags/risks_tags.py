@@ -7,6 +7,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from risks import forms
+
 register = template.Library()
 
 
@@ -44,9 +46,7 @@ def age_days(since: datetime | None) -> int:
 
 @register.filter
 def person(user) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+    return "—" if user is None else forms.person(user)
 
 
 @register.filter

@@ -23,7 +23,12 @@ from ..forms import (
     TakeIntoPIForm,
 )
 from ..models import ImprovementItem, Problem
-from ..permissions import can_join_workshop, can_manage_improvements, can_update_improvement
+from ..permissions import (
+    can_edit_problem,
+    can_join_workshop,
+    can_manage_improvements,
+    can_update_improvement,
+)
 from ..services import (
     VOTES_PER_PERSON,
     improvement_create,
@@ -42,12 +47,22 @@ def _ia_url(train, pi_id, anchor: str = "") -> str:
     return url_with("risks:inspect_adapt", train, pi=pi_id) + (f"#{anchor}" if anchor else "")
 
 
-def _workshop_context(train, access, pi, user, *, problem_form=None, vote_error="") -> dict:
+def _problem_edit_form(problem: Problem, data=None) -> ProblemForm:
+    """The problem's own edit form: ids carry its pk, as every problem on the page has one."""
+    initial = {"statement": problem.statement, "root_causes": problem.root_causes}
+    return ProblemForm(data, initial=initial, auto_id=f"%s-{problem.pk}")
+
+
+def _workshop_context(train, access, pi, user, *, problem_form=None, edit_forms=None, vote_error="") -> dict:
+    """`edit_forms`: a refused edit by problem id, shown with its messages on that problem."""
+    edit_forms = edit_forms or {}
     problems = selectors.problems_of(pi)
     mine = selectors.votes_of(pi, user)
     for problem in problems:
         problem.voted = problem.pk in mine
-        problem.can_edit = can_manage_improvements(access) or problem.raised_by_id == user.pk
+        problem.can_edit = can_edit_problem(access, problem)
+        if problem.can_edit:
+            problem.edit_form = edit_forms.get(problem.pk) or _problem_edit_form(problem)
     return {
         "train": train,
         "access": access,
@@ -76,14 +91,19 @@ def _render(request, train, access, pi, *, pis=None, forms=None, status=200) -> 
     if pi is not None:
         later = selectors.later_pis(pis, pi)
         raised = selectors.improvements_raised_in(pi)
-        for item in raised:
-            item.can_update = can_update_improvement(access, item)
         taken = selectors.improvements_taken_into(pi)
-        for item in taken:
+        for item in [*raised, *taken]:
             item.can_update = can_update_improvement(access, item)
         can_manage = can_manage_improvements(access)
         context.update(
-            _workshop_context(train, access, pi, request.user, problem_form=forms.get("problem")),
+            _workshop_context(
+                train,
+                access,
+                pi,
+                request.user,
+                problem_form=forms.get("problem"),
+                edit_forms=forms.get("problem_edit"),
+            ),
             review=selectors.quantitative_review(train, pi),
             raised=raised,
             taken=taken,
@@ -144,15 +164,19 @@ def _get_problem_for_user(request, slug, problem_id):
 def problem_edit(request: HtmxHttpRequest, slug: str, problem_id: int) -> HttpResponse:
     """Refine the statement and record the root causes found in the workshop."""
     train, access, problem = _get_problem_for_user(request, slug, problem_id)
-    form = ProblemForm(request.POST)
-    form.is_valid()
-    problem_update(
-        problem=problem,
-        actor=request.user,
-        statement=form.cleaned_data.get("statement", ""),
-        root_causes=form.cleaned_data.get("root_causes", ""),
+    access.require(
+        can_edit_problem(access, problem),
+        "Only who raised the problem, the RTE or Product Management edit it.",
     )
-    return redirect(_ia_url(train, problem.pi_id, f"problem-{problem.pk}"))
+    form = _problem_edit_form(problem, request.POST)
+    if form.is_valid():
+        try:
+            problem_update(problem=problem, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect(_ia_url(train, problem.pi_id, f"problem-{problem.pk}"))
+    return _render(request, train, access, problem.pi, forms={"problem_edit": {problem.pk: form}}, status=422)
 
 
 @login_required

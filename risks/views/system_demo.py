@@ -16,7 +16,7 @@ from planning.models import Iteration
 from planning.selectors.board import pis_of_train
 from trains.selectors import train_for_user
 
-from .. import figures, selectors
+from .. import selectors
 from ..forms import DemoItemAddForm, DemoItemRecordForm, FollowUpForm, SystemDemoForm
 from ..models import DemoFollowUp, DemoItem, SystemDemo
 from ..permissions import can_complete_follow_up, can_run_system_demo
@@ -167,13 +167,6 @@ def _get_item_for_user(request, slug, item_id):
     return train, access, item
 
 
-def _readiness(demo: SystemDemo) -> dict:
-    planned = demo.items.count()
-    shown = demo.items.filter(outcome=DemoItem.Outcome.SHOWN).count()
-    readiness = figures.demo_readiness(shown_as_expected=shown, planned=planned)
-    return {"planned": planned, "shown": shown, "readiness": readiness}
-
-
 @login_required
 @require_POST
 def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
@@ -194,6 +187,7 @@ def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpRes
         if error:
             messages.error(request, error)
         return redirect(_demo_url(train, item.demo))
+    counts = selectors.demo_counts(item.demo)
     context = {
         "train": train,
         "item": item,
@@ -201,7 +195,9 @@ def demo_item_edit(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpRes
         "outcome_choices": DemoItem.Outcome.choices,
         "row_error": error,
         "saved": not error,
-        **_readiness(item.demo),
+        "readiness": counts.readiness,
+        "shown": counts.shown,
+        "planned": counts.planned,
     }
     return render(request, "risks/system_demo.html#item-saved", context, status=422 if error else 200)
 

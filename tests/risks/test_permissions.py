@@ -168,6 +168,7 @@ def _viewer_posts(train, world, running_pi, next_pi):
         (url("follow_up_new", train, demo.pk), {"title": "Viewer follow-up"}),
         (url("problem_new", train) + f"?pi={running_pi.pk}", {"statement": "Viewer problem"}),
         (url("problem_vote", train, world["problem"].pk), {}),
+        (url("problem_edit", train, world["problem"].pk), {"statement": "Viewer statement"}),
         (url("improvement_new", train) + f"?pi={running_pi.pk}", {"title": "Viewer item"}),
         (url("improvement_take", train, item.pk), {"target_pi": next_pi.pk}),
         (url("improvement_status", train, item.pk), {"status": "done"}),

@@ -190,6 +190,50 @@ def test_a_vote_beyond_the_allowance_is_refused_with_a_message(client, team_memb
     assert problems[-1].votes.count() == 0
 
 
+def test_who_raised_a_problem_records_its_root_causes(client, team_member, train, running_pi):
+    problem = problem_create(pi=running_pi, statement="Late integration", actor=team_member)
+    client.force_login(team_member)
+
+    response = client.post(
+        url("problem_edit", train, problem.pk),
+        {"statement": "Integration is late", "root_causes": "No contract tests\nShared staging"},
+    )
+
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert problem.statement == "Integration is late"
+    assert problem.root_cause_list == ["No contract tests", "Shared staging"]
+
+
+def test_a_blank_problem_statement_is_refused_on_its_field_and_nothing_changes(
+    client, team_member, train, running_pi
+):
+    problem = problem_create(pi=running_pi, statement="Late integration", actor=team_member)
+    client.force_login(team_member)
+
+    response = client.post(url("problem_edit", train, problem.pk), {"statement": " ", "root_causes": "New"})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<p class="field-error" role="alert">State the problem in one sentence.</p>' in html
+    assert f'id="statement-{problem.pk}"' in html and 'aria-invalid="true"' in html
+    problem.refresh_from_db()
+    assert (problem.statement, problem.root_causes) == ("Late integration", "")
+
+
+def test_only_who_raised_a_problem_or_its_managers_edit_it(
+    client, team_member, scrum_master, train, running_pi
+):
+    problem = problem_create(pi=running_pi, statement="Late integration", actor=team_member)
+    client.force_login(scrum_master)
+
+    response = client.post(url("problem_edit", train, problem.pk), {"statement": "Something else"})
+
+    assert response.status_code == 403
+    problem.refresh_from_db()
+    assert problem.statement == "Late integration"
+
+
 # --- improvement items --------------------------------------------------------------------------------
 
 
