@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
+from planning.services.board import DEPENDENCY_FIELDS
 from trains.models import Team
 
 
@@ -101,17 +102,7 @@ class MoveForm(forms.Form):
 class DependencyForm(BoardDialogForm):
     class Meta:
         model = Dependency
-        fields = [
-            "requesting_team",
-            "requesting_feature",
-            "providing_team",
-            "providing_feature",
-            "needed_by_iteration",
-            "description",
-            "kind",
-            "state",
-            "owner",
-        ]
+        fields = DEPENDENCY_FIELDS
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, pi=pi, **kwargs)

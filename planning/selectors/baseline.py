@@ -122,10 +122,16 @@ def _planned(rows: list[dict]) -> dict[int, dict]:
     return {row["id"]: row for row in rows if row["team_id"] is not None}
 
 
-def _added_dropped(was: dict[int, dict], now: dict[int, dict]) -> tuple[list[Change], list[Change]]:
+def _compare(was: dict[int, dict], now: dict[int, dict], keys: tuple[str, ...]) -> tuple[list, list, list]:
+    """Rows added, dropped, and changed (any of `keys` differs), each list in id order."""
     added = [Change(was=None, now=now[key]) for key in sorted(now.keys() - was.keys())]
     dropped = [Change(was=was[key], now=None) for key in sorted(was.keys() - now.keys())]
-    return added, dropped
+    changed = [
+        Change(was=was[key], now=now[key])
+        for key in sorted(was.keys() & now.keys())
+        if any(was[key][name] != now[key][name] for name in keys)
+    ]
+    return added, dropped, changed
 
 
 def plan_vs_now(pi: ProgramIncrement) -> PlanVsNow:
@@ -137,25 +143,13 @@ def plan_vs_now(pi: ProgramIncrement) -> PlanVsNow:
     was, now = baseline.plan, plan_snapshot(pi)
     result = PlanVsNow(baseline=baseline)
 
-    was_features, now_features = _planned(was.get("features", [])), _planned(now["features"])
-    result.features_added, result.features_dropped = _added_dropped(was_features, now_features)
-    for key in sorted(was_features.keys() & now_features.keys()):
-        before, after = was_features[key], now_features[key]
-        if (before["team_id"], before["iteration_id"]) != (after["team_id"], after["iteration_id"]):
-            result.features_moved.append(Change(was=before, now=after))
-
-    was_objectives, now_objectives = _by_id(was.get("objectives", [])), _by_id(now["objectives"])
-    result.objectives_added, result.objectives_dropped = _added_dropped(was_objectives, now_objectives)
-    for key in sorted(was_objectives.keys() & now_objectives.keys()):
-        before, after = was_objectives[key], now_objectives[key]
-        if (before["planned_bv"], before["committed"]) != (after["planned_bv"], after["committed"]):
-            result.objectives_changed.append(Change(was=before, now=after))
-
-    was_dependencies, now_dependencies = _by_id(was.get("dependencies", [])), _by_id(now["dependencies"])
-    result.dependencies_added, result.dependencies_dropped = _added_dropped(
-        was_dependencies, now_dependencies
+    result.features_added, result.features_dropped, result.features_moved = _compare(
+        _planned(was.get("features", [])), _planned(now["features"]), ("team_id", "iteration_id")
     )
-    for key in sorted(was_dependencies.keys() & now_dependencies.keys()):
-        if was_dependencies[key]["state"] != now_dependencies[key]["state"]:
-            result.dependencies_changed.append(Change(was=was_dependencies[key], now=now_dependencies[key]))
+    result.objectives_added, result.objectives_dropped, result.objectives_changed = _compare(
+        _by_id(was.get("objectives", [])), _by_id(now["objectives"]), ("planned_bv", "committed")
+    )
+    result.dependencies_added, result.dependencies_dropped, result.dependencies_changed = _compare(
+        _by_id(was.get("dependencies", [])), _by_id(now["dependencies"]), ("state",)
+    )
     return result

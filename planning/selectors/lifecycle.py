@@ -161,11 +161,12 @@ def _capacity_check(pi: ProgramIncrement, iterations: list[Iteration]) -> Readin
     )
 
 
-def _business_owner_check(pi: ProgramIncrement) -> ReadinessItem:
-    names = [
-        user.get_full_name() or user.username
-        for user in pi.business_owners.order_by("last_name", "first_name", "username")
-    ]
+def business_owners_of(pi: ProgramIncrement) -> list:
+    return list(pi.business_owners.order_by("last_name", "first_name", "username"))
+
+
+def _business_owner_check(owners: list) -> ReadinessItem:
+    names = [user.get_full_name() or user.username for user in owners]
     return ReadinessItem(
         "business_owners",
         "Business Owners assigned",
@@ -196,15 +197,20 @@ def _cadence_check(iterations: list[Iteration]) -> ReadinessItem:
     return ReadinessItem("cadence", "Iterations dated, with an IP iteration", not problems, detail, problems)
 
 
-def pi_readiness(pi: ProgramIncrement, iterations: list[Iteration] | None = None) -> Readiness:
-    """The readiness checklist. Pass the PI's iterations (ordered by number) if the page has them."""
+def pi_readiness(
+    pi: ProgramIncrement, iterations: list[Iteration] | None = None, business_owners: list | None = None
+) -> Readiness:
+    """The readiness checklist. Pass the PI's iterations (ordered by number) and Business Owners
+    (as `business_owners_of`) if the page has them."""
     if iterations is None:
         iterations = list(pi.iterations.order_by("number"))
+    if business_owners is None:
+        business_owners = business_owners_of(pi)
     return Readiness(
         items=[
             *_feature_checks(top_features(pi)),
             _capacity_check(pi, iterations),
-            _business_owner_check(pi),
+            _business_owner_check(business_owners),
             _cadence_check(iterations),
         ]
     )

@@ -100,16 +100,17 @@ def iteration_update(*, iteration: Iteration, start_date: date, end_date: date, 
     # Locking the PI serialises date edits of one PI, so two RTE tabs cannot interleave checks.
     pi = ProgramIncrement.objects.select_for_update().get(pk=iteration.pi_id)
     check_iteration_span(pi, iteration, start_date, end_date)
-    iteration.start_date, iteration.end_date = start_date, end_date
     try:
         # A savepoint, so the database's own guard (triggers of migration planning 0002) refuses
         # cleanly whatever slipped past the checks above, as a field message rather than a 500.
+        # The caller's instance changes only once saved: a refused edit leaves it as it was.
         with transaction.atomic():
-            iteration.save(update_fields=["start_date", "end_date"])
+            Iteration.objects.filter(pk=iteration.pk).update(start_date=start_date, end_date=end_date)
     except IntegrityError as error:
         raise ValidationError(
             {"start_date": "The iteration's dates must lie inside the PI's dates."}
         ) from error
+    iteration.start_date, iteration.end_date = start_date, end_date
     board_changed(pi.pk)
     return iteration
 

@@ -94,7 +94,7 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _moved_response(request, train, access, feature, old_place) -> HttpResponse:
+def _moved_response(request, train, access, feature) -> HttpResponse:
     """What a move changed, as out-of-band swaps: the card leaves its old cell and joins the new
     one, the strings that end at it (the only ones whose health can change) and the counters."""
     touching, counts = strings_after_move(feature)
@@ -155,7 +155,6 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
         "nav": "board",
     }
     if request.method == "POST" and form.is_valid():
-        old_place = (feature.team_id, feature.iteration_id)
         try:
             moved = services.feature_move(
                 feature=feature,
@@ -194,7 +193,7 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             apply_service_errors(form, error)
         else:
             if request.htmx:
-                return _moved_response(request, train, access, moved, old_place)
+                return _moved_response(request, train, access, moved)
             return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
     if request.method == "POST" and request.htmx and not request.htmx.target:
         return HttpResponse(" ".join(form.non_field_errors()) or "Invalid move.", status=422)
@@ -203,19 +202,27 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
     return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#move-dialog"})
 
 
-def _dialog(request, context, *, form, form_class, save, noun: str, columns: bool = False) -> HttpResponse:
+def _dialog(
+    request, *, train: Train, access: TrainAccess, pi: ProgramIncrement, form, save, noun: str, columns=False
+) -> HttpResponse:
     """A board dialog: on a valid POST, save through the service. A stale version shows the current
     one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
     board's dialog for htmx, as a page of its own otherwise; the form posts back to the same URL."""
     editing = form.instance.pk is not None
-    context.update(
-        dialog_title=f"Edit {noun}" if editing else f"New {noun} in {context['pi'].name}", columns=columns
-    )
+    context = {
+        "train": train,
+        "access": access,
+        "pi": pi,
+        "form": form,
+        "nav": "board",
+        "dialog_title": f"Edit {noun}" if editing else f"New {noun} in {pi.name}",
+        "columns": columns,
+    }
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
         except services.StaleVersion as stale:
-            context["form"] = form_class(instance=stale.current, pi=context["pi"])
+            context["form"] = type(form)(instance=stale.current, pi=pi)
             context["stale_message"] = (
                 f"Someone else saved this {noun} while you were editing it. Your changes were not saved: "
                 "here is the current version; make your change again."
@@ -223,10 +230,19 @@ def _dialog(request, context, *, form, form_class, save, noun: str, columns: boo
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            return _saved(request, context["train"], context["pi"], f"{noun.capitalize()} saved.")
+            return _saved(request, train, pi, f"{noun.capitalize()} saved.")
     if request.htmx:
         return render(request, f"{PAGE}#edit-dialog", context)
     return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#edit-dialog"})
+
+
+def _get_for_dialog(request: HtmxHttpRequest, train: Train, model, object_id: int | None):
+    """What a dependency or milestone dialog edits (404 unless it is in one of the train's PIs) and its
+    PI; for a new one (no id), None and the board's PI (`?pi=`, or the dialog's hidden `pi` field)."""
+    if object_id is None:
+        return None, current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+    instance = get_object_or_404(model.objects.select_related("pi"), pk=object_id, pi__train=train)
+    return instance, instance.pi
 
 
 def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message: str) -> HttpResponse:
@@ -236,24 +252,31 @@ def _saved(request: HtmxHttpRequest, train: Train, pi: ProgramIncrement, message
     return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={pi.pk}")
 
 
-def _save_feature(actor, train, pi, feature, cleaned, data, place) -> Feature:
-    if feature is None:
-        saved = services.feature_create(train=train, pi=pi, actor=actor, **place, **data)
-    else:
-        saved = services.feature_update(
-            feature=feature, expected_version=cleaned["version"], actor=actor, **data
-        )
-        team_id, iteration_id = getattr(place["team"], "pk", None), getattr(place["iteration"], "pk", None)
-        if (saved.team_id, saved.iteration_id) != (team_id, iteration_id):
-            saved = services.feature_move(
-                feature=saved,
-                team_id=team_id,
-                iteration_id=iteration_id,
-                expected_version=saved.version,
-                actor=actor,
+def _save_feature(
+    actor, train: Train, pi: ProgramIncrement, feature: Feature | None, cleaned: dict
+) -> Feature:
+    data = {name: cleaned[name] for name in services.FEATURE_FIELDS}
+    team, iteration = cleaned["team"], cleaned["iteration"]
+    with transaction.atomic():  # the edit, the move and the state change land together or not at all
+        if feature is None:
+            saved = services.feature_create(
+                train=train, pi=pi, team=team, iteration=iteration, actor=actor, **data
             )
-    if cleaned["state"] != saved.state:
-        saved = services.feature_set_state(feature=saved, state=cleaned["state"], actor=actor)
+        else:
+            saved = services.feature_update(
+                feature=feature, expected_version=cleaned["version"], actor=actor, **data
+            )
+            team_id, iteration_id = getattr(team, "pk", None), getattr(iteration, "pk", None)
+            if (saved.team_id, saved.iteration_id) != (team_id, iteration_id):
+                saved = services.feature_move(
+                    feature=saved,
+                    team_id=team_id,
+                    iteration_id=iteration_id,
+                    expected_version=saved.version,
+                    actor=actor,
+                )
+        if cleaned["state"] != saved.state:
+            saved = services.feature_set_state(feature=saved, state=cleaned["state"], actor=actor)
     return saved
 
 
@@ -270,22 +293,12 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         train, access, feature = _get_feature_for_user(request, slug, feature_id)
         pi = feature.pi
     form = FeatureForm(request.POST or None, instance=feature, pi=pi)
-    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
-        data = {name: cleaned[name] for name in services.FEATURE_FIELDS}
-        place = {"team": cleaned["team"], "iteration": cleaned["iteration"]}
-        with transaction.atomic():  # the edit, the move and the state change land together or not at all
-            _save_feature(request.user, train, pi, feature, cleaned, data, place)
+        _save_feature(request.user, train, pi, feature, cleaned)
 
     return _dialog(
-        request,
-        context,
-        form=form,
-        form_class=FeatureForm,
-        save=save,
-        noun="feature",
-        columns=True,
+        request, train=train, access=access, pi=pi, form=form, save=save, noun="feature", columns=True
     )
 
 
@@ -293,17 +306,10 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
 @require_http_methods(["GET", "POST"])
 def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | None = None) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
-    if dependency_id is None:
-        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
-        dependency = None
+    dependency, pi = _get_for_dialog(request, train, Dependency, dependency_id)
+    if dependency is None:
         access.require(access.can_plan_any, "Only planners of this train add dependencies.")
-    else:
-        dependency = get_object_or_404(
-            Dependency.objects.select_related("pi"), pk=dependency_id, pi__train=train
-        )
-        pi = dependency.pi
     form = DependencyForm(request.POST or None, instance=dependency, pi=pi)
-    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
         data = {name: cleaned[name] for name in services.DEPENDENCY_FIELDS}
@@ -315,13 +321,7 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
             )
 
     return _dialog(
-        request,
-        context,
-        form=form,
-        form_class=DependencyForm,
-        save=save,
-        noun="dependency",
-        columns=True,
+        request, train=train, access=access, pi=pi, form=form, save=save, noun="dependency", columns=True
     )
 
 
@@ -329,22 +329,14 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None = None) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
-    if milestone_id is None:
-        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
-        milestone = None
-    else:
-        milestone = get_object_or_404(
-            Milestone.objects.select_related("pi"), pk=milestone_id, pi__train=train
-        )
-        pi = milestone.pi
+    milestone, pi = _get_for_dialog(request, train, Milestone, milestone_id)
     access.require(
         access.has("rte", "product_manager"), "Only the RTE and Product Management place milestones."
     )
     form = MilestoneForm(request.POST or None, instance=milestone, pi=pi)
-    context = {"train": train, "access": access, "pi": pi, "form": form, "nav": "board"}
 
     def save(cleaned):
-        data = {name: cleaned[name] for name in ("name", "date", "kind", "description")}
+        data = {name: cleaned[name] for name in MilestoneForm.Meta.fields}
         if milestone is None:
             services.milestone_create(pi=pi, actor=request.user, **data)
         else:
@@ -352,11 +344,4 @@ def milestone_edit(request: HtmxHttpRequest, slug: str, milestone_id: int | None
                 milestone=milestone, expected_version=cleaned["version"], actor=request.user, **data
             )
 
-    return _dialog(
-        request,
-        context,
-        form=form,
-        form_class=MilestoneForm,
-        save=save,
-        noun="milestone",
-    )
+    return _dialog(request, train=train, access=access, pi=pi, form=form, save=save, noun="milestone")

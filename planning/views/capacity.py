@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from artops.forms import apply_service_errors, save_form
 from artops.types import HtmxHttpRequest
 from planning.forms.capacity import CapacityForm, StoryForm
+from planning.forms.objectives import VersionForm
 from planning.models import Story
 from planning.selectors.capacity import CapacityCell, capacity_grid, team_plan
 from planning.services.capacity import capacity_set
-from planning.services.common import StaleVersion
-from planning.services.stories import story_create, story_delete, story_update
+from planning.services.stories import STORY_FIELDS, story_create, story_delete, story_update
 from trains.models import Team
 
 from .common import PlanningPage, planning_page
@@ -22,6 +22,7 @@ from .common import PlanningPage, planning_page
 GRID = "planning/capacity.html"
 PLAN = "planning/team_plan.html"
 STALE = "Someone else changed this while you were editing. Nothing of yours was saved: here is the current version."
+NOT_UNDERSTOOD = "That request was not understood: reload the page and try again."
 
 
 # --- the grid ---------------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
             story=story,
             expected_version=data["version"],
             actor=request.user,
-            **{name: data[name] for name in ("title", "points", "feature", "iteration")},
+            **{name: data[name] for name in STORY_FIELDS},
         ),
     )
     if status == 200 and not request.htmx:
@@ -240,23 +241,23 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
 def story_remove(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int) -> HttpResponse:
     page, team = _get_team_for_user(request, slug, team_id)
     story = _get_story(team, story_id)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        story_delete(story=story, expected_version=version, actor=request.user)
-    except StaleVersion:
-        return _plan_response(
-            request,
-            page,
-            team,
-            partial="columns-response",
-            status=409,
-            bound=(story.pk, None),
-            message=STALE,
-            changed=story.pk,
-        )
-    if not request.htmx:
-        return redirect(_plan_url(page, team))
-    return _plan_response(request, page, team, partial="columns-response", notice=f"“{story.title}” deleted.")
+    status = save_form(
+        VersionForm(request.POST),
+        lambda data: story_delete(story=story, expected_version=data["version"], actor=request.user),
+    )
+    if status == 200:
+        if not request.htmx:
+            return redirect(_plan_url(page, team))
+        notice = f"“{story.title}” deleted."
+        return _plan_response(request, page, team, partial="columns-response", notice=notice)
+    # 409: the current story and why; 422: a version that is not a number (a tampered form).
+    return _plan_response(
+        request,
+        page,
+        team,
+        partial="columns-response",
+        status=status,
+        bound=(story.pk, None),
+        message=STALE if status == 409 else NOT_UNDERSTOOD,
+        changed=story.pk,
+    )

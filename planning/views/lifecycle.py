@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from artops.forms import apply_service_errors
+from artops.forms import apply_service_errors, save_form
 from artops.types import HtmxHttpRequest
 from trains.selectors import train_for_user
 
@@ -23,7 +23,7 @@ from ..forms.lifecycle import BusinessOwnersForm, DateSpanForm, PINewForm, Trans
 from ..models import Iteration, PIObjective, ProgramIncrement
 from ..permissions import can_manage_pi
 from ..selectors.baseline import latest_baseline, plan_vs_now
-from ..selectors.lifecycle import pi_readiness
+from ..selectors.lifecycle import business_owners_of, pi_readiness
 from ..selectors.pis import pis_of_train, planning_pi
 from ..services import baseline as baseline_services
 from ..services import lifecycle as services
@@ -57,6 +57,7 @@ def _row(iteration: Iteration, form: DateSpanForm | None = None, saved: bool = F
 def _hub_context(page: PlanningPage, *, iteration_forms: dict | None = None, **overrides) -> dict:
     pi, train = page.pi, page.train
     iterations = list(pi.iterations.order_by("number"))
+    owners = business_owners_of(pi)
     iteration_forms = iteration_forms or {}
     unscored = services.unscored_objectives(pi) if pi.state == ProgramIncrement.State.EXECUTING else []
     next_state = services.NEXT_STATE.get(pi.state)
@@ -64,7 +65,7 @@ def _hub_context(page: PlanningPage, *, iteration_forms: dict | None = None, **o
         "pi",
         can_manage=can_manage_pi(page.access),
         iteration_rows=[_row(it, iteration_forms.get(it.pk)) for it in iterations],
-        readiness=pi_readiness(pi, iterations),
+        readiness=pi_readiness(pi, iterations, owners),
         next_state=next_state,
         next_state_label=ProgramIncrement.State(next_state).label if next_state else "",
         committed_objectives=PIObjective.objects.filter(pi=pi, is_committed=True).count(),
@@ -74,10 +75,8 @@ def _hub_context(page: PlanningPage, *, iteration_forms: dict | None = None, **o
         dates_form=DateSpanForm(
             auto_id="pi-%s", initial={"start_date": pi.start_date, "end_date": pi.end_date}
         ),
-        owners_form=BusinessOwnersForm(
-            train=train, initial={"business_owners": list(pi.business_owners.all())}
-        ),
-        business_owners=list(pi.business_owners.order_by("last_name", "first_name", "username")),
+        owners_form=BusinessOwnersForm(train=train, initial={"business_owners": owners}),
+        business_owners=owners,
         baseline=latest_baseline(pi),
         commit_error="",
     )
@@ -137,19 +136,18 @@ def pi_transition(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     unscored = services.unscored_objectives(page.pi)
     form = TransitionForm(request.POST, pi=page.pi, unscored=len(unscored))
-    if form.is_valid():
-        try:
-            services.pi_transition(
-                pi=page.pi,
-                to_state=form.cleaned_data["to_state"],
-                confirm_unscored=form.cleaned_data["confirm_unscored"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, f"{page.pi.name} moved to {page.pi.get_state_display().lower()}.")
-            return redirect(_hub_url(page))
+    status = save_form(
+        form,
+        lambda data: services.pi_transition(
+            pi=page.pi,
+            to_state=data["to_state"],
+            confirm_unscored=data["confirm_unscored"],
+            actor=request.user,
+        ),
+    )
+    if status == 200:
+        messages.success(request, f"{page.pi.name} moved to {page.pi.get_state_display().lower()}.")
+        return redirect(_hub_url(page))
     return _refused(request, page, transition_form=form)
 
 
@@ -160,29 +158,19 @@ def iteration_edit(request: HtmxHttpRequest, slug: str, iteration_id: int) -> Ht
     iteration = get_object_or_404(Iteration.objects.select_related("pi"), pk=iteration_id, pi__train=train)
     access.require(can_manage_pi(access), RTE_ONLY)
     form = _iteration_form(iteration, request.POST)
-    if form.is_valid():
-        try:
-            services.iteration_update(
-                iteration=iteration,
-                start_date=form.cleaned_data["start_date"],
-                end_date=form.cleaned_data["end_date"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            iteration.refresh_from_db()
-        else:
-            if request.htmx:
-                row = _row(iteration, saved=True)
-                return render(
-                    request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}
-                )
-            messages.success(request, f"{iteration.label} dates saved.")
-            return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={iteration.pi_id}")
+    status = save_form(
+        form,
+        lambda data: services.iteration_update(
+            iteration=iteration, start_date=data["start_date"], end_date=data["end_date"], actor=request.user
+        ),
+    )
+    if status == 200 and not request.htmx:
+        messages.success(request, f"{iteration.label} dates saved.")
+        return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={iteration.pi_id}")
     if request.htmx:
-        row = _row(iteration, form)
+        row = _row(iteration, saved=True) if status == 200 else _row(iteration, form)
         return render(
-            request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}, status=422
+            request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}, status=status
         )
     page = PlanningPage(train=train, access=access, pis=list(pis_of_train(train)), pi=iteration.pi)
     return _refused(request, page, iteration_forms={iteration.pk: form})
@@ -194,20 +182,15 @@ def pi_dates(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     form = DateSpanForm(request.POST, auto_id="pi-%s")
-    if form.is_valid():
-        try:
-            services.pi_update_dates(
-                pi=page.pi,
-                start_date=form.cleaned_data["start_date"],
-                end_date=form.cleaned_data["end_date"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            page.pi.refresh_from_db()
-        else:
-            messages.success(request, f"{page.pi.name} dates saved.")
-            return redirect(_hub_url(page))
+    status = save_form(
+        form,
+        lambda data: services.pi_update_dates(
+            pi=page.pi, start_date=data["start_date"], end_date=data["end_date"], actor=request.user
+        ),
+    )
+    if status == 200:
+        messages.success(request, f"{page.pi.name} dates saved.")
+        return redirect(_hub_url(page))
     return _refused(request, page, dates_form=form)
 
 
@@ -217,16 +200,15 @@ def pi_business_owners(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     form = BusinessOwnersForm(request.POST, train=page.train)
-    if form.is_valid():
-        try:
-            services.pi_set_business_owners(
-                pi=page.pi, users=form.cleaned_data["business_owners"], actor=request.user
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Business Owners saved.")
-            return redirect(_hub_url(page))
+    status = save_form(
+        form,
+        lambda data: services.pi_set_business_owners(
+            pi=page.pi, users=data["business_owners"], actor=request.user
+        ),
+    )
+    if status == 200:
+        messages.success(request, "Business Owners saved.")
+        return redirect(_hub_url(page))
     return _refused(request, page, owners_form=form)
 
 

@@ -49,16 +49,13 @@ def _context(page: PlanningPage, **extra) -> dict:
     )
 
 
-def _mark_voting(page: PlanningPage, scopes) -> None:
-    """Whether the viewer may vote in each scope's open round (permissions.can_vote_in says who)."""
+def _scopes(page: PlanningPage):
+    """The PI's vote scopes, each marked with whether the viewer may vote in its open round
+    (permissions.can_vote_in says who)."""
+    scopes = vote_scopes(page.pi, user_id=page.access.user_id)
     for scope in scopes:
         open_round = scope.open_round
         scope.can_vote = bool(open_round) and can_vote_in(page.access, open_round.round)
-
-
-def _scopes(page: PlanningPage):
-    scopes = vote_scopes(page.pi, user_id=page.access.user_id)
-    _mark_voting(page, scopes)
     return scopes
 
 

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
-@pytest.fixture
 def plan(train, pi, team, other_team, iterations):
     """Apollo builds Checkout in I2 for an objective; it needs an API Gemini builds in I1."""
     checkout = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[1], title="Checkout")

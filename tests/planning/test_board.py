@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
 def board_url(train, **query) -> str:
     from urllib.parse import urlencode
 

@@ -15,11 +15,6 @@ from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 
 
-@pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
 def enter(team, iteration, actor, fte, days_off=0, override=None, version=0):
     return capacity_set(
         team=team,

@@ -63,11 +63,6 @@ def test_a_pi_name_is_unique_on_the_train(train, rte, pi):
 # --- dates ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
 def test_rte_moves_an_iteration_end_inside_the_pi(rte, pi, iterations):
     last_dev, ip = iterations[-2], iterations[-1]
     services.iteration_update(
@@ -122,6 +117,7 @@ def test_the_database_guard_becomes_a_field_message_not_a_crash(rte, pi, iterati
         )
     assert "inside the PI" in field_messages(error, "start_date")
     assert Iteration.objects.get(pk=ip.pk).end_date == pi.end_date
+    assert ip.end_date == pi.end_date  # the caller's instance still shows the saved dates
 
 
 def test_only_the_rte_changes_iteration_dates(scrum_master, product_manager, pi, iterations):

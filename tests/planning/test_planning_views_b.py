@@ -10,11 +10,6 @@ from trains.factories import TeamFactory
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
 def url(name, train, *args, pi=None):
     address = reverse(f"planning:{name}", args=[train.slug, *args])
     return f"{address}?pi={pi.pk}" if pi else address
@@ -305,6 +300,19 @@ def test_deleting_a_story_from_the_plan(client, scrum_master, train, pi, team):
     )
     assert response.status_code == 200
     assert not Story.objects.exists()
+
+
+def test_a_delete_with_a_version_that_is_not_a_number_is_refused_and_keeps_the_story(
+    client, scrum_master, train, pi, team
+):
+    story = StoryFactory(team=team, title="Keep me")
+    client.force_login(scrum_master)
+    response = client.post(
+        url("story_delete", train, team.pk, story.pk), {"pi": pi.pk, "version": "abc"}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "That request was not understood" in response.content.decode()
+    assert Story.objects.filter(pk=story.pk).exists()
 
 
 def test_the_team_plan_is_read_only_for_another_teams_scrum_master(

@@ -11,11 +11,6 @@ from planning.services.stories import story_create, story_delete, story_update
 from trains.access import NotAllowed
 
 
-@pytest.fixture
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
 def test_creating_a_story_adds_its_points_to_the_load(pi, team, iterations, scrum_master):
     feature = FeatureFactory(train=team.train, pi=pi, team=team)
     story = story_create(
