@@ -115,6 +115,22 @@ def test_keyboard_move_through_the_move_to_dialog(page, rte, train, team, plan):
     expect(dialog).to_be_hidden()
 
 
+def test_the_dependency_dialog_keeps_every_field_inside_it_with_long_feature_titles(
+    page, rte, train, pi, team, plan, screenshot
+):
+    FeatureFactory(train=train, pi=pi, team=team, title="A very long feature title " * 6)
+    log_in(page, "rte")
+    page.goto(f"/trains/{train.slug}/board/")
+    page.get_by_text("+ Dependency").click()
+    dialog = page.locator("#dialog-box")
+    expect(dialog.get_by_label("Providing feature")).to_be_visible()
+    right = dialog.bounding_box()["x"] + dialog.bounding_box()["width"]
+    for field in dialog.locator("select, input:not([type=hidden])").all():
+        box = field.bounding_box()
+        assert box["x"] + box["width"] <= right, field.get_attribute("name")
+    screenshot("board-dependency-dialog")
+
+
 def test_viewer_cannot_move_anything(page, viewer, train, other_team, plan, screenshot):
     log_in(page, "viewer")
     page.goto(f"/trains/{train.slug}/board/")
