@@ -71,6 +71,10 @@ class Line:
     style: int = 0
     show_value: bool = True
 
+    def text(self, unit: str) -> str:
+        """Its label, in the plot and in the legend."""
+        return f"{self.name}: {fmt(self.y, unit)}" if self.show_value else self.name
+
 
 @dataclass(frozen=True)
 class Table:
@@ -103,6 +107,11 @@ def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
         return "—"
     text = f"{value:.{digits}f}"
     return f"{text}{unit}" if unit in ("%", "") else f"{text} {unit}"
+
+
+def _swatch(style: int) -> str:
+    """The CSS class of a style: the palette repeats after PALETTE_SIZE styles."""
+    return f"s{style % PALETTE_SIZE}"
 
 
 def _tick(value: float, unit: str) -> str:
@@ -248,13 +257,7 @@ def _extras_legend(
     band: tuple[float, float] | None, band_label: str, lines: Sequence[Line], unit: str
 ) -> list:
     legend = [(band_label, "band")] if band is not None else []
-    return legend + [
-        (
-            f"{line.name}: {fmt(line.y, unit)}" if line.show_value else line.name,
-            f"s{line.style % PALETTE_SIZE} ref",
-        )
-        for line in lines
-    ]
+    return legend + [(line.text(unit), f"{_swatch(line.style)} ref") for line in lines]
 
 
 def _lines(
@@ -264,14 +267,14 @@ def _lines(
     parts = []
     for line in lines:
         y = scale.y(line.y)
-        text = f"{line.name}: {fmt(line.y, unit)}" if line.show_value else line.name
+        text = line.text(unit)
         parts.append(
-            f'<line class="ref s{line.style % PALETTE_SIZE}" x1="{LEFT}" x2="{LEFT + frame.plot_w}" y1="{_n(y)}" y2="{_n(y)}">'
+            f'<line class="ref {_swatch(line.style)}" x1="{LEFT}" x2="{LEFT + frame.plot_w}" y1="{_n(y)}" y2="{_n(y)}">'
             f"<title>{_e(text)}</title></line>"
         )
         if labelled:
             parts.append(
-                f'<text class="ref-label s{line.style % PALETTE_SIZE}" x="{LEFT + 4}" y="{_n(y - 4)}">{_e(text)}</text>'
+                f'<text class="ref-label {_swatch(line.style)}" x="{LEFT + 4}" y="{_n(y - 4)}">{_e(text)}</text>'
             )
     return parts
 
@@ -291,7 +294,7 @@ def _values(series: Sequence[Series]) -> list[float]:
 
 
 def _css(s: Series) -> str:
-    return f"s{s.style % PALETTE_SIZE}{' dashed' if s.dashed else ''}"
+    return f"{_swatch(s.style)}{' dashed' if s.dashed else ''}"
 
 
 def _legend(series: Sequence[Series]) -> list[tuple[str, str]]:
@@ -436,9 +439,8 @@ def bar_chart(
                 continue
             left = x - group / 2 + position * width
             y_top, y_low = scale.y(value), scale.y(0.0)
-            css = f"s{s.style % PALETTE_SIZE}"
             parts.append(
-                f'<rect class="bar {css}" x="{_n(left)}" y="{_n(y_top)}" width="{_n(max(width - 1, 1))}" '
+                f'<rect class="bar {_swatch(s.style)}" x="{_n(left)}" y="{_n(y_top)}" width="{_n(max(width - 1, 1))}" '
                 f'height="{_n(max(y_low - y_top, 0))}"><title>{_e(f"{s.name}, {category}: {fmt(value, unit, digits)}")}</title></rect>'
             )
     parts += _lines(frame, scale, lines, unit, labelled=False)
@@ -483,7 +485,7 @@ def stacked_area_chart(
             upper = [f"{_n(x)},{_n(scale.y(t))}" for x, t in zip(xs, top, strict=True)]
             lower = [f"{_n(x)},{_n(scale.y(b))}" for x, b in zip(xs, base, strict=True)][::-1]
             parts.append(
-                f'<polygon class="area s{s.style % PALETTE_SIZE}" points="{" ".join(upper + lower)}">'
+                f'<polygon class="area {_swatch(s.style)}" points="{" ".join(upper + lower)}">'
                 f"<title>{_e(f'{s.name}: {fmt(s.values[-1], unit, digits)} on {x_labels[-1]}')}</title></polygon>"
             )
         base = top
@@ -533,7 +535,7 @@ def scatter_chart(
     parts += _lines(frame, scale, lines, unit)
     for point in points:
         parts.append(
-            f'<circle class="dot s{point.style % PALETTE_SIZE}" cx="{_n(x_of(point.x))}" cy="{_n(scale.y(point.y))}" r="4">'
+            f'<circle class="dot {_swatch(point.style)}" cx="{_n(x_of(point.x))}" cy="{_n(scale.y(point.y))}" r="4">'
             f"<title>{_e(f'{point.label}: {fmt(point.y, unit, digits)}, {day_label(point.x)}')}</title></circle>"
         )
     rows = [[point.label, point.x.isoformat(), fmt(point.y, unit, digits)] for point in points]
@@ -545,6 +547,6 @@ def scatter_chart(
         description,
         parts,
         Table(columns, rows),
-        [(name, f"s{style % PALETTE_SIZE}") for name, style in legend]
-        + [(line.name, f"s{line.style % PALETTE_SIZE} ref") for line in lines],
+        [(name, _swatch(style)) for name, style in legend]
+        + [(line.name, f"{_swatch(line.style)} ref") for line in lines],
     )

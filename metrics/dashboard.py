@@ -218,12 +218,12 @@ def pi_dashboard(
         ),
         card(
             Metric.BURN_UP,
-            _burn_up_features(pi, data(Metric.BURN_UP)),
+            _burn_up(pi, data(Metric.BURN_UP), "features"),
             _burn_up_source(data(Metric.BURN_UP), "features"),
         ),
         card(
             Metric.BURN_UP,
-            _burn_up_points(pi, data(Metric.BURN_UP)),
+            _burn_up(pi, data(Metric.BURN_UP), "points"),
             _burn_up_source(data(Metric.BURN_UP), "points"),
         ),
         card(
@@ -442,16 +442,13 @@ def _date(iso: str | None) -> str:
 
 
 def _team_predictability(pi, art: Snapshot, teams: dict, ordered: list[int]) -> Chart:
-    names = [
-        teams[team_id][Metric.PREDICTABILITY].team.name
+    with_figure = [
+        teams[team_id][Metric.PREDICTABILITY]
         for team_id in ordered
         if Metric.PREDICTABILITY in teams[team_id]
     ]
-    values = [
-        teams[team_id][Metric.PREDICTABILITY].value
-        for team_id in ordered
-        if Metric.PREDICTABILITY in teams[team_id]
-    ]
+    names = [snapshot.team.name for snapshot in with_figure]
+    values = [snapshot.value for snapshot in with_figure]
     message = REASONS.get(art.data.get("reason"), "No team has a figure")
     return charts.bar_chart(
         id="chart-predictability-teams",
@@ -595,41 +592,30 @@ def _burn_up_source(data: dict, what: str) -> str:
     )
 
 
-def _burn_up_features(pi, data: dict) -> Chart:
+# The two burn-ups of one snapshot: what is counted, its series' name and style, the y axis.
+BURN_UPS = {
+    "features": ("committed features", "Committed features done", 0, "Features"),
+    "points": ("story points", "Story points done", 1, "Story points"),
+}
+
+
+def _burn_up(pi, data: dict, what: str) -> Chart:
+    counted, done_name, style, y_label = BURN_UPS[what]
     days = data.get("days", [])
-    done = data.get("features_done", [])
-    scope = [data.get("features_scope", 0)] * len(days)
+    done = data.get(f"{what}_done", [])
+    scope = data.get(f"{what}_scope", 0)
     return charts.line_chart(
-        id="chart-burnup-features",
-        title=f"Burn-up of committed features, {pi.name}",
-        description=f"Committed features done: {fmt(done[-1] if done else None, '', 0)} of {data.get('features_scope', 0)}"
+        id=f"chart-burnup-{what}",
+        title=f"Burn-up of {counted}, {pi.name}",
+        description=f"{done_name}: {fmt(done[-1] if done else None, '', 0)} of {scope}"
         + (f" on {_day_label(days[-1])}." if days else "."),
         x_labels=[_day_label(day) for day in days],
         series=[
-            Series("Committed features done", done, style=0),
-            Series("Scope", scope, style=7, dashed=True),
+            Series(done_name, done, style=style),
+            Series("Scope", [scope] * len(days), style=7, dashed=True),
         ],
         x_label="Day",
-        y_label="Features",
-        digits=0,
-        markers=False,
-        empty_message="The PI has not started yet",
-    )
-
-
-def _burn_up_points(pi, data: dict) -> Chart:
-    days = data.get("days", [])
-    done = data.get("points_done", [])
-    scope = [data.get("points_scope", 0)] * len(days)
-    return charts.line_chart(
-        id="chart-burnup-points",
-        title=f"Burn-up of story points, {pi.name}",
-        description=f"Story points done: {fmt(done[-1] if done else None, '', 0)} of {data.get('points_scope', 0)}"
-        + (f" on {_day_label(days[-1])}." if days else "."),
-        x_labels=[_day_label(day) for day in days],
-        series=[Series("Story points done", done, style=1), Series("Scope", scope, style=7, dashed=True)],
-        x_label="Day",
-        y_label="Story points",
+        y_label=y_label,
         digits=0,
         markers=False,
         empty_message="The PI has not started yet",

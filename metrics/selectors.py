@@ -44,7 +44,7 @@ class IterationRow:
 
     @property
     def label(self) -> str:
-        return "IP" if self.is_ip else f"I{self.number}"
+        return _iteration_label(self.number, self.is_ip)
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def pi_metric_inputs(pi: ProgramIncrement, *, window_start: datetime, as_of: dat
         train_id=pi.train_id, start_date__lt=pi.start_date
     ).order_by("-start_date")[:HISTORY_PIS]
     history_windows = [
-        HistoryWindow(pi_name, "IP" if is_ip else f"I{number}", start, end)
+        HistoryWindow(pi_name, _iteration_label(number, is_ip), start, end)
         for pi_name, number, is_ip, start, end in Iteration.objects.filter(
             pi_id__in=Subquery(earlier_pis.values("pk"))
         )
@@ -309,6 +309,11 @@ def _state_as_at(
         return current_state, current_done_at
     state = history[-1].to_state
     return state, history[-1].at if state == DONE else None
+
+
+def _iteration_label(number: int, is_ip: bool) -> str:
+    """As planning labels an iteration (Iteration.label), from its plain values."""
+    return "IP" if is_ip else f"I{number}"
 
 
 def _before(moment: datetime | None, as_of: datetime) -> datetime | None:

@@ -166,9 +166,8 @@ def _send_after_change(pi_id: int) -> None:
     try:
         _send(pi_id, COALESCE_SECONDS)
     except BrokerError:
-        # The move itself has committed and must not fail for its figures. The PI stays stale and
-        # the token is handed back, so the safety net enqueues it when the broker is back.
-        PIRecompute.objects.filter(pi_id=pi_id).update(queued_at=None)
+        # The move itself has committed and must not fail for its figures: the PI stays stale
+        # and the safety net enqueues it when the broker is back.
         logger.warning(
             "Broker unreachable: PI %s stays stale until the next recompute.", pi_id, exc_info=True
         )
@@ -194,12 +193,12 @@ def pi_refresh_if_stale(*, pi: ProgramIncrement) -> PIRecompute | None:
     """When the dashboard opens a PI whose figures are missing or behind its plan, queue a recompute
     (coalesced with any already queued); in the embedded default it runs before the page renders.
     Returns the PI's recompute state as it then stands."""
-    state = PIRecompute.objects.filter(pi=pi).first()
+    state = selectors.recompute_state(pi)
     never_computed = not Snapshot.objects.filter(pi=pi).exists()
     if never_computed or (state is not None and state.is_stale):
         # Never computed counts as a change, so the page waits for the first figures.
         pi_request_recompute(pi_id=pi.pk, note_change=never_computed)
-        state = PIRecompute.objects.filter(pi=pi).first()
+        state = selectors.recompute_state(pi)
     return state
 
 
@@ -281,9 +280,16 @@ def _claim_queue(pi_id: int, now: datetime) -> bool:
 
 
 def _send(pi_id: int, countdown: int) -> None:
+    """Send the claimed recompute; raises kombu's OperationalError when the broker is unreachable."""
     from .tasks import recompute_pi  # tasks call these services; imported here to keep one direction
 
-    recompute_pi.apply_async((pi_id,), countdown=countdown)
+    try:
+        recompute_pi.apply_async((pi_id,), countdown=countdown)
+    except BrokerError:
+        # Nothing was queued: hand the token back, or every request and the safety net would take
+        # the PI for queued until QUEUED_EXPIRY, and "recompute now" would wait that long.
+        PIRecompute.objects.filter(pi_id=pi_id).update(queued_at=None)
+        raise
 
 
 def _a_worker_runs_the_queue() -> bool:

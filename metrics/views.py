@@ -7,6 +7,7 @@ runs in-process before the page renders (see metrics/services.py).
 
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -104,6 +105,9 @@ def recompute(request: HtmxHttpRequest, slug: str, pi_id: int) -> HttpResponse:
         covers = services.pi_request_recompute(pi_id=pi.pk)
     except BrokerError:
         logger.warning("Broker unreachable: could not queue a recompute of %s.", pi, exc_info=True)
+        if not request.htmx:  # a plain form post: back to the dashboard, with the reason on it
+            messages.error(request, "The task queue cannot be reached: try again in a moment.")
+            return redirect("metrics:dashboard_pi", slug=train.slug, pi_id=pi.pk)
         context = {"pi": pi, "phase": "unreachable", "train": train}
         return render(request, f"{TEMPLATE}#recompute-status", context, status=503)
     if not request.htmx:

@@ -1,6 +1,8 @@
 import pytest
+from kombu.exceptions import OperationalError as BrokerError
 
 from artops.celery import app
+from metrics import tasks
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +17,31 @@ def project_celery_app():
     app.set_current()
     app.set_default()
     return app
+
+
+class Sent(list):
+    """The recomputes that would have reached the broker: [(pi_id, countdown), …]."""
+
+
+@pytest.fixture
+def queue(monkeypatch, settings) -> Sent:
+    """As in production: tasks go to a broker for a worker (recorded here, not run)."""
+    sent = Sent()
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # Celery reads the Django setting live
+    monkeypatch.setattr(
+        tasks.recompute_pi,
+        "apply_async",
+        lambda args, countdown=None, **kwargs: sent.append((args[0], countdown)),
+    )
+    return sent
+
+
+@pytest.fixture
+def broker_down(monkeypatch, settings) -> None:
+    """A worker-backed deployment whose broker cannot be reached."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    def unreachable(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.recompute_pi, "apply_async", unreachable)

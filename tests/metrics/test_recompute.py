@@ -22,23 +22,6 @@ from planning.services import feature_move
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Sent(list):
-    """The recomputes that would have reached the broker: [(pi_id, countdown), …]."""
-
-
-@pytest.fixture
-def queue(monkeypatch, settings) -> Sent:
-    """As in production: tasks go to a broker for a worker (recorded here, not run)."""
-    sent = Sent()
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # Celery reads the Django setting live
-    monkeypatch.setattr(
-        tasks.recompute_pi,
-        "apply_async",
-        lambda args, countdown=None, **kwargs: sent.append((args[0], countdown)),
-    )
-    return sent
-
-
 @pytest.fixture
 def executing_pi(train):
     start = timezone.localdate() - timedelta(days=20)
@@ -172,14 +155,8 @@ def test_the_nightly_job_recomputes_every_executing_pi(queue, train, executing_p
 
 
 def test_with_the_broker_down_a_board_move_still_succeeds_and_the_pi_stays_stale(
-    monkeypatch, settings, train, executing_pi, team, cells
+    broker_down, train, executing_pi, team, cells
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-
-    def unreachable(*args, **kwargs):
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.recompute_pi, "apply_async", unreachable)
     feature = FeatureFactory(train=train, pi=executing_pi, team=team, iteration=cells[1][1])
 
     move_back_and_forth(feature, cells, 1)

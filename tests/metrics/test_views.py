@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from metrics import services, tasks
 from metrics.models import PIRecompute, Snapshot
@@ -29,17 +28,6 @@ def executing(train, team):
     )
     PIObjectiveFactory(pi=pi, team=team, planned_business_value=8)
     return pi
-
-
-@pytest.fixture
-def queue(monkeypatch, settings) -> list:
-    """A worker-backed deployment: tasks are sent (recorded here), not run in the request."""
-    sent: list = []
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(
-        tasks.recompute_pi, "apply_async", lambda args, countdown=None, **kw: sent.append(args[0])
-    )
-    return sent
 
 
 def dashboard_url(train, pi=None) -> str:
@@ -163,7 +151,8 @@ def test_with_a_worker_a_stale_pi_is_queued_and_the_page_polls_for_the_new_figur
     assert f'hx-get="{status_url}?covers=1"' in page
     assert 'hx-trigger="every 1s"' in page
     assert "Recompute queued" in page
-    assert queue == [executing.pk]  # one task, from the change; opening the page added none
+    # One task, from the change; opening the page added none.
+    assert queue == [(executing.pk, services.COALESCE_SECONDS)]
     assert response.context["pi_board"] is not None  # the previous figures meanwhile
 
 
@@ -180,7 +169,7 @@ def test_recompute_now_queues_a_task_and_the_status_follows_it_until_the_figures
     response = client.post(recompute_url, **HTMX)
 
     assert response.status_code == 200
-    assert queue == [executing.pk]
+    assert queue == [(executing.pk, 0)]
     body = response.content.decode()
     assert 'id="recompute-status"' in body and f"{status_url}?covers=1" in body
     assert 'id="figures"' not in body
@@ -229,18 +218,43 @@ def test_recompute_needs_a_post_and_the_status_a_change_number(client, rte, trai
     assert client.get(f"{status_url}?covers=soon").status_code == 400
 
 
-def test_with_the_queue_unreachable_recompute_now_says_so(
-    client, rte, train, executing, monkeypatch, settings
-):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-
-    def unreachable(*args, **kwargs):
-        raise BrokerError("Connection refused")
-
-    monkeypatch.setattr(tasks.recompute_pi, "apply_async", unreachable)
+def test_with_the_queue_unreachable_recompute_now_says_so(client, rte, train, executing, broker_down):
     client.force_login(rte)
 
     response = client.post(reverse("metrics:recompute", args=[train.slug, executing.pk]), **HTMX)
 
     assert response.status_code == 503
     assert "The task queue cannot be reached" in response.content.decode()
+    # Nothing was queued, so nothing is waited for: the token is handed back.
+    assert PIRecompute.objects.get(pi=executing).queued_at is None
+
+
+def test_with_the_queue_unreachable_recompute_now_without_javascript_returns_to_the_dashboard_saying_so(
+    client, rte, train, executing, broker_down
+):
+    client.force_login(rte)
+
+    response = client.post(reverse("metrics:recompute", args=[train.slug, executing.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("metrics:dashboard_pi", args=[train.slug, executing.pk])
+    assert "The task queue cannot be reached: try again in a moment." in response.content.decode()
+    assert PIRecompute.objects.get(pi=executing).queued_at is None
+
+
+def test_recompute_now_after_the_broker_came_back_queues_at_once(
+    client, rte, train, executing, broker_down, monkeypatch
+):
+    client.force_login(rte)
+    recompute_url = reverse("metrics:recompute", args=[train.slug, executing.pk])
+    assert client.post(recompute_url, **HTMX).status_code == 503
+    sent = []
+    monkeypatch.setattr(
+        tasks.recompute_pi,
+        "apply_async",
+        lambda args, countdown=None, **kw: sent.append((args[0], countdown)),
+    )
+
+    response = client.post(recompute_url, **HTMX)
+
+    assert response.status_code == 200 and sent == [(executing.pk, 0)]
+    assert "Recompute queued" in response.content.decode()
