@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django import forms
 from django.core.exceptions import ValidationError
 
-from planning.services import StaleVersion
+from trains.errors import StaleVersion
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

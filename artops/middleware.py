@@ -15,8 +15,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap
 
-from planning.services import StaleVersion
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.selectors import train_for_user
 
 TITLES = {403: "Not allowed", 409: "Changed by someone else", 422: "Not saved"}

@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import path
 
 from artops import urls as project_urls
-from planning.services import StaleVersion
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.models import Train
 
 HTMX = {"HX-Request": "true"}

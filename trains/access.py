@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import NotAllowed
 from .models import TEAM_ROLES, Membership, Role, Train
-
-
-class NotAllowed(Exception):
-    """The actor holds no role that permits this action."""
-
 
 # Roles that plan the whole train (move any feature, edit any dependency).
 TRAIN_PLANNERS = frozenset({Role.RTE, Role.PRODUCT_MANAGER})
@@ -107,4 +103,4 @@ def train_access(user, train: Train | int) -> TrainAccess:
     return remember(user, TrainAccess(train_id=train_id, user_id=user.pk, grants=grants))
 
 
-__all__ = ["NotAllowed", "TEAM_ROLES", "TrainAccess", "remember", "train_access"]
+__all__ = ["TEAM_ROLES", "TrainAccess", "remember", "train_access"]

@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .access import NotAllowed, train_access
+from .access import train_access
+from .errors import NotAllowed
 from .models import TEAM_ROLES, Membership, Role, Team, Train
 
 

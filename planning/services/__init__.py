@@ -14,13 +14,11 @@ from .board import (
     milestone_create,
     milestone_update,
 )
-from .common import StaleVersion
 from .lifecycle import iteration_dates, pi_create
 
 __all__ = [
     "DEPENDENCY_FIELDS",
     "FEATURE_FIELDS",
-    "StaleVersion",
     "dependency_create",
     "dependency_update",
     "feature_create",

@@ -6,9 +6,10 @@ from django.db import transaction
 from planning.calculations import FIBONACCI
 from planning.models import Feature, ProgramIncrement, Story
 from planning.permissions import can_pull_feature, can_rank_backlog
+from trains.guards import lock_for_change, require
 from trains.models import Team
 
-from .common import board_changed, lock_for_change, require
+from .common import board_changed
 
 WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."

@@ -16,9 +16,11 @@ from planning.models import (
 )
 from planning.permissions import can_edit_feature
 from trains.access import TRAIN_PLANNERS
+from trains.errors import StaleVersion
+from trains.guards import lock_for_change, require
 from trains.models import Team, Train
 
-from .common import StaleVersion, board_changed, lock_for_change, require
+from .common import board_changed
 
 
 def _require_edit(actor, feature: Feature) -> None:

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planning.models import Iteration, TeamCapacity
+from trains.errors import StaleVersion
+from trains.guards import require
 from trains.models import Team
 
-from .common import StaleVersion, board_changed, require
+from .common import board_changed
 
 MAX_FTE = Decimal("99")
 # The model's PositiveSmallIntegerField limit, said in words rather than left to a database error.

@@ -1,42 +1,9 @@
-"""What every planning write shares: the optimistic-concurrency refusal and the board's change signal."""
-
-from collections.abc import Callable
+"""What every planning write shares: the board's change signal."""
 
 from django.db import connection
-from django.db.models import QuerySet
 
 from planning import hooks
 from planning.models import ProgramIncrement
-from trains.access import NotAllowed, TrainAccess, train_access
-
-
-class StaleVersion(Exception):
-    """The change was based on an older version of the record: someone else changed it first."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(f"{current} was changed by someone else; here is the current version.")
-
-
-def require(actor, train_id: int, allowed: Callable[[TrainAccess], bool], message: str) -> None:
-    """Refuse (NotAllowed, with `message`) unless `allowed` holds for the actor's roles on the train.
-
-    `actor` None is a trusted caller (the demo seed, a management command, a task): no check.
-    """
-    if actor is not None and not allowed(train_access(actor, train_id)):
-        raise NotAllowed(message)
-
-
-def lock_for_change(queryset: QuerySet, pk: int, expected_version: int | None):
-    """Re-read a versioned row under a lock and refuse a change based on an older version.
-
-    Only the row itself is locked (`of=self`): rows joined for reading (its PI, its team) stay free
-    for the board's other writers.
-    """
-    current = queryset.select_for_update(of=("self",)).get(pk=pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleVersion(current)
-    return current
 
 
 def board_changed(pi_id: int | None) -> None:

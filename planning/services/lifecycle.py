@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 
 from planning.models import Iteration, PIObjective, PlanBaseline, ProgramIncrement
 from planning.permissions import can_manage_pi
+from trains.guards import require
 from trains.models import Membership, Role, Train
 
-from .common import board_changed, require
+from .common import board_changed
 
 State = ProgramIncrement.State
 

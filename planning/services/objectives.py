@@ -17,9 +17,10 @@ from django.db.models import Max
 
 from planning.models import Feature, PIObjective, ProgramIncrement
 from planning.permissions import can_set_business_value
+from trains.guards import lock_for_change, require
 from trains.models import Team
 
-from .common import board_changed, lock_for_change, require
+from .common import board_changed
 
 TEXT_MAX = PIObjective._meta.get_field("text").max_length
 PLANNED_RANGE = range(1, 11)

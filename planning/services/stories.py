@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from planning.models import Feature, Iteration, Story
+from trains.guards import lock_for_change
 from trains.models import Team
 
 from .capacity import MAX_POINTS, require_team_planner
-from .common import board_changed, lock_for_change
+from .common import board_changed
 
 STORY_FIELDS = ("title", "points", "feature", "iteration")
 DENIED = "Only the RTE, Product Management or this team's SM/PO plan its stories."

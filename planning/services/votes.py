@@ -25,8 +25,9 @@ from planning import hooks
 from planning.calculations import VOTE_SCORES
 from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
 from planning.permissions import can_manage_pi, can_vote_in
-from planning.services.common import require
-from trains.access import NotAllowed, train_access
+from trains.access import train_access
+from trains.errors import NotAllowed
+from trains.guards import require
 from trains.models import Team
 
 CONCERN_MAX_LENGTH = 2000

@@ -14,7 +14,7 @@ from planning.models import Feature
 from planning.permissions import can_pull_feature, can_rank_backlog
 from planning.selectors.backlog import backlog
 from planning.services.backlog import feature_pull, feature_set_wsjf
-from planning.services.common import StaleVersion
+from trains.errors import StaleVersion
 
 from .common import PlanningPage, planning_page
 

@@ -17,7 +17,7 @@ from django_htmx.http import reswap, retarget
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.models import Team
 from trains.selectors import train_for_user
 
@@ -27,7 +27,6 @@ from ..permissions import can_set_business_value
 from ..selectors.objectives import ObjectivesOverview, TeamObjectives, pi_objectives, team_features
 from ..selectors.pis import pis_of_train
 from ..services import objectives as services
-from ..services.common import StaleVersion
 from .common import PlanningPage, planning_page
 
 PAGE = "planning/objectives.html"

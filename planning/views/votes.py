@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from artops.forms import apply_service_errors
 from artops.middleware import htmx_refusal, refusal
 from artops.types import HtmxHttpRequest
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 
 from ..forms.votes import SCORE_CHOICES, ConcernForm, VoteForm, VoteRoundOpenForm
 from ..models import ConfidenceVote, ProgramIncrement, VoteRound

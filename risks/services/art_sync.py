@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import ProgramIncrement
-from planning.services.common import require
+from trains.guards import require
 from trains.models import Train
 
 from ..models import ActionItem, ArtSync

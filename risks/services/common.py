@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
-from planning.services.common import lock_for_change
+from trains.guards import lock_for_change
 from trains.models import Membership
 
 

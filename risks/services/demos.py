@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Feature, Iteration
-from planning.services.common import require
+from trains.guards import require
 
 from ..models import DemoFollowUp, DemoItem, SystemDemo
 from ..permissions import can_complete_follow_up, can_run_system_demo

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from planning.models import Feature
 from planning.services import feature_set_blocked
-from planning.services.common import require
+from trains.guards import require
 
 from ..models import Impediment, ImpedimentEscalation
 from ..permissions import can_raise_impediment, can_update_impediment

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from planning.models import Feature, ProgramIncrement
 from planning.services import feature_create, feature_set_state
-from planning.services.common import require
+from trains.guards import require
 
 from ..models import ImprovementItem, Problem, ProblemVote
 from ..permissions import can_edit_problem, can_join_workshop, can_manage_improvements, can_update_improvement

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
-from planning.services.common import require
+from trains.guards import require
 from trains.models import Team, Train
 
 from ..models import Risk, RiskRoamChange

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from planning.models import ConfidenceVote
-from planning.services.common import require
+from trains.guards import require
 
 from ..models import Risk
 from .roam import risk_create

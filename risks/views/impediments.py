@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
-from planning.services import StaleVersion
+from trains.errors import StaleVersion
 from trains.models import Role
 from trains.selectors import train_for_user
 

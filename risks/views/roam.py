@@ -14,8 +14,8 @@ from django_htmx.http import trigger_client_event
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.selectors.board import pis_of_train
-from planning.services import StaleVersion
 from trains.access import TrainAccess
+from trains.errors import StaleVersion
 from trains.models import Train
 from trains.selectors import train_for_user
 

@@ -7,8 +7,7 @@ from planning.factories import FeatureFactory, ProgramIncrementFactory, StoryFac
 from planning.models import Feature, ProgramIncrement
 from planning.selectors.backlog import backlog
 from planning.services.backlog import feature_pull, feature_set_wsjf
-from planning.services.common import StaleVersion
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.factories import TrainFactory
 
 

@@ -7,7 +7,8 @@ from planning.factories import DependencyFactory, FeatureFactory, PIObjectiveFac
 from planning.models import Dependency, Feature, PlanBaseline, ProgramIncrement
 from planning.selectors.baseline import plan_vs_now
 from planning.services.baseline import plan_commit
-from trains.access import NotAllowed, train_access
+from trains.access import train_access
+from trains.errors import NotAllowed
 from trains.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

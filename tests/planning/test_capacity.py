@@ -9,8 +9,7 @@ from planning.factories import StoryFactory
 from planning.models import TeamCapacity
 from planning.selectors.capacity import capacity_grid, team_plan
 from planning.services.capacity import capacity_set
-from planning.services.common import StaleVersion
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 

@@ -15,7 +15,7 @@ from planning.models import Iteration, PlanBaseline, ProgramIncrement
 from planning.selectors.lifecycle import pi_readiness
 from planning.services import lifecycle as services
 from planning.services.baseline import plan_commit
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 

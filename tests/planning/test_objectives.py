@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 
 from planning.factories import FeatureFactory, PIObjectiveFactory, ProgramIncrementFactory
 from planning.models import PIObjective, ProgramIncrement
-from planning.services.common import StaleVersion
 from planning.services.objectives import (
     objective_create,
     objective_delete,
@@ -15,7 +14,7 @@ from planning.services.objectives import (
     objective_set_planned_value,
     objective_update,
 )
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 
 pytestmark = pytest.mark.django_db
 

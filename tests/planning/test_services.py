@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from planning.factories import FeatureFactory
 from planning.models import Feature, FeatureBlockedPeriod, FeatureStateChange, Iteration, ProgramIncrement
 from planning.services import feature_set_blocked, feature_set_state, pi_create
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 from trains.factories import TrainFactory
 
 pytestmark = pytest.mark.django_db

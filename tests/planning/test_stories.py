@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 from planning.factories import FeatureFactory, ProgramIncrementFactory, StoryFactory
 from planning.models import Story
 from planning.selectors.capacity import capacity_grid
-from planning.services.common import StaleVersion
 from planning.services.stories import story_create, story_delete, story_update
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 
 
 def test_creating_a_story_adds_its_points_to_the_load(pi, team, iterations, scrum_master):

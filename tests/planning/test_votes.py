@@ -13,7 +13,7 @@ from planning.services.votes import (
     vote_round_open,
     vote_set_concern,
 )
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 

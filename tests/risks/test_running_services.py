@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from planning.factories import FeatureFactory, PIObjectiveFactory
 from planning.models import Feature, FeatureBlockedPeriod, ProgramIncrement
-from planning.services import StaleVersion
 from risks.factories import ArtSyncFactory, ImpedimentFactory, ImprovementItemFactory, RiskFactory
 from risks.models import (
     ActionItem,
@@ -44,7 +43,7 @@ from risks.services import (
     risk_update,
     system_demo_plan,
 )
-from trains.access import NotAllowed
+from trains.errors import NotAllowed, StaleVersion
 from trains.factories import MembershipFactory, TeamFactory, TrainFactory, UserFactory
 from trains.models import Role
 

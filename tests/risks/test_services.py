@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from risks.factories import ImpedimentFactory, RiskFactory
 from risks.models import Impediment, ImpedimentEscalation, Risk, RiskRoamChange
 from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 from trains.factories import MembershipFactory, UserFactory
 from trains.models import Role
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from planning.services.votes import vote_cast, vote_round_open
 from risks.models import Risk
 from risks.services import risk_from_vote_concern
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 

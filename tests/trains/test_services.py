@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from trains.access import NotAllowed
+from trains.errors import NotAllowed
 from trains.factories import TeamFactory, UserFactory
 from trains.models import Membership, Role
 from trains.services import membership_add, team_create
