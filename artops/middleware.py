@@ -15,10 +15,10 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap
 
-from trains.errors import NotAllowed, StaleVersion
+from trains.errors import Conflict, NotAllowed, StaleVersion
 from trains.selectors import train_for_user
 
-TITLES = {403: "Not allowed", 409: "Changed by someone else", 422: "Not saved"}
+TITLES = {403: "Not allowed", 409: "Not saved: it conflicts with the current state", 422: "Not saved"}
 
 
 def htmx_refusal(message: str, status: int) -> HttpResponse:
@@ -36,6 +36,8 @@ def refusal(exception: Exception) -> tuple[int, str] | None:
         return 403, str(exception)
     if isinstance(exception, StaleVersion):
         return 409, f"{exception.current} was changed by someone else. Reload the page to see it."
+    if isinstance(exception, Conflict):
+        return 409, str(exception)
     if isinstance(exception, ValidationError):
         return 422, " ".join(exception.messages)
     return None
