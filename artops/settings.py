@@ -117,13 +117,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _database(_read("DATABASE_URL", env.str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
-# The board move's string count runs as a prepared statement on PostgreSQL (artops/rows.py); off
-# behind a pooler in transaction mode (PgBouncer), which cannot keep a connection's statements.
-DATABASE_PREPARED_STATEMENTS = _read("DATABASE_PREPARED_STATEMENTS", env.bool, True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# Django's own backend second: sessions signed in before UserRowBackend existed name it, and stay valid.
-AUTHENTICATION_BACKENDS = ["artops.auth.UserRowBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -92,7 +92,8 @@ def _serialize_recomputes(pi_id: int) -> None:
     """Hold a per-PI lock until the transaction ends, so two recomputes of one PI (a retry beside
     a slow run, two workers) never both insert the day's rows. An advisory lock rather than a row
     lock: the change hook writes PIRecompute during runs and must never wait for one. SQLite has
-    one writer at a time; `_upsert` covers the insert race that remains there."""
+    one writer at a time; `_upsert` covers the insert race that remains there. Raw SQL: the ORM has no
+    advisory locks."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, pi_id % 2**31])
@@ -248,18 +249,11 @@ def stale_pis_enqueue() -> list[int]:
 
 
 def _note_change(pi_id: int, now: datetime) -> None:
-    # Plain SQL: this runs inside every board move, where compiling the ORM's UPDATE cost more than
-    # running it. The PI's first change creates its row.
-    bump = (
-        f'UPDATE "{PIRecompute._meta.db_table}" SET "change_seq" = "change_seq" + 1,'
-        ' "stale_since" = COALESCE("stale_since", %s) WHERE "pi_id" = %s'
-    )
-    params = [connection.ops.adapt_datetimefield_value(now), pi_id]
-    with connection.cursor() as cursor:
-        cursor.execute(bump, params)
-        if not cursor.rowcount:
-            PIRecompute.objects.get_or_create(pi_id=pi_id)
-            cursor.execute(bump, params)
+    """Count a change of the PI's plan; the PI's first change creates its row."""
+    changed = {"change_seq": F("change_seq") + 1, "stale_since": Coalesce("stale_since", Value(now))}
+    if not PIRecompute.objects.filter(pi_id=pi_id).update(**changed):
+        PIRecompute.objects.get_or_create(pi_id=pi_id)
+        PIRecompute.objects.filter(pi_id=pi_id).update(**changed)
 
 
 def _enqueue_once(pi_id: int, now: datetime, *, countdown: int) -> bool:

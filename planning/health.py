@@ -2,16 +2,20 @@
 
 - conflict (red): the dependency is blocked, or the providing feature is unplanned, or it is
   planned to finish in an iteration that starts after the needed-by iteration ends;
-- at risk (amber): the providing feature is planned in the needed-by iteration itself;
+- at risk (amber): the providing feature is planned in the needed-by iteration itself (or in one
+  that overlaps its start);
 - healthy: planned in an earlier iteration (or nothing is needed by a given iteration);
 - resolved: delivered or cancelled (drawn faint).
 
 Dates rather than iteration numbers, so a provider planned in a later PI compares correctly.
+
+The rule is written once, as a database expression: the board rates every string with it, a move
+counts the PI's red and amber strings with it without loading them, and ART Sync lists the ones
+that need attention.
 """
 
-from datetime import date
-
 from django.db import models
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from .models import Dependency
 
@@ -23,55 +27,27 @@ class Health(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-def dependency_health(
-    *,
-    state: str,
-    needed_by_start: date | None,
-    needed_by_end: date | None,
-    provided_start: date | None,
-    provided_end: date | None,
-) -> Health:
-    if state in Dependency.RESOLVED_STATES:
-        return Health.RESOLVED
-    if state == Dependency.State.BLOCKED or provided_start is None:
-        return Health.CONFLICT
-    if needed_by_end is None:
-        return Health.HEALTHY
-    if provided_start > needed_by_end:
-        return Health.CONFLICT
-    if provided_start >= needed_by_start or provided_end >= needed_by_start:
-        return Health.AT_RISK
-    return Health.HEALTHY
-
-
-def health_of(dependency: Dependency) -> Health:
-    """Health of a dependency whose needed-by iteration and providing feature's iteration are loaded
-    (select_related("needed_by_iteration", "providing_feature__iteration"))."""
-    needed = dependency.needed_by_iteration
-    provided = dependency.providing_feature.iteration if dependency.providing_feature else None
-    return dependency_health(
-        state=dependency.state,
-        needed_by_start=needed.start_date if needed else None,
-        needed_by_end=needed.end_date if needed else None,
-        provided_start=provided.start_date if provided else None,
-        provided_end=provided.end_date if provided else None,
+def _health() -> Case:
+    needed_start, needed_end = F("needed_by_iteration__start_date"), F("needed_by_iteration__end_date")
+    provided = "providing_feature__iteration"
+    return Case(
+        When(state__in=Dependency.RESOLVED_STATES, then=Value(Health.RESOLVED.value)),
+        When(
+            Q(state=Dependency.State.BLOCKED) | Q(**{f"{provided}__start_date__isnull": True}),
+            then=Value(Health.CONFLICT.value),
+        ),
+        When(needed_by_iteration__isnull=True, then=Value(Health.HEALTHY.value)),
+        When(**{f"{provided}__start_date__gt": needed_end}, then=Value(Health.CONFLICT.value)),
+        When(
+            Q(**{f"{provided}__start_date__gte": needed_start})
+            | Q(**{f"{provided}__end_date__gte": needed_start}),
+            then=Value(Health.AT_RISK.value),
+        ),
+        default=Value(Health.HEALTHY.value),
+        output_field=models.CharField(),
     )
 
 
-def health_sql(
-    *, state: str, needed_by_start: str, needed_by_end: str, provided_start: str, provided_end: str
-) -> str:
-    """`dependency_health` as an SQL CASE over the given column expressions, for a statement that
-    counts the strings of a whole PI without loading each one (the answer to every board move).
-    A test runs both over every branch of the rule, so the two cannot drift apart."""
-    resolved = ", ".join(f"'{s}'" for s in Dependency.RESOLVED_STATES)
-    return (
-        "CASE"
-        f" WHEN {state} IN ({resolved}) THEN '{Health.RESOLVED.value}'"
-        f" WHEN {state} = '{Dependency.State.BLOCKED}' OR {provided_start} IS NULL THEN '{Health.CONFLICT.value}'"
-        f" WHEN {needed_by_end} IS NULL THEN '{Health.HEALTHY.value}'"
-        f" WHEN {provided_start} > {needed_by_end} THEN '{Health.CONFLICT.value}'"
-        f" WHEN {provided_start} >= {needed_by_start} OR {provided_end} >= {needed_by_start}"
-        f" THEN '{Health.AT_RISK.value}'"
-        f" ELSE '{Health.HEALTHY.value}' END"
-    )
+def with_health(dependencies: QuerySet[Dependency]) -> QuerySet[Dependency]:
+    """The dependencies, each annotated with its `health` (a Health value)."""
+    return dependencies.annotate(health=_health())

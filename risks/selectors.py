@@ -14,11 +14,13 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, S
 from django.http import Http404
 from django.utils import timezone
 
-from planning.health import Health, health_of
+from planning.calculations import PiPredictability, PredictabilityFigure, share
+from planning.health import Health, with_health
 from planning.models import Dependency, Feature, Iteration, PIObjective, ProgramIncrement, Story
+from planning.selectors.objectives import predictability_by_team
 from trains.models import Team, Train
 
-from . import figures
+from . import figures, hooks
 from .models import (
     ActionItem,
     ArtSync,
@@ -271,8 +273,8 @@ class DependencyAlert:
 def dependencies_needing_attention(pi: ProgramIncrement) -> list[DependencyAlert]:
     """Red (conflict) and amber (at risk) strings of the PI, red first, earliest need first."""
     rows = (
-        Dependency.objects.filter(pi=pi)
-        .exclude(state__in=Dependency.RESOLVED_STATES)
+        with_health(Dependency.objects.filter(pi=pi))
+        .filter(health__in=[Health.CONFLICT, Health.AT_RISK])
         .select_related(
             "needed_by_iteration",
             "providing_feature__iteration",
@@ -282,8 +284,7 @@ def dependencies_needing_attention(pi: ProgramIncrement) -> list[DependencyAlert
             "owner",
         )
     )
-    alerts = [DependencyAlert(dep, health_of(dep)) for dep in rows]
-    alerts = [a for a in alerts if a.health in (Health.CONFLICT, Health.AT_RISK)]
+    alerts = [DependencyAlert(dep, Health(dep.health)) for dep in rows]
     return sorted(
         alerts,
         key=lambda a: (
@@ -389,7 +390,7 @@ class TeamProgress:
 
     @property
     def points_done_percent(self) -> float | None:
-        return figures.share(self.points_done, self.points_planned)
+        return share(self.points_done, self.points_planned)
 
 
 def feature_progress(train: Train, pi: ProgramIncrement, iteration: Iteration | None) -> list[TeamProgress]:
@@ -541,91 +542,42 @@ def demo_feature_choices(demo: SystemDemo) -> QuerySet[Feature]:
 
 @dataclass
 class QuantitativeReview:
-    teams: list[figures.PredictabilityRow]
-    art: figures.PredictabilityRow
-    mean_of_teams: float | None
+    predictability: PiPredictability
     demos: list[IterationDemo]
     demo_planned: int
     demo_shown: int
     improvements_taken: int
     improvements_done: int
-    flow: list[dict]
+    flow: list[hooks.ReviewFigure]
+
+    @property
+    def teams(self) -> list[tuple[Team, PredictabilityFigure]]:
+        return list(self.predictability.teams.items())
+
+    @property
+    def art(self) -> PredictabilityFigure:
+        return self.predictability.art
+
+    @property
+    def mean_of_teams(self) -> float | None:
+        return self.predictability.mean_of_teams
 
     @property
     def demo_readiness(self) -> float | None:
         return figures.demo_readiness(shown_as_expected=self.demo_shown, planned=self.demo_planned)
 
 
-def predictability_rows(train: Train, pi: ProgramIncrement) -> list[figures.PredictabilityRow]:
-    """§4.1's two sums per team, read from the PI's objectives in one grouped query."""
-    sums = {
-        row["team_id"]: row
-        for row in PIObjective.objects.filter(pi=pi)
-        .values("team_id")
-        .annotate(
-            planned=Sum("planned_business_value", filter=Q(is_committed=True)),
-            actual=Sum("actual_business_value"),
-            objectives=Count("pk"),
-            scored=Count("pk", filter=Q(actual_business_value__isnull=False)),
-        )
-    }
-    rows = []
-    for team in train.teams.order_by("position", "name"):
-        row = sums.get(team.pk)
-        if row is None:
-            continue
-        rows.append(
-            figures.PredictabilityRow(
-                team=team,
-                planned_committed=row["planned"] or 0,
-                actual=row["actual"] or 0,
-                objectives=row["objectives"],
-                scored=row["scored"],
-            )
-        )
-    return rows
-
-
-# Flow figures are the metrics app's. They are read, never computed, here: through the PI's reverse
-# relation, so that risks imports nothing of metrics (imports run trains ← planning ← risks ← metrics).
-FLOW_METRICS = {
-    "flow_velocity": ("Flow velocity (items done)", "{:.0f}"),
-    "flow_time": ("Flow time (median)", "{:.1f} days"),
-    "flow_efficiency": ("Flow efficiency", "{:.0f} %"),
-    "flow_load": ("Flow load (items in progress)", "{:.0f}"),
-}
-
-
-def flow_figures(pi: ProgramIncrement) -> list[dict]:
-    snapshots = getattr(pi, "snapshots", None)
-    if snapshots is None:
-        return []
-    latest: dict[str, object] = {}
-    for snapshot in snapshots.filter(team__isnull=True, metric__in=list(FLOW_METRICS)).order_by("day", "pk"):
-        latest[snapshot.metric] = snapshot
-    figures_ = []
-    for metric, (label, fmt) in FLOW_METRICS.items():
-        snapshot = latest.get(metric)
-        if snapshot is None or snapshot.value is None:
-            continue
-        figures_.append({"label": label, "value": fmt.format(snapshot.value), "day": snapshot.day})
-    return figures_
-
-
-def quantitative_review(train: Train, pi: ProgramIncrement) -> QuantitativeReview:
-    teams = predictability_rows(train, pi)
+def quantitative_review(pi: ProgramIncrement) -> QuantitativeReview:
     demos = iteration_demos(pi)
     taken = list(ImprovementItem.objects.filter(target_pi=pi).select_related("feature"))
     return QuantitativeReview(
-        teams=teams,
-        art=figures.art_row(teams),
-        mean_of_teams=figures.mean_of_teams(teams),
+        predictability=predictability_by_team(pi),
         demos=demos,
         demo_planned=sum(d.planned for d in demos),
         demo_shown=sum(d.shown for d in demos),
         improvements_taken=len(taken),
         improvements_done=sum(1 for item in taken if item.is_complete),
-        flow=flow_figures(pi),
+        flow=hooks.review_figures(pi),
     )
 
 

@@ -36,6 +36,10 @@ import django
 django.setup()
 import tests.metrics.worker_app  # noqa: F401 - this process's tasks go to the test's queue
 
+from datetime import datetime, time
+
+from django.utils import timezone
+
 from planning.models import Feature, Iteration
 from planning.services import feature_move
 from trains.models import Team
@@ -47,7 +51,11 @@ cells = [
 ]
 for n in range(int(sys.argv[3])):
     team, iteration = cells[n % len(cells)]
-    feature = feature_move(feature=feature, team_id=team.pk, iteration_id=iteration.pk, expected_version=None)
+    # As planned on the PI's first day, before any of its iterations ended.
+    feature = feature_move(
+        feature=feature, team_id=team.pk, iteration_id=iteration.pk, expected_version=feature.version,
+        at=timezone.make_aware(datetime.combine(feature.pi.start_date, time(9))),
+    )
 """
 
 

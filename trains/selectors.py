@@ -1,10 +1,7 @@
 """Reads for trains, teams and memberships, with their related rows already joined."""
 
-from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
-
-from artops import rows
 
 from .access import TrainAccess, remember
 from .models import Membership, Team, Train
@@ -18,43 +15,17 @@ def trains_for_user(user) -> QuerySet[Train]:
 def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
     """The train and the user's access to it, or 404 when the user holds no role on it.
 
-    404 rather than 403: an outsider must not learn that the train exists. Every train page asks
-    this first, so it is one plain statement (artops/rows.py): the train and the user's roles on it.
+    404 rather than 403: an outsider must not learn that the train exists. One query: the user's
+    memberships on the train, with the train.
     """
     if not user.is_authenticated:
         raise Http404("No such train.")
-    sql, params = access_from(user, slug)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {access_columns()} FROM {sql}", params)
-        found = cursor.fetchall()
-    train, access, _ = access_from_rows(user, found)
-    return train, access
-
-
-def access_columns() -> str:
-    """What `access_from_rows` reads, first in each row: a role the user holds and its team, then the train."""
-    membership = Membership._meta.db_table
-    return f'"{membership}"."role", "{membership}"."team_id", {rows.columns(Train)}'
-
-
-def access_from(user, slug: str) -> tuple[str, list]:
-    """FROM clause and parameters: the user's memberships on the train, to which a statement may join more."""
-    membership, train = Membership._meta.db_table, Train._meta.db_table
-    return (
-        f'"{membership}" JOIN "{train}" ON "{train}"."id" = "{membership}"."train_id"'
-        f' AND "{membership}"."user_id" = %s AND "{train}"."slug" = %s',
-        [user.pk, slug],
-    )
-
-
-def access_from_rows(user, found: list[tuple]) -> tuple[Train, TrainAccess, int]:
-    """The train, the user's access (remembered on the user) and where the rest of a row starts;
-    404 when there is no row: no role, no train."""
-    if not found:
+    memberships = list(Membership.objects.filter(user_id=user.pk, train__slug=slug).select_related("train"))
+    if not memberships:
         raise Http404("No such train.")
-    train, end = rows.instance(Train, found[0], 2)
-    grants = frozenset((row[0], row[1]) for row in found)
-    return train, remember(user, TrainAccess(train_id=train.pk, user_id=user.pk, grants=grants)), end
+    train = memberships[0].train
+    grants = frozenset((m.role, m.team_id) for m in memberships)
+    return train, remember(user, TrainAccess(train_id=train.pk, user_id=user.pk, grants=grants))
 
 
 def teams_with_members(train: Train) -> QuerySet[Team]:

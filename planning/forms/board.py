@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from planning.services.board import DEPENDENCY_FIELDS
+from trains.forms import VersionField
 from trains.models import Team
 
 
@@ -12,13 +13,14 @@ class BoardDialogForm(forms.ModelForm):
     """A board dialog's form: the PI it is in, and the version the user started from, so a stale save
     is refused, never applied. A new object gets its PI before validation, which needs it."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=False)
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)
         self.pi = pi
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True  # an edit states the version it was based on
         else:
             self.instance.pi = pi
 
@@ -75,7 +77,12 @@ class MoveForm(forms.Form):
 
     team = forms.TypedChoiceField(coerce=_row_id, required=False, empty_value=None)
     iteration = forms.TypedChoiceField(coerce=_row_id, required=False, empty_value=None)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    version = VersionField(min_value=1, max_value=2**31 - 1)
+    # The version of the board the mover sees (added by static/js/board.js), so the answer can bring
+    # that board to the new version; a board without it reloads on its next poll instead.
+    board_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,45 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
-from django.http import Http404
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
-from artops import rows
-from planning.health import Health, health_of, health_sql
-from planning.models import Dependency, Feature, Iteration, Milestone, PIObjective, ProgramIncrement, Story
+from planning.health import Health, with_health
+from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story
 from trains.access import TrainAccess
 from trains.models import Team, Train
-from trains.selectors import access_columns, access_from, access_from_rows
-
-
-def pis_of_train(train: Train) -> QuerySet[ProgramIncrement]:
-    return ProgramIncrement.objects.filter(train=train).order_by("-start_date")
-
-
-def pi_asked_for(pis: list[ProgramIncrement], pi_id: str | int) -> ProgramIncrement:
-    """The PI a page was asked for (`?pi=`) among the train's PIs; 404 when it is not one of them."""
-    chosen = next((pi for pi in pis if str(pi.pk) == str(pi_id)), None)
-    if chosen is None:
-        raise Http404("No such PI on this train.")
-    return chosen
-
-
-def current_pi(
-    train: Train, pi_id: str | int | None, pis: list[ProgramIncrement] | None = None
-) -> ProgramIncrement:
-    """The PI asked for, else the executing one, else the newest. 404 when the train has none.
-
-    Pass the train's PIs when the page lists them anyway: then this costs no query.
-    """
-    pis = list(pis_of_train(train)) if pis is None else pis
-    if pi_id:
-        return pi_asked_for(pis, pi_id)
-    executing = [pi for pi in pis if pi.state == ProgramIncrement.State.EXECUTING]
-    if executing or pis:
-        return max(executing or pis, key=lambda pi: pi.start_date)
-    raise Http404("This train has no PI yet.")
+from trains.selectors import train_for_user
 
 
 def wsjf_key(feature: Feature) -> tuple:
@@ -167,35 +137,29 @@ class Board:
         ]
 
 
-def _card_figures_raw() -> dict[str, RawSQL]:
-    """What a card shows beside its own fields, as correlated SQL subqueries on the feature row.
+def _per_card(queryset: QuerySet, function: str, field: str = "pk") -> Coalesce:
+    """`function` (COUNT, SUM) of `field` over `queryset`, a query correlated with the card's row.
 
-    Subqueries rather than joins: summing story points over a join with dependencies would count
-    each story once per dependency. Plain SQL rather than ORM subqueries: a move (the board's
-    hottest write) answers with the moved card, and the ORM's subquery expressions cost more to
-    compile than the rest of the move.
-    """
-    feature, story, dependency = Feature._meta.db_table, Story._meta.db_table, Dependency._meta.db_table
-    link, objective = PIObjective.features.through._meta.db_table, PIObjective._meta.db_table
-    me = f'"{feature}"."id"'
-    return {
-        "points": RawSQL(f"SELECT COALESCE(SUM(points), 0) FROM {story} WHERE feature_id = {me}", []),
-        "dependency_count": RawSQL(
-            f"SELECT COUNT(*) FROM {dependency} WHERE requesting_feature_id = {me} OR providing_feature_id = {me}",
-            [],
-        ),
-        "objective_count": RawSQL(f"SELECT COUNT(*) FROM {link} WHERE feature_id = {me}", []),
-        "uncommitted_objective_count": RawSQL(
-            f"SELECT COUNT(*) FROM {link} JOIN {objective} ON {objective}.id = {link}.piobjective_id"
-            f" WHERE {link}.feature_id = {me} AND NOT {objective}.is_committed",
-            [],
-        ),
-    }
+    A correlated subquery rather than a join: summing story points over a join with dependencies
+    would count each story once per dependency. `Func` rather than `Count`/`Sum`, which would add a
+    GROUP BY to the subquery."""
+    total = queryset.order_by().annotate(total=Func(F(field), function=function)).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
 
 
 def with_card_figures(features: QuerySet[Feature]) -> QuerySet[Feature]:
-    """Annotate what a card shows, in the same query."""
-    return features.annotate(**_card_figures_raw())
+    """Annotate what a card shows beside its own fields, in the same query."""
+    me = OuterRef("pk")
+    return features.annotate(
+        points=_per_card(Story.objects.filter(feature=me), "SUM", "points"),
+        dependency_count=_per_card(
+            Dependency.objects.filter(Q(requesting_feature=me) | Q(providing_feature=me)), "COUNT"
+        ),
+        objective_count=_per_card(Feature.objectives.through.objects.filter(feature=me), "COUNT"),
+        uncommitted_objective_count=_per_card(
+            Feature.objectives.through.objects.filter(feature=me, piobjective__is_committed=False), "COUNT"
+        ),
+    )
 
 
 def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
@@ -205,45 +169,22 @@ def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
 
 def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess, Feature]:
     """The train, the user's access to it (as `train_for_user`) and one card of its board with its PI
-    and figures: 404 when the user holds no role on the train, or the card is not on its board.
-
-    One plain statement (artops/rows.py), one row per role the user holds: every board move starts
-    here, and a query fewer is a fifth of a move.
-    """
-    if not user.is_authenticated:
-        raise Http404("No such train.")
-    feature, pi, train = Feature._meta.db_table, ProgramIncrement._meta.db_table, Train._meta.db_table
-    figures = _card_figures_raw()
-    memberships, params = access_from(user, slug)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {access_columns()}, {rows.columns(Feature)}, {rows.columns(ProgramIncrement)}, "
-            + ", ".join(f"({figure.sql})" for figure in figures.values())
-            + f" FROM {memberships}"
-            f' LEFT JOIN "{feature}" ON "{feature}"."id" = %s AND "{feature}"."train_id" = "{train}"."id"'
-            f' LEFT JOIN "{pi}" ON "{pi}"."id" = "{feature}"."pi_id"',
-            [*params, feature_id],
-        )
-        found = cursor.fetchall()
-    train_row, access, start = access_from_rows(user, found)
-    row = found[0]
-    card, end = rows.instance(Feature, row, start)
-    if card.pk is None or card.pi_id is None:
-        raise Http404("No such feature on this train's board.")
-    card.pi, end = rows.instance(ProgramIncrement, row, end)
-    for name, value in zip(figures, row[end:], strict=True):
-        setattr(card, name, value)
-    return train_row, access, card
+    and figures: 404 when the user holds no role on the train, or the card is not on its board."""
+    train, access = train_for_user(user, slug)
+    card = get_object_or_404(
+        with_card_figures(Feature.objects.select_related("pi")), pk=feature_id, train=train, pi__isnull=False
+    )
+    return train, access, card
 
 
 def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:
-    return Dependency.objects.filter(pi=pi).select_related(
+    return with_health(Dependency.objects.filter(pi=pi)).select_related(
         "needed_by_iteration", "providing_feature__iteration", "requesting_team", "providing_team", "owner"
     )
 
 
 def board_strings(pi: ProgramIncrement) -> list[BoardString]:
-    return [BoardString(dependency=dep, health=health_of(dep)) for dep in board_dependencies(pi)]
+    return [BoardString(dependency=dep, health=Health(dep.health)) for dep in board_dependencies(pi)]
 
 
 def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> Board:
@@ -312,66 +253,18 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def _strings_after_move_sql() -> str:
-    dependency, feature = Dependency._meta.db_table, Feature._meta.db_table
-    iteration, team = Iteration._meta.db_table, Team._meta.db_table
-    health = health_sql(
-        state="d.state",
-        needed_by_start="need.start_date",
-        needed_by_end="need.end_date",
-        provided_start="give.start_date",
-        provided_end="give.end_date",
-    )
-    # Every string of the PI is rated in the database and only counted there; the strings that end
-    # at the moved card come back with their labels. One row at least (the totals), whatever the PI.
-    return (
-        "WITH s AS ("
-        " SELECT d.id, d.state, d.requesting_feature_id AS wants, d.providing_feature_id AS gives,"
-        " d.requesting_team_id, d.providing_team_id, d.description, need.number, need.is_ip,"
-        f" {health} AS health"
-        f" FROM {dependency} d"
-        f" LEFT JOIN {feature} provider ON provider.id = d.providing_feature_id"
-        f" LEFT JOIN {iteration} need ON need.id = d.needed_by_iteration_id"
-        f" LEFT JOIN {iteration} give ON give.id = provider.iteration_id"
-        " WHERE d.pi_id = %s)"
-        " SELECT totals.red, totals.amber, t.id, t.state, t.wants, t.gives, t.health,"
-        " rq.name, pv.name, t.description, t.number, t.is_ip"
-        " FROM (SELECT"
-        f" COALESCE(SUM(CASE WHEN health = '{Health.CONFLICT.value}' THEN 1 ELSE 0 END), 0) AS red,"
-        f" COALESCE(SUM(CASE WHEN health = '{Health.AT_RISK.value}' THEN 1 ELSE 0 END), 0) AS amber"
-        " FROM s) totals"
-        " LEFT JOIN s t ON t.wants = %s OR t.gives = %s"
-        f" LEFT JOIN {team} rq ON rq.id = t.requesting_team_id"
-        f" LEFT JOIN {team} pv ON pv.id = t.providing_team_id"
-        " ORDER BY t.id"
-    )
-
-
 def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
     """After a move: the strings ending at the moved card (the only ones whose health can change)
     and the PI's red and amber counts.
 
-    One plain statement, no ORM, prepared once per connection: this answers every drag, so the PI's
-    strings are rated and counted in the database (`health_sql`) rather than loaded. A test pins it
-    against `board_strings`.
+    Two queries whatever the size of the PI: the PI's strings are rated and counted in the
+    database, and only the moved card's are loaded.
     """
-    found = rows.fetch_prepared(
-        "planning_strings_after_move", _strings_after_move_sql(), [feature.pi_id, feature.pk, feature.pk]
+    strings = with_health(Dependency.objects.filter(pi_id=feature.pi_id))
+    counts = strings.aggregate(
+        red=Count("pk", filter=Q(health=Health.CONFLICT)), amber=Count("pk", filter=Q(health=Health.AT_RISK))
     )
-    counts = {"red": int(found[0][0]), "amber": int(found[0][1])}
-    touching = [
-        string_json(
-            pk=pk,
-            providing_feature_id=gives,
-            requesting_feature_id=wants,
-            health=Health(health),
-            requesting_team=rq,
-            providing_team=pv,
-            description=text,
-            needed_by=("IP" if is_ip else f"I{number}") if number else "—",
-            state=state,
-        )
-        for _, _, pk, state, wants, gives, health, rq, pv, text, number, is_ip in found
-        if pk is not None
-    ]
-    return touching, counts
+    touching = strings.filter(Q(requesting_feature=feature) | Q(providing_feature=feature)).select_related(
+        "needed_by_iteration", "requesting_team", "providing_team"
+    )
+    return [BoardString(dependency=dep, health=Health(dep.health)).as_json() for dep in touching], counts

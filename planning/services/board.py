@@ -1,8 +1,8 @@
 """Writes for the program board: features, their moves and flow history, dependencies, milestones."""
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from planning.models import (
@@ -17,10 +17,10 @@ from planning.models import (
 from planning.permissions import can_edit_feature
 from trains.access import TRAIN_PLANNERS
 from trains.errors import StaleVersion
-from trains.guards import lock_for_change, require
+from trains.guards import lock_for_change, require, require_version
 from trains.models import Team, Train
 
-from .common import board_changed
+from .common import board_changed, require_open
 
 
 def _require_edit(actor, feature: Feature) -> None:
@@ -40,6 +40,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
     `done_at` is set on reaching Done and cleared if the feature is reopened.
     """
     _require_edit(actor, feature)
+    require_open(feature.pi)
     if state not in Feature.State.values:
         raise ValidationError({"state": "Unknown state."})
     if state == feature.state:
@@ -59,6 +60,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
         update_fields=["state", "state_changed_at", "started_at", "done_at", "version", "updated_at"]
     )
     feature.refresh_from_db(fields=["version"])
+    board_changed(feature.pi_id)  # the card shows its state: open boards redraw, metrics go stale
     return feature
 
 
@@ -66,6 +68,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
 def feature_set_blocked(*, feature: Feature, blocked: bool, actor=None, at=None, reason: str = "") -> Feature:
     """Set or clear the blocked flag; each blocked stretch is kept as waiting time for flow efficiency."""
     _require_edit(actor, feature)
+    require_open(feature.pi)
     if blocked == feature.is_blocked:
         return feature
     at = at or timezone.now()
@@ -121,6 +124,7 @@ def feature_create(
         lambda access: access.can_plan_team(team.pk) if team else access.can_plan_any,
         "You may not add features here.",
     )
+    require_open(pi)
     if not title.strip():
         raise ValidationError({"title": "Give the feature a title."})
     unknown = set(fields) - set(FEATURE_FIELDS)
@@ -138,10 +142,11 @@ def feature_create(
 
 
 @transaction.atomic
-def feature_update(*, feature: Feature, expected_version: int | None, actor=None, **fields) -> Feature:
+def feature_update(*, feature: Feature, expected_version: int, actor=None, **fields) -> Feature:
     """Edit a feature's fields; refused (StaleVersion) when someone else saved it first."""
-    current = lock_for_change(Feature.objects, feature.pk, expected_version)
+    current = lock_for_change(Feature.objects.select_related("pi"), feature.pk, expected_version)
     _require_edit(actor, current)
+    require_open(current.pi)
     unknown = set(fields) - set(FEATURE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown feature fields: {sorted(unknown)}")
@@ -154,27 +159,10 @@ def feature_update(*, feature: Feature, expected_version: int | None, actor=None
     return current
 
 
-def _guarded_move_sql(*, team_id: int | None, iteration_id: int | None) -> str:
-    """The move as one UPDATE that applies only to the version the user saw, and only if the team is
-    on the feature's train and the iteration in its PI (and that PI on the train).
-
-    Plain SQL: this is the board's hottest write, and compiling it through the ORM cost more than
-    running it. Parameters: team, iteration, updated_at, id, version, then the guards' ids."""
-    feature, team = Feature._meta.db_table, Team._meta.db_table
-    iteration, pi = Iteration._meta.db_table, ProgramIncrement._meta.db_table
-    guards = []
-    if team_id is not None:
-        guards.append(
-            f'EXISTS (SELECT 1 FROM "{team}" WHERE "id" = %s AND "train_id" = "{feature}"."train_id")'
-        )
-    if iteration_id is not None:
-        guards.append(
-            f'EXISTS (SELECT 1 FROM "{iteration}" i JOIN "{pi}" p ON p."id" = i."pi_id"'
-            f' WHERE i."id" = %s AND p."id" = "{feature}"."pi_id" AND p."train_id" = "{feature}"."train_id")'
-        )
+def _iteration_ended(iteration: Iteration) -> str:
     return (
-        f'UPDATE "{feature}" SET "team_id" = %s, "iteration_id" = %s, "version" = "version" + 1,'
-        ' "updated_at" = %s WHERE "id" = %s AND "version" = %s' + "".join(f" AND {g}" for g in guards)
+        f"{iteration.label} ended on {iteration.end_date.day} {iteration.end_date:%b %Y}: a feature that is"
+        " not done can only be planned in an iteration that has not ended yet."
     )
 
 
@@ -186,18 +174,25 @@ def feature_move(
     iteration_id: int | None,
     expected_version: int | None,
     actor=None,
+    board_version: int | None = None,
+    at=None,
 ) -> Feature:
     """Move a card on the program board to a team and iteration (both None: back to the unplanned lane).
 
     The mover needs the right to plan both the team the feature leaves and the team it joins. A move
-    stays within the feature's PI: a feature in no PI is pulled into one first (backlog).
+    stays within the feature's PI: a feature in no PI is pulled into one first (backlog). A feature
+    that is not done cannot be planned in an iteration that has ended (a done one may still be
+    recorded where it finished): that would hide the slip and could turn a real conflict green.
 
     One guarded UPDATE does the move: it applies only if the row still has the version the user saw
-    (and the permission was checked against) and the team and iteration belong to the feature's
-    train and PI. A concurrent change is therefore refused, never overwritten, and a valid move
-    costs no read beyond the card itself; only a refused one looks again, to say why.
+    (and the permission was checked against) and the team and iteration are places the feature may
+    take. A concurrent change is therefore refused, never overwritten; only a refused move looks
+    again, to say why.
+
+    `board_version` is the version of the board the mover is looking at: when nobody else changed
+    the board since, the returned feature's `pi.board_version` is the board's version with this move.
     """
-    if expected_version is not None and feature.version != expected_version:
+    if require_version(expected_version) != feature.version:
         raise StaleVersion(Feature.objects.get(pk=feature.pk))
     _require_edit(actor, feature)
     if team_id is not None:
@@ -207,35 +202,37 @@ def feature_move(
             lambda access: access.can_plan_team(team_id),
             "You may not plan work for that team.",
         )
+    require_open(feature.pi)
     if (feature.team_id, feature.iteration_id) == (team_id, iteration_id):
         return feature
-    pi_id = feature.pi_id
-    if iteration_id is not None and pi_id is None:
+    if iteration_id is not None and feature.pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
-    now = timezone.now()
-    guard_ids = [pk for pk in (team_id, iteration_id) if pk is not None]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _guarded_move_sql(team_id=team_id, iteration_id=iteration_id),
-            [
-                team_id,
-                iteration_id,
-                connection.ops.adapt_datetimefield_value(now),
-                feature.pk,
-                feature.version,
-            ]
-            + guard_ids,
+    now = at or timezone.now()
+    today = timezone.localdate(now)
+    guards = []
+    if team_id is not None:
+        guards.append(Exists(Team.objects.filter(pk=team_id, train_id=OuterRef("train_id"))))
+    if iteration_id is not None:
+        places = Iteration.objects.filter(
+            pk=iteration_id, pi_id=OuterRef("pi_id"), pi__train_id=OuterRef("train_id")
         )
-        updated = cursor.rowcount
-    if not updated:
-        _refuse_move(feature, pi_id=pi_id, team_id=team_id, iteration_id=iteration_id)
+        if feature.state != Feature.State.DONE:
+            places = places.filter(end_date__gte=today)
+        guards.append(Exists(places))
+    moved = Feature.objects.filter(*guards, pk=feature.pk, version=feature.version).update(
+        team_id=team_id, iteration_id=iteration_id, version=F("version") + 1, updated_at=now
+    )
+    if not moved:
+        _refuse_move(feature, team_id=team_id, iteration_id=iteration_id, today=today)
     feature.team_id, feature.iteration_id = team_id, iteration_id
     feature.version, feature.updated_at = feature.version + 1, now
-    board_changed(pi_id)
+    current = board_changed(feature.pi_id, seen_version=board_version)
+    if current is not None:
+        feature.pi.board_version = current
     return feature
 
 
-def _refuse_move(feature: Feature, *, pi_id, team_id, iteration_id) -> None:
+def _refuse_move(feature: Feature, *, team_id, iteration_id, today) -> None:
     """Why the guarded UPDATE applied to no row: someone else changed the card, or the place is not
     the feature's to take."""
     current = Feature.objects.get(pk=feature.pk)
@@ -244,11 +241,14 @@ def _refuse_move(feature: Feature, *, pi_id, team_id, iteration_id) -> None:
     errors = {}
     if team_id is not None and not Team.objects.filter(pk=team_id, train_id=feature.train_id).exists():
         errors["team"] = TEAM_ELSEWHERE
-    if (
-        iteration_id is not None
-        and not Iteration.objects.filter(pk=iteration_id, pi_id=pi_id, pi__train_id=feature.train_id).exists()
-    ):
-        errors["iteration"] = ITERATION_ELSEWHERE
+    if iteration_id is not None:
+        iteration = Iteration.objects.filter(
+            pk=iteration_id, pi_id=feature.pi_id, pi__train_id=feature.train_id
+        ).first()
+        if iteration is None:
+            errors["iteration"] = ITERATION_ELSEWHERE
+        elif iteration.end_date < today:
+            errors["iteration"] = _iteration_ended(iteration)
     raise ValidationError(errors or "The move could not be applied.")
 
 
@@ -317,6 +317,7 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
     unknown = set(fields) - set(DEPENDENCY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
+    require_open(pi)
     dependency = Dependency(pi=pi, created_at=timezone.now(), **fields)
     _check_dependency(pi, dependency)
     _require_dependency_rights(actor, pi, dependency)
@@ -328,11 +329,10 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
 
 
 @transaction.atomic
-def dependency_update(
-    *, dependency: Dependency, expected_version: int | None, actor=None, **fields
-) -> Dependency:
+def dependency_update(*, dependency: Dependency, expected_version: int, actor=None, **fields) -> Dependency:
     current = lock_for_change(Dependency.objects.select_related("pi"), dependency.pk, expected_version)
     _require_dependency_rights(actor, current.pi, current)
+    require_open(current.pi)
     unknown = set(fields) - set(DEPENDENCY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
@@ -363,6 +363,7 @@ def milestone_create(
     *, pi: ProgramIncrement, name: str, date, actor=None, kind: str = "release", description: str = ""
 ):
     _require_milestone_rights(actor, pi)
+    require_open(pi)
     milestone = Milestone(pi=pi, name=name.strip(), date=date, kind=kind, description=description)
     if date is not None and not (pi.start_date <= date <= pi.end_date):
         raise ValidationError(
@@ -375,11 +376,10 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(
-    *, milestone: Milestone, expected_version: int | None, actor=None, **fields
-) -> Milestone:
+def milestone_update(*, milestone: Milestone, expected_version: int, actor=None, **fields) -> Milestone:
     current = lock_for_change(Milestone.objects.select_related("pi"), milestone.pk, expected_version)
     _require_milestone_rights(actor, current.pi)
+    require_open(current.pi)
     for name, value in fields.items():
         if name not in {"name", "date", "kind", "description"}:
             raise TypeError(f"Unknown milestone field: {name}")

@@ -1,27 +1,38 @@
 """What every planning write shares: the board's change signal."""
 
-from django.db import connection
+from django.db.models import F
 
 from planning import hooks
 from planning.models import ProgramIncrement
 from trains.errors import Conflict
 
 
-def board_changed(pi_id: int | None) -> None:
+def board_changed(pi_id: int | None, *, seen_version: int | None = None) -> int | None:
     """Bump the PI's board version (open boards poll it) and tell the apps built on planning.
 
-    Plain SQL: every board write runs this, and compiling the ORM's UPDATE cost more than running it.
+    `seen_version` is the version of the board the person making the change is looking at. When
+    nobody else changed the board since, their board is current once it shows this change, and
+    the new version is returned so their board can say so (instead of reloading on its next poll);
+    otherwise None.
     """
     if pi_id is None:
-        return
-    table = ProgramIncrement._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE "{table}" SET "board_version" = "board_version" + 1 WHERE "id" = %s', [pi_id])
+        return None
+    pis = ProgramIncrement.objects.filter(pk=pi_id)
+    bump = {"board_version": F("board_version") + 1}
+    # Conditional: only the version the person saw is bumped to the one their board can take.
+    if seen_version is not None and pis.filter(board_version=seen_version).update(**bump):
+        current = seen_version + 1
+    else:
+        pis.update(**bump)
+        current = None
     hooks.pi_changed(pi_id)
+    return current
 
 
 def require_open(pi: ProgramIncrement | None) -> None:
     """Refuse (Conflict) any change to a closed PI: it is the train's record of what happened, and
     its predictability is reported to leadership. Only the RTE reopens it, with a reason."""
-    if pi is not None and pi.state == ProgramIncrement.State.CLOSED:
-        raise Conflict(f"{pi.name} is closed: its record is read-only. The RTE may reopen it, giving a reason.")
+    if pi is not None and pi.is_closed:
+        raise Conflict(
+            f"{pi.name} is closed: its record is read-only. The RTE may reopen it, giving a reason."
+        )

@@ -1,6 +1,7 @@
 """The program board: the screen the RTE lives in during PI Planning and every ART Sync."""
 
 import json
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,9 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from artops.forms import apply_service_errors
+from artops.forms import apply_service_errors, form_refusal, save_form
+from artops.refusals import htmx_refusal, refusal
 from artops.types import HtmxHttpRequest
 from trains.access import TrainAccess
+from trains.errors import StaleVersion
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -25,7 +28,7 @@ from ..selectors import (
     BoardFilters,
     board_strings,
     card_for_user,
-    current_pi,
+    pi_being_run,
     pis_of_train,
     program_board,
     strings_after_move,
@@ -38,6 +41,8 @@ def _board_context(
     train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters, pis: list | None = None
 ) -> dict:
     board = program_board(pi, filters)
+    # A closed PI's board is a record: no card draggable, no "Move to…", no add or edit links.
+    editable = not pi.is_closed
     return {
         "train": train,
         "access": access,
@@ -45,10 +50,11 @@ def _board_context(
         "pi": pi,
         "pis": pis if pis is not None else pis_of_train(train),
         "board": board,
-        "can_plan_all": access.has("rte", "product_manager"),
-        "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
-        "can_plan_any": access.can_plan_any,
-        "can_place_milestones": access.has("rte", "product_manager"),
+        "pi_editable": editable,
+        "can_plan_all": editable and access.has("rte", "product_manager"),
+        "plannable_team_ids": access.team_ids("scrum_master", "product_owner") if editable else frozenset(),
+        "can_plan_any": editable and access.can_plan_any,
+        "can_place_milestones": editable and access.has("rte", "product_manager"),
         "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
         "kinds": Feature.Kind.choices,
         "states": Feature.State.choices,
@@ -70,7 +76,7 @@ def _get_feature_for_user(request: HtmxHttpRequest, slug: str, feature_id: int):
 def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
-    pi = current_pi(train, request.GET.get("pi"), pis)
+    pi = pi_being_run(train, request.GET.get("pi"), pis)
     context = _board_context(train, access, pi, BoardFilters.from_query(request.GET), pis)
     if request.htmx and request.htmx.target == "board-main":
         return render(request, f"{PAGE}#board-main", context)
@@ -82,7 +88,7 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Polled by open boards: 204 while nothing changed, else the fresh board body."""
     train, access = train_for_user(request.user, slug)
-    pi = current_pi(train, request.GET.get("pi"))
+    pi = pi_being_run(train, request.GET.get("pi"))
     try:
         since = int(request.GET.get("since", ""))
     except ValueError:
@@ -113,7 +119,10 @@ def _moved_response(request, train, access, feature) -> HttpResponse:
         "moved": feature,
     }
     response = render(request, f"{PAGE}#move-result", context)
-    return trigger_client_event(response, "board:moved", {"id": feature.pk})
+    # The board version the mover's board is at once it shows this move (see feature_move).
+    return trigger_client_event(
+        response, "board:moved", {"id": feature.pk, "board_version": feature.pi.board_version}
+    )
 
 
 @login_required
@@ -122,14 +131,14 @@ def board_dependencies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The strings as a table (loaded when opened: the board itself stays light)."""
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
-    pi = current_pi(train, request.GET.get("pi"), pis)
+    pi = pi_being_run(train, request.GET.get("pi"), pis)
     context = {
         "train": train,
         "access": access,
         "pi": pi,
         "strings": board_strings(pi),
         "nav": "board",
-        "can_plan_any": access.can_plan_any,
+        "can_plan_any": access.can_plan_any and not pi.is_closed,
     }
     if request.htmx:
         return render(request, f"{PAGE}#dependency-table", context)
@@ -162,14 +171,15 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
                 iteration_id=form.cleaned_data["iteration"],
                 expected_version=form.cleaned_data["version"],
                 actor=request.user,
+                board_version=form.cleaned_data["board_version"],
             )
-        except services.StaleVersion as stale:
+        except StaleVersion as stale:
             message = (
                 f"“{stale.current.title}” was changed by someone else while you were moving it. "
                 "Your move was not applied; the board now shows the current plan."
             )
             if request.htmx:
-                return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+                return htmx_refusal(replace(refusal(stale), message=message))
             form = MoveForm(
                 pi=feature.pi,
                 initial={
@@ -187,16 +197,14 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             )
         except ValidationError as error:
             if request.htmx and not request.htmx.target:
-                return HttpResponse(
-                    " ".join(error.messages), status=422, content_type="text/plain; charset=utf-8"
-                )
+                raise  # a drag has no dialog to show it in: the middleware's refusal says why
             apply_service_errors(form, error)
         else:
             if request.htmx:
                 return _moved_response(request, train, access, moved)
             return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
     if request.method == "POST" and request.htmx and not request.htmx.target:
-        return HttpResponse(" ".join(form.non_field_errors()) or "Invalid move.", status=422)
+        return htmx_refusal(form_refusal(form))
     if request.htmx:
         return render(request, f"{PAGE}#move-dialog", context)
     return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#move-dialog"})
@@ -209,38 +217,48 @@ def _dialog(
     one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
     board's dialog for htmx, as a page of its own otherwise; the form posts back to the same URL."""
     editing = form.instance.pk is not None
+    if pi.is_closed:  # shown for reading only; a POST still reaches the service, which refuses it
+        for field in form.fields.values():
+            field.disabled = True
     context = {
         "train": train,
         "access": access,
         "pi": pi,
         "form": form,
         "nav": "board",
-        "dialog_title": f"Edit {noun}" if editing else f"New {noun} in {pi.name}",
+        "dialog_title": (
+            f"{noun.capitalize()} (read-only: {pi.name} is closed)"
+            if pi.is_closed
+            else f"Edit {noun}"
+            if editing
+            else f"New {noun} in {pi.name}"
+        ),
+        "pi_editable": not pi.is_closed,
         "columns": columns,
     }
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except services.StaleVersion as stale:
-            context["form"] = type(form)(instance=stale.current, pi=pi)
+    status = 200
+    if request.method == "POST":
+        refused = save_form(form, save)
+        if refused is None:
+            return _saved(request, train, pi, f"{noun.capitalize()} saved.")
+        status = refused.status
+        if status == 409:
+            context["form"] = type(form)(instance=refused.current, pi=pi)
             context["stale_message"] = (
                 f"Someone else saved this {noun} while you were editing it. Your changes were not saved: "
                 "here is the current version; make your change again."
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _saved(request, train, pi, f"{noun.capitalize()} saved.")
     if request.htmx:
-        return render(request, f"{PAGE}#edit-dialog", context)
-    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#edit-dialog"})
+        return render(request, f"{PAGE}#edit-dialog", context, status=status)
+    context["dialog_partial"] = f"{PAGE}#edit-dialog"
+    return render(request, "planning/dialog_page.html", context, status=status)
 
 
 def _get_for_dialog(request: HtmxHttpRequest, train: Train, model, object_id: int | None):
     """What a dependency or milestone dialog edits (404 unless it is in one of the train's PIs) and its
     PI; for a new one (no id), None and the board's PI (`?pi=`, or the dialog's hidden `pi` field)."""
     if object_id is None:
-        return None, current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+        return None, pi_being_run(train, request.GET.get("pi") or request.POST.get("pi"))
     instance = get_object_or_404(model.objects.select_related("pi"), pk=object_id, pi__train=train)
     return instance, instance.pi
 
@@ -286,7 +304,7 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
     """Create (no id) or edit a feature from the board, in a dialog."""
     if feature_id is None:
         train, access = train_for_user(request.user, slug)
-        pi = current_pi(train, request.GET.get("pi") or request.POST.get("pi"))
+        pi = pi_being_run(train, request.GET.get("pi") or request.POST.get("pi"))
         feature = None
         access.require(access.can_plan_any, "Only planners of this train add features.")
     else:

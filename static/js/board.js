@@ -40,9 +40,14 @@
     say(event.detail && event.detail.message, "ok");
     refreshBoard();
   });
-  document.body.addEventListener("board:moved", function () {
+  document.body.addEventListener("board:moved", function (event) {
     closeDialog();
     say("Moved.", "ok");
+    // The move's answer already showed it: when it was the board's only change, the board is now at
+    // the version the server names, and the next poll answers "nothing new" instead of a reload.
+    var poll = document.getElementById("board-poll");
+    var version = event.detail && event.detail.board_version;
+    if (poll && version > Number(poll.dataset.version)) poll.dataset.version = version;
   });
   document.body.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
@@ -55,6 +60,16 @@
   // what they are doing; the next poll catches up.
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt.id === "board-poll" && (dragging || (dialogBox && dialogBox.open))) event.preventDefault();
+  });
+  // The poll asks for changes since the version the board shows, and a move says which version the
+  // mover's board shows, so the answer can bring it to the new one (see board:moved).
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var poll = document.getElementById("board-poll");
+    if (!poll) return;
+    if (event.detail.elt === poll) event.detail.parameters.since = poll.dataset.version;
+    if (event.detail.verb === "post" && /\/move\/$/.test(event.detail.path)) {
+      event.detail.parameters.board_version = poll.dataset.version;
+    }
   });
 
   // --- moving cards ------------------------------------------------------------------------------

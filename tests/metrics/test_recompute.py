@@ -5,6 +5,7 @@ fire). "A worker runs the queue" is simulated by turning eager mode off and reco
 be sent to the broker; tests/test_metrics_worker.py does the same against a real worker on Redis.
 """
 
+import datetime as dt
 from datetime import date, timedelta
 
 import pytest
@@ -30,10 +31,21 @@ def executing_pi(train):
     )
 
 
+def at_start(pi):
+    """The PI's first morning: the moves are planning, before any iteration has ended."""
+    return timezone.make_aware(dt.datetime.combine(pi.start_date, dt.time(9)))
+
+
 def move_back_and_forth(feature, cells, times: int) -> None:
     for n in range(times):
         team, iteration = cells[n % 2]
-        feature_move(feature=feature, team_id=team.pk, iteration_id=iteration.pk, expected_version=None)
+        feature_move(
+            feature=feature,
+            team_id=team.pk,
+            iteration_id=iteration.pk,
+            expected_version=feature.version,
+            at=at_start(feature.pi),
+        )
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """The program board: what it shows, who may change it, and that no edit is ever lost."""
 
+import datetime as dt
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -8,14 +11,30 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planning import services
-from planning.factories import DependencyFactory, FeatureFactory, MilestoneFactory, StoryFactory
-from planning.health import Health, dependency_health
+from planning.factories import (
+    DependencyFactory,
+    FeatureFactory,
+    MilestoneFactory,
+    ProgramIncrementFactory,
+    StoryFactory,
+)
+from planning.health import Health
 from planning.models import Dependency, Feature
 from trains.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def pi(train):
+    """The PI on the board is being planned: it starts next week, so none of its iterations has
+    ended (a not-done feature cannot be moved into one that has)."""
+    today = timezone.localdate()
+    return ProgramIncrementFactory(
+        train=train, name="PI 7", start_date=today + dt.timedelta(days=7 - today.weekday())
+    )
 
 
 def board_url(train, **query) -> str:
@@ -84,74 +103,61 @@ def test_string_is_red_when_the_provider_is_planned_after_the_needed_by_iteratio
     assert [s.health for s in board_strings(pi)] == [Health.HEALTHY]
 
 
-@pytest.mark.parametrize(
-    ("state", "provided", "expected"),
-    [
-        ("blocked", 1, Health.CONFLICT),
-        ("committed", None, Health.CONFLICT),
-        ("delivered", 9, Health.RESOLVED),
-        ("cancelled", None, Health.RESOLVED),
-        ("requested", 1, Health.HEALTHY),
-    ],
-)
-def test_health_rules(state, provided, expected):
-    import datetime as dt
-
-    day = dt.date(2026, 1, 1)
-    start = day + dt.timedelta(days=14 * provided) if provided is not None else None
-    assert (
-        dependency_health(
-            state=state,
-            needed_by_start=day + dt.timedelta(days=28),
-            needed_by_end=day + dt.timedelta(days=41),
-            provided_start=start,
-            provided_end=start + dt.timedelta(days=13) if start else None,
-        )
-        == expected
-    )
+# Where the providing feature is planned, against a dependency needed by iterations[2].
+PROVIDED = {"unplanned": None, "before": 1, "same": 2, "after": 3}
 
 
-@pytest.mark.django_db
-def test_the_sql_health_rule_agrees_with_the_python_one_on_every_branch():
-    """The move counts strings in SQL (health_sql); the board rates them in Python."""
-    import datetime as dt
+def expected_health(state: str, needed: bool, provided: str) -> Health:
+    """The rule as the board's legend states it (planning/health.py), case by case."""
+    if state in Dependency.RESOLVED_STATES:
+        return Health.RESOLVED
+    if state == Dependency.State.BLOCKED or provided == "unplanned":
+        return Health.CONFLICT
+    if not needed:
+        return Health.HEALTHY
+    return {"before": Health.HEALTHY, "same": Health.AT_RISK, "after": Health.CONFLICT}[provided]
+
+
+def test_health_rule_on_every_branch_as_the_board_the_move_and_art_sync_read_it(
+    train, pi, team, other_team, iterations
+):
+    """One rule (an ORM expression) rates the board's strings, counts them after a move and picks
+    ART Sync's alerts: all three agree with the stated rule on every state × plan × need."""
     import itertools
 
-    from django.db import connection
+    from planning.selectors import board_strings, strings_after_move
+    from risks.selectors import dependencies_needing_attention
 
-    from planning.health import health_sql
-    from planning.models import Dependency
+    expected = {}
+    for state, needed, provided in itertools.product(Dependency.State.values, (True, False), PROVIDED):
+        position = PROVIDED[provided]
+        give = FeatureFactory(
+            train=train,
+            pi=pi,
+            team=other_team if position is not None else None,
+            iteration=iterations[position] if position is not None else None,
+        )
+        dep = DependencyFactory(
+            pi=pi,
+            requesting_team=team,
+            providing_team=other_team,
+            providing_feature=give,
+            needed_by_iteration=iterations[2] if needed else None,
+            state=state,
+            resolved_at=timezone.now() if state in Dependency.RESOLVED_STATES else None,
+        )
+        expected[dep.pk] = expected_health(state, needed, provided)
 
-    day = dt.date(2026, 3, 2)
-    need_start, need_end = day, day + dt.timedelta(days=13)
-    provided = [
-        None,
-        (day - dt.timedelta(days=14), day - dt.timedelta(days=1)),  # the iteration before: healthy
-        (day - dt.timedelta(days=7), day + dt.timedelta(days=6)),  # overlaps its start: at risk
-        (need_start, need_end),  # the same iteration: at risk
-        (day + dt.timedelta(days=14), day + dt.timedelta(days=27)),  # after: conflict
-    ]
-    needed = [None, (need_start, need_end)]
-    sql = "SELECT " + health_sql(
-        state="x.st", needed_by_start="x.ns", needed_by_end="x.ne", provided_start="x.ps", provided_end="x.pe"
-    )
-    day_param = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"  # SQLite: ISO text
-    sql += f" FROM (SELECT %s AS st, {day_param} AS ns, {day_param} AS ne, {day_param} AS ps, {day_param} AS pe) x"
-    seen = set()
-    with connection.cursor() as cursor:
-        for state, need, give in itertools.product(Dependency.State.values, needed, provided):
-            args = {
-                "state": state,
-                "needed_by_start": need[0] if need else None,
-                "needed_by_end": need[1] if need else None,
-                "provided_start": give[0] if give else None,
-                "provided_end": give[1] if give else None,
-            }
-            cursor.execute(sql, list(args.values()))
-            expected = dependency_health(**args)
-            assert cursor.fetchone()[0] == expected.value, args
-            seen.add(expected)
-    assert seen == set(Health)
+    assert {s.dependency.pk: s.health for s in board_strings(pi)} == expected
+    assert set(expected.values()) == set(Health)
+    mover = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    _, counts = strings_after_move(mover)
+    assert counts == {
+        "red": list(expected.values()).count(Health.CONFLICT),
+        "amber": list(expected.values()).count(Health.AT_RISK),
+    }
+    alerts = {a.dependency.pk: a.health for a in dependencies_needing_attention(pi)}
+    assert alerts == {pk: h for pk, h in expected.items() if h in (Health.CONFLICT, Health.AT_RISK)}
 
 
 # --- the page ----------------------------------------------------------------------------------------
@@ -286,6 +292,85 @@ def test_a_move_costs_at_most_eight_queries(client, rte, train, pi, team, other_
     # The test runs inside a transaction, so the move's own one shows as savepoints: not queries.
     queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(queries) <= 8, queries
+
+
+def test_the_move_brings_the_movers_board_to_the_new_version_so_its_next_poll_is_empty(
+    client, rte, train, pi, team, other_team, iterations
+):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    pi.refresh_from_db()
+    seen = pi.board_version
+    client.force_login(rte)
+    response = client.post(
+        move_url(train, feature),
+        {"team": other_team.pk, "iteration": iterations[2].pk, "version": 1, "board_version": seen},
+        **HTMX,
+    )
+    event = json.loads(response["HX-Trigger"])["board:moved"]
+    assert event == {"id": feature.pk, "board_version": seen + 1}
+    poll = reverse("planning:board_changes", args=[train.slug])
+    assert client.get(poll, {"pi": pi.pk, "since": event["board_version"]}, **HTMX).status_code == 204
+
+
+def test_a_mover_whose_board_missed_another_change_is_not_told_it_is_current(
+    client, rte, train, pi, team, other_team, iterations
+):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+    pi.refresh_from_db()
+    seen = pi.board_version
+    services.feature_create(train=train, pi=pi, title="Added by someone else")  # the mover has not seen it
+    client.force_login(rte)
+    response = client.post(
+        move_url(train, feature),
+        {"team": other_team.pk, "iteration": iterations[2].pk, "version": 1, "board_version": seen},
+        **HTMX,
+    )
+    told = json.loads(response["HX-Trigger"])["board:moved"]["board_version"]
+    poll = reverse("planning:board_changes", args=[train.slug])
+    response = client.get(poll, {"pi": pi.pk, "since": told}, **HTMX)
+    assert response.status_code == 200 and "Added by someone else" in response.content.decode()
+
+
+def test_a_not_done_feature_cannot_be_moved_into_an_iteration_that_has_ended(
+    client, rte, train, team, other_team
+):
+    today = timezone.localdate()
+    running = ProgramIncrementFactory(
+        train=train, name="PI 6", start_date=today - dt.timedelta(days=today.weekday() + 21)
+    )
+    ended, current = running.iterations.order_by("number")[:2]
+    assert ended.end_date < today <= current.end_date or current.start_date > today
+    feature = FeatureFactory(train=train, pi=running, team=team, iteration=current)
+    client.force_login(rte)
+    response = client.post(
+        move_url(train, feature), {"team": other_team.pk, "iteration": ended.pk, "version": 1}, **HTMX
+    )
+    assert response.status_code == 422
+    assert f"{ended.label} ended on" in response.content.decode()
+    feature.refresh_from_db()
+    assert (feature.team, feature.iteration, feature.version) == (team, current, 1)
+
+    with pytest.raises(ValidationError) as refused:
+        services.feature_move(feature=feature, team_id=team.pk, iteration_id=ended.pk, expected_version=1)
+    assert "not done" in refused.value.message_dict["iteration"][0]
+
+
+def test_a_done_feature_may_still_be_recorded_in_the_ended_iteration_it_finished_in(train, team):
+    today = timezone.localdate()
+    running = ProgramIncrementFactory(
+        train=train, name="PI 6", start_date=today - dt.timedelta(days=today.weekday() + 21)
+    )
+    ended, current = running.iterations.order_by("number")[:2]
+    feature = FeatureFactory(
+        train=train,
+        pi=running,
+        team=team,
+        iteration=current,
+        state=Feature.State.DONE,
+        done_at=timezone.now(),
+    )
+    moved = services.feature_move(feature=feature, team_id=team.pk, iteration_id=ended.pk, expected_version=1)
+    assert moved.iteration_id == ended.pk
 
 
 def test_a_move_to_another_trains_team_or_another_pis_iteration_is_refused_on_the_field(
