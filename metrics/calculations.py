@@ -26,6 +26,7 @@ from planning.calculations import (  # noqa: F401
     load_ratio,
     load_status,
     pi_predictability,
+    share,
     vote_summary,
 )
 
@@ -34,11 +35,6 @@ SECONDS_PER_DAY = 86_400
 
 def in_days(delta: timedelta) -> float:
     return delta.total_seconds() / SECONDS_PER_DAY
-
-
-def share(part: float, whole: float) -> float | None:
-    """part / whole × 100; None (no figure) when the whole is 0."""
-    return None if whole == 0 else 100 * part / whole
 
 
 # --- §4.5 Flow -------------------------------------------------------------------------------------

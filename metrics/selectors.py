@@ -20,8 +20,10 @@ from planning.models import (
     ProgramIncrement,
     Story,
     TeamCapacity,
+    iteration_label,
 )
 from planning.selectors.votes import latest_round_scores
+from risks.hooks import ReviewFigure
 from risks.models import Impediment, ImprovementItem
 from trains.models import Team, Train
 
@@ -44,7 +46,7 @@ class IterationRow:
 
     @property
     def label(self) -> str:
-        return _iteration_label(self.number, self.is_ip)
+        return iteration_label(self.number, self.is_ip)
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,7 @@ def pi_metric_inputs(pi: ProgramIncrement, *, window_start: datetime, as_of: dat
         train_id=pi.train_id, start_date__lt=pi.start_date
     ).order_by("-start_date")[:HISTORY_PIS]
     history_windows = [
-        HistoryWindow(pi_name, _iteration_label(number, is_ip), start, end)
+        HistoryWindow(pi_name, iteration_label(number, is_ip), start, end)
         for pi_name, number, is_ip, start, end in Iteration.objects.filter(
             pi_id__in=Subquery(earlier_pis.values("pk"))
         )
@@ -311,11 +313,6 @@ def _state_as_at(
     return state, history[-1].at if state == DONE else None
 
 
-def _iteration_label(number: int, is_ip: bool) -> str:
-    """As planning labels an iteration (Iteration.label), from its plain values."""
-    return "IP" if is_ip else f"I{number}"
-
-
 def _before(moment: datetime | None, as_of: datetime) -> datetime | None:
     """A recorded time, or None when it had not happened yet at `as_of`."""
     return moment if moment is not None and moment < as_of else None
@@ -327,15 +324,6 @@ def _before(moment: datetime | None, as_of: datetime) -> datetime | None:
 def dashboard_pis(train: Train) -> list[ProgramIncrement]:
     """The train's PIs, oldest first: the dashboard's tabs and the x axis of the across-PI charts."""
     return list(ProgramIncrement.objects.filter(train=train).order_by("start_date"))
-
-
-def default_dashboard_pi(pis: list[ProgramIncrement]) -> ProgramIncrement | None:
-    """The PI the dashboard opens on: the executing one, else the latest closed, else the latest."""
-    for state in (ProgramIncrement.State.EXECUTING, ProgramIncrement.State.CLOSED):
-        candidates = [pi for pi in pis if pi.state == state]
-        if candidates:
-            return candidates[-1]
-    return pis[-1] if pis else None
 
 
 def latest_pi_snapshots(pi: ProgramIncrement) -> dict[tuple[str, int | None], Snapshot]:
@@ -365,3 +353,30 @@ def latest_snapshots_across_pis(train: Train, metrics: list[str]) -> QuerySet[Sn
 
 def recompute_state(pi: ProgramIncrement) -> PIRecompute | None:
     return PIRecompute.objects.filter(pi=pi).first()
+
+
+# --- the Inspect & Adapt review (risks/hooks.py) ------------------------------------------------------
+
+# The flow figures the I&A review shows beside its own, with how it words and formats each.
+REVIEW_FLOW_METRICS = {
+    Snapshot.Metric.FLOW_VELOCITY: ("Flow velocity (items done)", "{:.0f}"),
+    Snapshot.Metric.FLOW_TIME: ("Flow time (median)", "{:.1f} days"),
+    Snapshot.Metric.FLOW_EFFICIENCY: ("Flow efficiency", "{:.0f} %"),
+    Snapshot.Metric.FLOW_LOAD: ("Flow load (items in progress)", "{:.0f}"),
+}
+
+
+def review_flow_figures(pi: ProgramIncrement) -> list[ReviewFigure]:
+    """The ART's latest stored value of each flow figure of the PI; none invented when none is stored."""
+    latest: dict[str, Snapshot] = {}
+    for snapshot in Snapshot.objects.filter(
+        pi=pi, team__isnull=True, metric__in=list(REVIEW_FLOW_METRICS)
+    ).order_by("day", "pk"):
+        latest[snapshot.metric] = snapshot
+    figures = []
+    for metric, (label, fmt) in REVIEW_FLOW_METRICS.items():
+        snapshot = latest.get(metric)
+        if snapshot is None or snapshot.value is None:
+            continue
+        figures.append(ReviewFigure(label=label, value=fmt.format(snapshot.value), day=snapshot.day))
+    return figures

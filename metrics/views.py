@@ -9,13 +9,14 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
 from artops.types import HtmxHttpRequest
 from planning.models import ProgramIncrement
+from planning.selectors.pis import pi_with_latest_results
 from trains.access import TrainAccess
 from trains.models import Train
 from trains.selectors import train_for_user
@@ -36,11 +37,8 @@ def _get_pi_for_user(
     ask for a recompute: recomputing changes no plan."""
     train, access = train_for_user(user, slug)
     pis = selectors.dashboard_pis(train)
-    if pi_id is None:
-        return train, access, pis, selectors.default_dashboard_pi(pis)
-    pi = next((pi for pi in pis if pi.pk == pi_id), None)
-    if pi is None:
-        raise Http404("No such PI on this train.")
+    # A train without PIs still has its (empty) dashboard, not a 404.
+    pi = pi_with_latest_results(pi_id, pis) if pis or pi_id else None
     return train, access, pis, pi
 
 

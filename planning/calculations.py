@@ -13,13 +13,27 @@ from decimal import Decimal
 from typing import Any
 
 
-def _share(part: float, whole: float) -> float | None:
+def share(part: float, whole: float) -> float | None:
+    """part / whole × 100; None (no figure) when the whole is 0. Every app's percentages use this."""
     return None if whole == 0 else 100 * part / whole
 
 
 # --- §4.1 Predictability ---------------------------------------------------------------------------
 
 PREDICTABILITY_BAND = (80.0, 100.0)
+IN_BAND, BELOW_BAND, ABOVE_BAND = "in", "below", "above"
+
+
+def band_position(percent: float | None) -> str | None:
+    """Where a predictability figure lies against the healthy 80–100 % band (edges are inside)."""
+    if percent is None:
+        return None
+    low, high = PREDICTABILITY_BAND
+    if percent < low:
+        return BELOW_BAND
+    if percent > high:
+        return ABOVE_BAND
+    return IN_BAND
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,7 @@ def predictability(objectives: Iterable[ObjectiveValue]) -> float | None:
     None when nothing committed carries planned value: "no figure", never 0 % or a division error.
     """
     actual_total, planned_total = _predictability_sums(objectives)
-    return _share(actual_total, planned_total)
+    return share(actual_total, planned_total)
 
 
 @dataclass(frozen=True)
@@ -73,12 +87,12 @@ def art_predictability(by_team: Mapping[Hashable, Iterable[ObjectiveValue]]) -> 
     actual_total = planned_total = 0
     for team, objectives in by_team.items():
         team_actual, team_planned = _predictability_sums(objectives)
-        teams[team] = _share(team_actual, team_planned)
+        teams[team] = share(team_actual, team_planned)
         actual_total += team_actual
         planned_total += team_planned
     team_percents = [percent for percent in teams.values() if percent is not None]
     return ArtPredictability(
-        percent=_share(actual_total, planned_total),
+        percent=share(actual_total, planned_total),
         mean_of_teams=statistics.fmean(team_percents) if team_percents else None,
         teams=teams,
         actual_total=actual_total,
@@ -105,6 +119,15 @@ class PredictabilityFigure:
     scored: int
     reason: str | None
 
+    @property
+    def provisional(self) -> bool:
+        """Some objectives are scored and some not yet: the figure may still move."""
+        return 0 < self.scored < self.objectives
+
+    @property
+    def band(self) -> str | None:
+        return band_position(self.percent)
+
 
 def predictability_figure(objectives: Iterable[ObjectiveValue]) -> PredictabilityFigure:
     """§4.1 predictability, shown only once Business Owners have scored an objective.
@@ -124,7 +147,7 @@ def predictability_figure(objectives: Iterable[ObjectiveValue]) -> Predictabilit
     else:
         reason = None
     return PredictabilityFigure(
-        percent=None if reason else _share(actual_total, planned_total),
+        percent=None if reason else share(actual_total, planned_total),
         actual_total=actual_total,
         planned_total=planned_total,
         objectives=len(objectives),
@@ -224,7 +247,7 @@ def effective_capacity(fte: Decimal | float, days_off: int, override: float | No
 
 def load_ratio(load: float, capacity: float) -> float | None:
     """§4.3 load / capacity in percent; None when there is no capacity to divide by."""
-    return _share(load, capacity)
+    return share(load, capacity)
 
 
 def load_status(load: float, capacity: float) -> str:

@@ -1,5 +1,5 @@
-"""Planning reads, split by sub-domain. The board's selectors are re-exported here for their many
-callers; the PI Planning selectors are imported from their own modules."""
+"""Planning reads, split by sub-domain. The board's selectors (and the PI it shows) are re-exported
+here for their many callers; the PI Planning selectors are imported from their own modules."""
 
 from .board import (
     Board,
@@ -9,14 +9,13 @@ from .board import (
     board_features,
     board_strings,
     card_for_user,
-    current_pi,
-    pis_of_train,
     program_board,
     string_json,
     strings_after_move,
     with_card_figures,
     wsjf_key,
 )
+from .pis import pi_being_run, pis_of_train
 
 __all__ = [
     "Board",
@@ -26,7 +25,7 @@ __all__ = [
     "board_features",
     "board_strings",
     "card_for_user",
-    "current_pi",
+    "pi_being_run",
     "pis_of_train",
     "program_board",
     "string_json",

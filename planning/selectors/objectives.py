@@ -16,26 +16,13 @@ from planning.calculations import (
     PiPredictability,
     PredictabilityFigure,
     VoteSummary,
+    band_position,
     pi_predictability,
 )
 from planning.models import Feature, PIObjective, ProgramIncrement
 from trains.models import Team
 
 from .votes import latest_vote_results
-
-IN_BAND, BELOW_BAND, ABOVE_BAND = "in", "below", "above"
-
-
-def band_position(percent: float | None) -> str | None:
-    """Where a predictability figure lies against the healthy 80–100 % band (edges are inside)."""
-    if percent is None:
-        return None
-    low, high = PREDICTABILITY_BAND
-    if percent < low:
-        return BELOW_BAND
-    if percent > high:
-        return ABOVE_BAND
-    return IN_BAND
 
 
 @dataclass
@@ -159,3 +146,18 @@ def team_features(pi: ProgramIncrement, team_id: int) -> list[Feature]:
         .only("id", "title", "team_id", "pi_id")
         .order_by("title")
     )
+
+
+def predictability_by_team(pi: ProgramIncrement) -> PiPredictability:
+    """§4.1 for a PI, keyed by team in the train's order, over the teams with objectives in it.
+
+    For screens that show the figures without the objectives (the I&A review): two queries, the
+    objectives' values and their teams.
+    """
+    values: dict[int, list[ObjectiveValue]] = defaultdict(list)
+    for team_id, is_committed, planned, actual in PIObjective.objects.filter(
+        pi=pi, team__train_id=pi.train_id
+    ).values_list("team_id", "is_committed", "planned_business_value", "actual_business_value"):
+        values[team_id].append(ObjectiveValue(is_committed=is_committed, planned=planned, actual=actual))
+    teams = Team.objects.filter(pk__in=list(values)).order_by("position", "name")
+    return pi_predictability({team: values[team.pk] for team in teams})

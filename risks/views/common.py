@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from artops.types import HtmxHttpRequest
-from planning.selectors.board import current_pi, pis_of_train
+from planning.selectors.pis import pi_being_run, pis_of_train
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -23,7 +23,7 @@ def page_context(request: HtmxHttpRequest, slug: str, nav: str) -> dict:
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
     pi_id = request.GET.get("pi") or request.POST.get("pi")
-    pi = current_pi(train, pi_id, pis) if pis or pi_id else None
+    pi = pi_being_run(train, pi_id, pis) if pis or pi_id else None
     return {"train": train, "access": access, "pis": pis, "pi": pi, "nav": nav}
 
 

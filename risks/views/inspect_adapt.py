@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
-from planning.selectors.board import pis_of_train
+from planning.selectors.pis import pis_of_train
 from trains.selectors import train_for_user
 
 from .. import selectors
@@ -104,7 +104,7 @@ def _render(request, train, access, pi, *, pis=None, forms=None, status=200) -> 
                 problem_form=forms.get("problem"),
                 edit_forms=forms.get("problem_edit"),
             ),
-            review=selectors.quantitative_review(train, pi),
+            review=selectors.quantitative_review(pi),
             raised=raised,
             taken=taken,
             later_pis=later,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from artops.forms import apply_service_errors
 from artops.types import HtmxHttpRequest
 from planning.models import Iteration
-from planning.selectors.board import pis_of_train
+from planning.selectors.pis import pis_of_train
 from trains.selectors import train_for_user
 
 from .. import selectors

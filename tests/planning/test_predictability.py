@@ -8,9 +8,16 @@ what they computed.
 import pytest
 from django.urls import reverse
 
-from planning.calculations import NO_COMMITTED_VALUE, NOT_SCORED_YET
+from planning.calculations import (
+    ABOVE_BAND,
+    BELOW_BAND,
+    IN_BAND,
+    NO_COMMITTED_VALUE,
+    NOT_SCORED_YET,
+    band_position,
+)
 from planning.factories import PIObjectiveFactory
-from planning.selectors.objectives import ABOVE_BAND, BELOW_BAND, IN_BAND, band_position, pi_objectives
+from planning.selectors.objectives import pi_objectives
 from trains.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db

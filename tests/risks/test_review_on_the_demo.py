@@ -14,11 +14,11 @@ def test_the_ia_predictability_matches_the_metrics_snapshots_of_the_closed_pis()
     train, _ = build_demo()
 
     for pi in train.pis.filter(state=ProgramIncrement.State.CLOSED):
-        review = quantitative_review(train, pi)
+        review = quantitative_review(pi)
         stored = {
             snapshot.team_id: snapshot.value
             for snapshot in Snapshot.objects.filter(pi=pi, metric=Snapshot.Metric.PREDICTABILITY)
         }
         assert review.art.percent == pytest.approx(stored[None])
-        for row in review.teams:
-            assert row.percent == pytest.approx(stored[row.team.pk]), row.team.name
+        for team, row in review.teams:
+            assert row.percent == pytest.approx(stored[team.pk]), team.name

@@ -116,8 +116,11 @@ def test_the_review_shows_predictability_per_team_pooled_and_the_mean_of_teams(
     response = client.get(url("inspect_adapt", train))
 
     review = response.context["review"]
-    assert [(row.team.name, round(row.percent)) for row in review.teams] == [("Apollo", 107), ("Gemini", 60)]
-    assert (review.art.actual, review.art.planned_committed, round(review.art.percent)) == (21, 24, 88)
+    assert [(team.name, round(row.percent)) for team, row in review.teams] == [
+        ("Apollo", 107),
+        ("Gemini", 60),
+    ]
+    assert (review.art.actual_total, review.art.planned_total, round(review.art.percent)) == (21, 24, 88)
     assert round(review.mean_of_teams) == 84  # (107.1 + 60) / 2
     html = response.content.decode()
     assert (
@@ -136,7 +139,7 @@ def test_a_team_without_committed_value_or_scores_shows_no_figure(
 
     response = client.get(url("inspect_adapt", train))
 
-    assert [row.percent for row in response.context["review"].teams] == [None, None]
+    assert [row.percent for _team, row in response.context["review"].teams] == [None, None]
     html = response.content.decode()
     assert "not scored yet" in html
     assert "<strong>0 %</strong>" not in html
