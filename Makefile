@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := .venv/bin/python
 STAMP := .venv/.installed-stamp
 
-.PHONY: install run test bench worker beat web clean
+.PHONY: install run test format bench worker beat web clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv .venv
@@ -20,9 +20,15 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## Lint, migrations check and the whole suite, on PostgreSQL and Redis when they answer.
+## Lint, the import contract, migrations check and the whole suite, on PostgreSQL and Redis when
+## they answer. Reads the tree, never rewrites it.
 test: install
 	bash scripts/test.sh
+
+## Rewrite the code to the project's style: ruff's formatter and its safe lint fixes.
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
 
 ## The production processes, natively (set DATABASE_URL and REDIS_URL first; see README).
 web: install

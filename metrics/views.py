@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
-from artops.types import HtmxHttpRequest
 from planning.models import ProgramIncrement
 from planning.selectors.pis import pi_with_latest_results
 from trains.access import TrainAccess
+from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: installs and starts what the suite needs, then lint, migrations check and pytest.
+# `make test`: installs and starts what the suite needs, then lint, the import contract, migrations
+# check and pytest. It only reads the tree: `make format` is the target that rewrites.
 # PostgreSQL and Redis are used when they answer (and started when they are installed but down);
 # under CI=true their absence fails the run; elsewhere the suite falls back to SQLite, loudly.
 set -euo pipefail
@@ -63,13 +64,11 @@ unset REDIS_URL CELERY_BROKER_URL  # the suite itself runs tasks in-process; wor
 # --- Lint and migrations ---------------------------------------------------------------------------
 say "ruff check"
 $PY -m ruff check .
-if $IN_CI; then
-  say "ruff format --check"
-  $PY -m ruff format --check .
-else
-  say "ruff format"
-  $PY -m ruff format .
-fi
+# Tests never change the tree: an unformatted file fails here; `make format` rewrites it.
+say "ruff format --check"
+$PY -m ruff format --check .
+say "lint-imports (imports run trains ← planning ← risks ← metrics, artops above; pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 say "makemigrations --check"
 # On the embedded default: the check compares models with migration files, it needs no server.
 DATABASE_URL=sqlite:///:memory: $PY manage.py makemigrations --check --dry-run

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from artops.types import HtmxHttpRequest
+from trains.http import HtmxHttpRequest
 
 from .selectors import (
     pis_for_train,

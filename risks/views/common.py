@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from artops.types import HtmxHttpRequest
 from planning.selectors.pis import pi_being_run, pis_of_train
+from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user
 

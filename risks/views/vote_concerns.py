@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from artops.types import HtmxHttpRequest
 from planning.models import ConfidenceVote
+from trains.http import HtmxHttpRequest
 from trains.selectors import train_for_user
 
 from ..services import risk_from_vote_concern as make_risk
