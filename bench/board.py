@@ -5,20 +5,28 @@ Builds, deterministically and once (reused on later runs), a typical train (8 te
 dependencies, 20 milestones), then measures, interleaved in the same run:
 - the board view (server time through Django's test client, warm) against a floor replaying the
   view's own SQL through a raw cursor;
-- a move (the view, HTMX request) against a floor of a raw UPDATE + COMMIT of the same row.
+- a move (the view, HTMX request) against two floors: the same signed-in request through a minimal
+  Django view that only runs the guarded UPDATE and commits (bench/urls.py; the target), and a raw
+  UPDATE + COMMIT of the same row (for information);
+- what the mover's browser receives for one move, its answer and its next poll.
+
+The large train's PI runs now (it starts this week), so the cards move into iterations that have
+not ended; a stored bench train whose iterations have ended is built afresh.
 """
 
+import json
 import random
 import statistics
 import time
-from datetime import date
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from planning.models import Dependency, Feature, Milestone, ProgramIncrement, Story
 from planning.services import pi_create
@@ -34,14 +42,18 @@ def build(slug: str, teams: int, iterations: int, features: int, dependencies: i
     """The bench train, built once; a later run reuses it (same seed, same shape)."""
     train = Train.objects.filter(slug=slug).first()
     if train is not None:
-        return train, ProgramIncrement.objects.get(train=train)
+        pi = ProgramIncrement.objects.get(train=train)
+        if pi.iterations.get(number=2).end_date >= timezone.localdate():
+            return train, pi
+        train.delete()  # built weeks ago: its first iterations have ended since
+    start = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     rng = random.Random(f"{slug}-{teams}-{features}")
     with transaction.atomic():
         train = Train.objects.create(name=f"Bench {slug}", slug=slug, iterations_per_pi=iterations)
         team_rows = Team.objects.bulk_create(
             Team(train=train, name=f"Team {n:02d}", position=n) for n in range(teams)
         )
-        pi = pi_create(train=train, name="PI 1", start_date=date(2026, 1, 5), iteration_count=iterations)
+        pi = pi_create(train=train, name="PI 1", start_date=start, iteration_count=iterations)
         pi.state = ProgramIncrement.State.EXECUTING
         pi.save(update_fields=["state"])
         its = list(pi.iterations.order_by("number"))
@@ -116,9 +128,33 @@ def _at(day):
 
 
 def _client() -> Client:
-    client = Client()
+    """The bench RTE, signed in, with CSRF checked as in production (the token sent as htmx sends it)."""
+    client = Client(enforce_csrf_checks=True)
     client.force_login(get_user_model().objects.get(username="bench-rte"))
+    client.get(reverse("trains:home"))  # sets the CSRF cookie
     return client
+
+
+def _post_as_htmx(client: Client, url: str, data: dict):
+    """As htmx sends a drop: a form-urlencoded body (the test client's default is multipart)."""
+    return client.post(
+        url,
+        urlencode(data),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+
+
+def _received_bytes(response) -> int:
+    """What the browser receives: the status line, the headers and the body."""
+    headers = sum(len(name) + len(value) + 4 for name, value in response.items())
+    return (
+        len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
+        + headers
+        + 2
+        + len(response.content)
+    )
 
 
 def _timed(fn) -> float:
@@ -162,33 +198,41 @@ def measure_board(train, pi) -> dict:
 
 def measure_move(train, pi) -> dict:
     client = _client()
-    its = list(pi.iterations.order_by("number"))
+    its = [it for it in pi.iterations.order_by("number") if it.end_date >= timezone.localdate()]
     teams = list(train.teams.order_by("position")[:2])
     feature = Feature.objects.filter(pi=pi, team__isnull=False).order_by("pk").first()
     url = reverse("planning:feature_move", args=[train.slug, feature.pk])
+    floor_url = reverse("bench_move_floor", args=[feature.pk])
     places = [(teams[0], its[0]), (teams[1], its[1])]
 
-    def move(n: int):
+    def to(n: int, url: str):
         team, iteration = places[n % 2]
+        # Read outside the measured request: the card's version and the board's, as the page has them.
         version = Feature.objects.values_list("version", flat=True).get(pk=feature.pk)
-        # As htmx sends a drop: a form-urlencoded body (the test client's default is multipart).
-        body = urlencode({"team": team.pk, "iteration": iteration.pk, "version": version})
-        return lambda: client.post(
-            url, body, content_type="application/x-www-form-urlencoded", HTTP_HX_REQUEST="true"
-        )
+        board = ProgramIncrement.objects.values_list("board_version", flat=True).get(pk=pi.pk)
+        data = {"team": team.pk, "iteration": iteration.pk, "version": version, "board_version": board}
+        return lambda: _post_as_htmx(client, url, data)
 
     # Warm up with a move each way, so the measured one is never a first (a no-op move, or the
     # first change of a PI creating its metrics row).
-    move(0)()
-    move(1)()
-    request = move(0)  # reads the current version outside the measured request
+    to(0, url)()
+    to(1, url)()
+    request = to(0, url)
     with CaptureQueriesContext(connection) as captured:
         response = request()
     # Read now: Django clears the query log when the next request starts.
     statements = [q["sql"] for q in captured.captured_queries]
     assert response.status_code == 200, response.content[:300]
+    # The mover's next poll, from the version the move's answer gave the board.
+    version = json.loads(response["HX-Trigger"])["board:moved"]["board_version"]
+    poll = client.get(
+        reverse("planning:board_changes", args=[train.slug]),
+        {"pi": pi.pk, "since": version},
+        HTTP_HX_REQUEST="true",
+    )
+    followup_bytes = _received_bytes(response) + _received_bytes(poll)
 
-    def floor(n: int):
+    def raw_floor(n: int):
         team, iteration = places[n % 2]
 
         def run():
@@ -200,20 +244,24 @@ def measure_move(train, pi) -> dict:
 
         return run
 
-    moves, floors, ratios = [], [], []
+    moves, framework_floors, raw_floors = [], [], []
     for n in range(RUNS):
-        m = _timed(move(n))
-        f = _timed(floor(n + 1))
-        moves.append(m)
-        floors.append(f)
-        ratios.append(m / f)
+        moves.append(_timed(to(n, url)))
+        framework_floors.append(_timed(to(n + 1, floor_url)))
+        raw_floors.append(_timed(raw_floor(n)))
+    assert to(0, floor_url)().status_code in (204, 409)
     control = {"BEGIN", "COMMIT", "ROLLBACK"}  # transaction control, not queries
+    ratios = [m / f for m, f in zip(moves, framework_floors, strict=True)]
     return {
         "queries": sum(sql not in control for sql in statements),
         "statements": statements,
         "ms": statistics.median(moves),
-        "floor_ms": statistics.median(floors),
-        "ratio": statistics.median(ratios),
+        "framework_floor_ms": statistics.median(framework_floors),
+        "ratio_framework": statistics.median(ratios),
+        "raw_floor_ms": statistics.median(raw_floors),
+        "raw_ratio": statistics.median([m / f for m, f in zip(moves, raw_floors, strict=True)]),
+        "followup_bytes": followup_bytes,
+        "poll_status": poll.status_code,
     }
 
 
@@ -224,7 +272,8 @@ def run() -> dict:
         cursor.execute("ANALYZE")
     board_typical = measure_board(*typical)
     board_large = measure_board(*large)
-    move = measure_move(*large)
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        move = measure_move(*large)
     return {
         "board_queries_typical": board_typical["queries"],
         "board_queries_large": board_large["queries"],
@@ -236,6 +285,10 @@ def run() -> dict:
         "move_queries": move["queries"],
         "move_queries_detail": [sql.split(" WHERE ")[0][:90] for sql in move["statements"]],
         "move_ms": round(move["ms"], 2),
-        "move_floor_ms": round(move["floor_ms"], 2),
-        "move_ratio": round(move["ratio"], 2),
+        "move_framework_floor_ms": round(move["framework_floor_ms"], 2),
+        "move_ratio_framework": round(move["ratio_framework"], 2),
+        "move_floor_ms": round(move["raw_floor_ms"], 2),
+        "move_ratio": round(move["raw_ratio"], 2),
+        "move_followup_bytes_large": move["followup_bytes"],
+        "move_followup_poll_status": move["poll_status"],
     }

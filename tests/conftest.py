@@ -7,10 +7,12 @@ PostgreSQL does. Tests that need one ask for it through a fixture; without it th
 
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from planning.factories import ProgramIncrementFactory
 from trains.factories import MembershipFactory, TeamFactory, TrainFactory, UserFactory
@@ -86,6 +88,16 @@ def other_team(train):
 @pytest.fixture
 def pi(train):
     return ProgramIncrementFactory(train=train, name="PI 7")
+
+
+@pytest.fixture
+def upcoming_pi(train):
+    """PI 7 starting next Monday: none of its iterations has ended, so any not-done feature may be
+    moved into any of them (the board's tests move cards around)."""
+    today = timezone.localdate()
+    return ProgramIncrementFactory(
+        train=train, name="PI 7", start_date=today + timedelta(days=7 - today.weekday())
+    )
 
 
 def _persona(username: str, train, role: str, team=None):

@@ -109,7 +109,11 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
         if feature.iteration.number == 3 and feature.pk not in on_dependencies
     )
     feature_move(
-        feature=slipping, team_id=slipping.team_id, iteration_id=iterations[3].pk, expected_version=None
+        feature=slipping,
+        team_id=slipping.team_id,
+        iteration_id=iterations[3].pk,
+        expected_version=slipping.version,
+        at=at(iterations[1].start_date),
     )
 
     # Dropped: a late feature nothing else refers to goes back to the PI's unplanned lane, and
@@ -122,7 +126,7 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     )
     planned[dropped.team_id].remove(dropped)
     Story.objects.filter(feature=dropped).update(iteration=None)
-    feature_move(feature=dropped, team_id=None, iteration_id=None, expected_version=None)
+    feature_move(feature=dropped, team_id=None, iteration_id=None, expected_version=dropped.version)
 
     # Added: new work for Borealis in I4, created at the I2 planning (I2's first day).
     borealis = by_name["Borealis"]
@@ -158,10 +162,10 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     planned[borealis.pk].append(added)
 
 
-def execute(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
-    """Run the PI up to today: features move through the Kanban, stories get done, BV is scored."""
+def execute(build: Build, demo: DemoTrain, pi: ProgramIncrement, *, closed: bool) -> None:
+    """Run the PI up to today (`closed`: to its end, and BV is scored): features move through the
+    Kanban, stories get done."""
     rng = build.rng
-    closed = pi.state == ProgramIncrement.State.CLOSED
     horizon = pi.end_date if closed else build.today
     for team in demo.teams:
         for feature in build.features[pi.pk][team.pk]:

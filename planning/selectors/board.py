@@ -168,11 +168,11 @@ def board_features(pi: ProgramIncrement) -> QuerySet[Feature]:
 
 
 def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess, Feature]:
-    """The train, the user's access to it (as `train_for_user`) and one card of its board with its PI
-    and figures: 404 when the user holds no role on the train, or the card is not on its board."""
+    """The train, the user's access to it (as `train_for_user`) and one card of its board with its
+    PI: 404 when the user holds no role on the train, or the card is not on its board."""
     train, access = train_for_user(user, slug)
     card = get_object_or_404(
-        with_card_figures(Feature.objects.select_related("pi")), pk=feature_id, train=train, pi__isnull=False
+        Feature.objects.select_related("pi"), pk=feature_id, train=train, pi__isnull=False
     )
     return train, access, card
 
@@ -258,13 +258,39 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
     and the PI's red and amber counts.
 
     Two queries whatever the size of the PI: the PI's strings are rated and counted in the
-    database, and only the moved card's are loaded.
+    database, and only the moved card's are read, as plain values.
     """
-    strings = with_health(Dependency.objects.filter(pi_id=feature.pi_id))
+    strings = with_health(Dependency.objects.filter(pi_id=feature.pi_id)).order_by()
     counts = strings.aggregate(
         red=Count("pk", filter=Q(health=Health.CONFLICT)), amber=Count("pk", filter=Q(health=Health.AT_RISK))
     )
-    touching = strings.filter(Q(requesting_feature=feature) | Q(providing_feature=feature)).select_related(
-        "needed_by_iteration", "requesting_team", "providing_team"
+    touching = (
+        strings.filter(Q(requesting_feature=feature) | Q(providing_feature=feature))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "health",
+            "state",
+            "requesting_feature_id",
+            "providing_feature_id",
+            "requesting_team__name",
+            "providing_team__name",
+            "description",
+            "needed_by_iteration__number",
+            "needed_by_iteration__is_ip",
+        )
     )
-    return [BoardString(dependency=dep, health=Health(dep.health)).as_json() for dep in touching], counts
+    return [
+        string_json(
+            pk=pk,
+            providing_feature_id=gives,
+            requesting_feature_id=wants,
+            health=Health(health),
+            requesting_team=requesting,
+            providing_team=providing,
+            description=description,
+            needed_by=Iteration(number=number, is_ip=is_ip).label if number else "—",
+            state=state,
+        )
+        for pk, health, state, wants, gives, requesting, providing, description, number, is_ip in touching
+    ], counts

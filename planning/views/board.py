@@ -14,15 +14,14 @@ from django_htmx.http import trigger_client_event
 
 from artops.forms import apply_service_errors, form_refusal, save_form
 from artops.refusals import htmx_refusal, refusal
-from artops.types import HtmxHttpRequest
 from trains.access import TrainAccess
 from trains.errors import StaleVersion
+from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user
 
 from .. import services
 from ..forms import DependencyForm, FeatureForm, MilestoneForm, MoveForm
-from ..health import Health
 from ..models import Dependency, Feature, Milestone, ProgramIncrement
 from ..selectors import (
     BoardFilters,
@@ -100,29 +99,25 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _moved_response(request, train, access, feature) -> HttpResponse:
-    """What a move changed, as out-of-band swaps: the card leaves its old cell and joins the new
-    one, the strings that end at it (the only ones whose health can change) and the counters."""
+def _moved_response(request, feature) -> HttpResponse:
+    """What a move changed, and only that: the card's new place and version (the mover's board
+    already shows the card, and moves it there itself: static/js/board.js), the strings that end at
+    it (the only ones whose health can change) and the red and amber counters."""
     touching, counts = strings_after_move(feature)
-    red_ids = {i for s in touching if s["health"] == Health.CONFLICT for i in (s["from"], s["to"]) if i}
     context = {
-        "train": train,
-        "pi": feature.pi,
-        "f": feature,
-        "target": f"cell-{feature.team_id}-{feature.iteration_id}" if feature.team_id else "lane-unplanned",
-        # The counters and the card read these names, as on the full board.
-        "board": {"red_feature_ids": red_ids, "red_count": counts["red"], "amber_count": counts["amber"]},
-        "can_plan_all": access.has("rte", "product_manager"),
-        "plannable_team_ids": access.team_ids("scrum_master", "product_owner"),
-        "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
+        "board": {"red_count": counts["red"], "amber_count": counts["amber"]},
         "strings_delta_json": json.dumps(touching),
         "moved": feature,
     }
     response = render(request, f"{PAGE}#move-result", context)
-    # The board version the mover's board is at once it shows this move (see feature_move).
-    return trigger_client_event(
-        response, "board:moved", {"id": feature.pk, "board_version": feature.pi.board_version}
-    )
+    moved = {
+        "id": feature.pk,
+        "cell": f"cell-{feature.team_id}-{feature.iteration_id}" if feature.team_id else "lane-unplanned",
+        "version": feature.version,
+        # The version the mover's board is at once it shows this move (see feature_move).
+        "board_version": feature.pi.board_version,
+    }
+    return trigger_client_event(response, "board:moved", moved)
 
 
 @login_required
@@ -201,7 +196,7 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             apply_service_errors(form, error)
         else:
             if request.htmx:
-                return _moved_response(request, train, access, moved)
+                return _moved_response(request, moved)
             return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
     if request.method == "POST" and request.htmx and not request.htmx.target:
         return htmx_refusal(form_refusal(form))
@@ -217,7 +212,7 @@ def _dialog(
     one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
     board's dialog for htmx, as a page of its own otherwise; the form posts back to the same URL."""
     editing = form.instance.pk is not None
-    if pi.is_closed:  # shown for reading only; a POST still reaches the service, which refuses it
+    if pi.is_closed and request.method == "GET":  # shown for reading; a POST reaches the service's refusal
         for field in form.fields.values():
             field.disabled = True
     context = {

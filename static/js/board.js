@@ -43,17 +43,26 @@
   document.body.addEventListener("board:moved", function (event) {
     closeDialog();
     say("Moved.", "ok");
+    // The answer names the card's new place and version; the card itself is already on this board.
+    var moved = event.detail || {};
+    var card = document.getElementById("f-" + moved.id);
+    var cell = document.getElementById(moved.cell);
+    if (card && cell) {
+      cell.appendChild(card);
+      card.dataset.version = moved.version;
+      if (card === document.activeElement || card.contains(document.activeElement)) card.focus();
+    }
     // The move's answer already showed it: when it was the board's only change, the board is now at
     // the version the server names, and the next poll answers "nothing new" instead of a reload.
     var poll = document.getElementById("board-poll");
     var version = event.detail && event.detail.board_version;
     if (poll && version > Number(poll.dataset.version)) poll.dataset.version = version;
   });
-  document.body.addEventListener("htmx:responseError", function (event) {
-    var xhr = event.detail.xhr;
-    var text = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0 ? xhr.responseText : "";
-    say(text || "The server refused that (" + xhr.status + ").", "error");
-    if (xhr.status === 409) { closeDialog(); refreshBoard(); }
+  // A refusal is shown by app.js in the page's alert area; the board only makes it visible (the
+  // modal dialog would cover it) and, when the plan changed meanwhile (409), shows the current one.
+  document.body.addEventListener("artops:refused", function (event) {
+    closeDialog();
+    if (event.detail.status === 409) refreshBoard();
   });
 
   // Live refresh: skip a poll while a card is being dragged or a dialog is open, so nobody loses

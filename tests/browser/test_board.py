@@ -13,6 +13,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
+def pi(upcoming_pi):
+    return upcoming_pi
+
+
+@pytest.fixture
 def plan(train, pi, team, other_team):
     """Apollo needs an API from Gemini by I2; Gemini plans it in I1 (healthy)."""
     iterations = list(pi.iterations.order_by("number"))
@@ -91,7 +96,8 @@ def test_a_stale_move_in_a_second_browser_is_refused_with_a_message(
     first.locator(f"#f-{plan['give'].pk}").drag_to(cell(first, team, plan["iterations"][2]))
     expect(cell(first, team, plan["iterations"][2]).locator(f"#f-{plan['give'].pk}")).to_be_visible()
     second.locator(f"#f-{plan['give'].pk}").drag_to(cell(second, other_team, plan["iterations"][3]))
-    expect(second.locator("#toast")).to_contain_text("changed by someone else")
+    # Said in the page's alert area, as every refusal is (static/js/app.js).
+    expect(second.locator("#page-alert").get_by_role("alert")).to_contain_text("changed by someone else")
     # The refused board refreshes to the current plan.
     expect(cell(second, team, plan["iterations"][2]).locator(f"#f-{plan['give'].pk}")).to_be_visible()
     feature = Feature.objects.get(pk=plan["give"].pk)
