@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from planning.models import ProgramIncrement
+from trains.forms import ShowsVersionErrors, VersionField
 
 from .models import SCALE_1_TO_5, DemoItem, Impediment, ImprovementItem, Risk
 from .selectors import AGE_BUCKETS, UNRESOLVED
@@ -32,10 +33,10 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(ShowsVersionErrors, forms.Form):
     """Carries the version the person was looking at, so a change on top of someone else's is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField(min_value=1)
 
 
 # --- risks -----------------------------------------------------------------------------------------

@@ -93,7 +93,9 @@ def prepare(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     top = top_features(pi, limit=5)
     pulled: dict[str, list[Feature]] = {"Borealis": [], "Comet": [], "Atlas": []}
     for feature, name in zip(top, ["Borealis", "Comet", "Borealis", "Comet", "Atlas"], strict=True):
-        feature_move(feature=feature, team_id=by_name[name].pk, iteration_id=None, expected_version=None)
+        feature_move(
+            feature=feature, team_id=by_name[name].pk, iteration_id=None, expected_version=feature.version
+        )
         pulled[name].append(feature)
 
     # Draft stories for Borealis and Comet; Borealis overbooks I2 (the red load on the grid).

@@ -15,10 +15,9 @@ from risks.services import impediment_escalate, impediment_raise, impediment_res
 from .common import Build, DemoTrain, at, pi_iterations
 
 
-def risks_and_impediments(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
+def risks_and_impediments(build: Build, demo: DemoTrain, pi: ProgramIncrement, *, closed: bool) -> None:
     rng = build.rng
     rte = demo.users["rte"]
-    closed = pi.state == ProgramIncrement.State.CLOSED
     risk_specs = [
         ("Payment provider sandbox unstable", None, Risk.Roam.OWNED, "pm"),
         ("Key architect on leave during I3", None, Risk.Roam.ACCEPTED, None),
@@ -53,6 +52,7 @@ def risks_and_impediments(build: Build, demo: DemoTrain, pi: ProgramIncrement) -
         if status != Risk.Roam.UNROAMED:
             risk_roam(
                 risk=risk,
+                expected_version=risk.version,
                 status=status,
                 actor=rte,
                 owner=demo.users.get(owner),
@@ -82,6 +82,7 @@ def risks_and_impediments(build: Build, demo: DemoTrain, pi: ProgramIncrement) -
         for level in range(escalations):
             impediment_escalate(
                 impediment=impediment,
+                expected_version=impediment.version,
                 note=[
                     "Team cannot fix it alone; needs ART platform budget.",
                     "Needs a portfolio decision on vendor spend.",
@@ -93,6 +94,7 @@ def risks_and_impediments(build: Build, demo: DemoTrain, pi: ProgramIncrement) -
             resolved_day = raised_day + timedelta(days=rng.randint(2, 12))
             impediment_resolve(
                 impediment=impediment,
+                expected_version=impediment.version,
                 resolution="Fixed and verified at the ART Sync.",
                 actor=rte,
                 at=at(min(resolved_day, build.today), 17),

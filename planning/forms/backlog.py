@@ -4,6 +4,7 @@ from django import forms
 
 from planning.calculations import FIBONACCI
 from planning.services.backlog import SCALE_MESSAGE, WSJF_FIELDS
+from trains.forms import ShowsVersionErrors, VersionField
 
 SCALE_CHOICES = [("", "—"), *[(str(n), str(n)) for n in FIBONACCI]]
 LABELS = {
@@ -25,25 +26,25 @@ def _scale_field(name: str) -> forms.TypedChoiceField:
     )
 
 
-class WsjfForm(forms.Form):
+class WsjfForm(ShowsVersionErrors, forms.Form):
     """Only the inputs present in the POST are changed; the version makes a stale edit fail."""
 
     business_value = _scale_field("business_value")
     time_criticality = _scale_field("time_criticality")
     risk_reduction = _scale_field("risk_reduction")
     job_size = _scale_field("job_size")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def inputs(self) -> dict:
         return {name: self.cleaned_data[name] for name in WSJF_FIELDS if name in self.data}
 
 
-class PullForm(forms.Form):
+class PullForm(ShowsVersionErrors, forms.Form):
     """Pull onto a team (``pull``) or take the feature out of the PI (``remove``)."""
 
     action = forms.ChoiceField(choices=[("pull", "Pull"), ("remove", "Remove from PI")])
     team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Team")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

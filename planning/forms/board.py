@@ -5,11 +5,11 @@ from django.contrib.auth import get_user_model
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from planning.services.board import DEPENDENCY_FIELDS
-from trains.forms import VersionField
+from trains.forms import ShowsVersionErrors, VersionField
 from trains.models import Team
 
 
-class BoardDialogForm(forms.ModelForm):
+class BoardDialogForm(ShowsVersionErrors, forms.ModelForm):
     """A board dialog's form: the PI it is in, and the version the user started from, so a stale save
     is refused, never applied. A new object gets its PI before validation, which needs it."""
 
@@ -67,7 +67,7 @@ def _row_id(value) -> int:
     return number
 
 
-class MoveForm(forms.Form):
+class MoveForm(ShowsVersionErrors, forms.Form):
     """Where a card goes: a team and an iteration, or neither (the unplanned lane).
 
     A drop posts ids. The form checks their shape only: whether the team is on the train and the

@@ -3,9 +3,10 @@
 from django import forms
 
 from planning.models import Feature, Iteration
+from trains.forms import ShowsVersionErrors, VersionField
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(ShowsVersionErrors, forms.Form):
     fte = forms.DecimalField(
         label="FTE",
         help_text="Developers and testers",
@@ -25,7 +26,7 @@ class CapacityForm(forms.Form):
         error_messages={"invalid": "The override is a whole number of points."},
         widget=forms.NumberInput(attrs={"min": "0", "step": "1"}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField(min_value=0)  # 0: the cell had no capacity entered yet
 
     def clean_days_off(self):
         value = self.cleaned_data["days_off"]
@@ -35,7 +36,7 @@ class CapacityForm(forms.Form):
 POINTS_MESSAGE = "Story points are a whole number, 0 or more."
 
 
-class StoryForm(forms.Form):
+class StoryForm(ShowsVersionErrors, forms.Form):
     title = forms.CharField(max_length=200)
     points = forms.IntegerField(
         label="Points",
@@ -48,10 +49,13 @@ class StoryForm(forms.Form):
     )
     feature = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Feature")
     iteration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Iteration")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=False)  # required when editing: see __init__
 
-    def __init__(self, *args, features: list[Feature], iterations: list[Iteration], **kwargs):
+    def __init__(
+        self, *args, features: list[Feature], iterations: list[Iteration], editing: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["version"].required = editing
         self.features = {feature.pk: feature for feature in features}
         self.iterations = {iteration.pk: iteration for iteration in iterations}
         self.fields["points"].widget.attrs.update(min="0", step="1")

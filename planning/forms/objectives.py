@@ -4,9 +4,10 @@ from django import forms
 
 from planning.models import Feature
 from planning.services.objectives import TEXT_MAX
+from trains.forms import ShowsVersionErrors, VersionField
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveForm(ShowsVersionErrors, forms.Form):
     """Add or edit an objective. The feature choices come from a list the page already loaded, so
     rendering one form per team costs no query."""
 
@@ -33,7 +34,7 @@ class ObjectiveForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="This team's features in this PI.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=False)
 
     def __init__(self, *args, features: list[Feature], prefix_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +45,7 @@ class ObjectiveForm(forms.Form):
 
     @classmethod
     def for_objective(cls, objective, *, features: list[Feature], data=None) -> "ObjectiveForm":
-        return cls(
+        form = cls(
             data,
             features=features,
             prefix_id=f"o{objective.pk}-",
@@ -55,28 +56,30 @@ class ObjectiveForm(forms.Form):
                 "version": objective.version,
             },
         )
+        form.fields["version"].required = True  # an edit states the version it was based on
+        return form
 
     def clean_features(self) -> list[Feature]:
         return [self._features[key] for key in self.cleaned_data["features"]]
 
 
-class BusinessValueForm(forms.Form):
+class BusinessValueForm(ShowsVersionErrors, forms.Form):
     """One click on a score button: the value (empty clears it) and the version the user saw."""
 
     value = forms.IntegerField(
         required=False, error_messages={"invalid": "Business value is a whole number."}
     )
-    version = forms.IntegerField(required=False)
+    version = VersionField()
 
 
-class MoveObjectiveForm(forms.Form):
+class MoveObjectiveForm(ShowsVersionErrors, forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
-    version = forms.IntegerField(required=False)
+    version = VersionField()
 
     @property
     def offset(self) -> int:
         return -1 if self.cleaned_data["direction"] == "up" else 1
 
 
-class VersionForm(forms.Form):
-    version = forms.IntegerField(required=False)
+class VersionForm(ShowsVersionErrors, forms.Form):
+    version = VersionField()

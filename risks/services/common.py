@@ -13,7 +13,7 @@ from trains.guards import lock_for_change
 from trains.models import Membership
 
 
-def _lock(instance, expected_version: int | None):
+def _lock(instance, expected_version: int):
     """Re-read the row under a lock; refuse a change based on an older version.
 
     The caller's instance is brought up to date in place, so it keeps describing the stored row.

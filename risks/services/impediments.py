@@ -21,7 +21,7 @@ LEVEL_ORDER = [level.value for level in Impediment.Level]
 NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
 
 
-def _lock_for_update(impediment: Impediment, expected_version: int | None, actor) -> None:
+def _lock_for_update(impediment: Impediment, expected_version: int, actor) -> None:
     """Bring the impediment up to date under a lock; refuse a stale change or someone not its team's."""
     _lock(impediment, expected_version)
     require(actor, impediment.train_id, lambda access: can_update_impediment(access, impediment), NOT_YOURS)
@@ -102,7 +102,7 @@ def impediment_update(
     *,
     impediment: Impediment,
     actor,
-    expected_version: int | None = None,
+    expected_version: int,
     title: str | None = None,
     description: str | None = None,
     severity: str | None = None,
@@ -168,7 +168,7 @@ def impediment_update(
 
 @transaction.atomic
 def impediment_escalate(
-    *, impediment: Impediment, note: str, actor, expected_version: int | None = None, at=None
+    *, impediment: Impediment, note: str, actor, expected_version: int, at=None
 ) -> Impediment:
     """Escalate one level up (team → ART → portfolio), with a note saying why."""
     _lock_for_update(impediment, expected_version, actor)
@@ -195,7 +195,7 @@ def impediment_escalate(
 
 @transaction.atomic
 def impediment_resolve(
-    *, impediment: Impediment, resolution: str, actor, expected_version: int | None = None, at=None
+    *, impediment: Impediment, resolution: str, actor, expected_version: int, at=None
 ) -> Impediment:
     """Resolve it; the time is kept because blocker resolution time (domain.md §4.6) is built on it.
 
@@ -219,7 +219,7 @@ def impediment_resolve(
 
 @transaction.atomic
 def impediment_reopen(
-    *, impediment: Impediment, actor, expected_version: int | None = None, at=None
+    *, impediment: Impediment, actor, expected_version: int, at=None
 ) -> Impediment:
     """It came back: open again at the level it had reached, blocking its features again."""
     _lock_for_update(impediment, expected_version, actor)

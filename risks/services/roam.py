@@ -109,7 +109,7 @@ def risk_create(
 
 
 @transaction.atomic
-def risk_update(*, risk: Risk, actor, expected_version: int | None = None, **changes) -> Risk:
+def risk_update(*, risk: Risk, actor, expected_version: int, **changes) -> Risk:
     """Edit a risk's details and links; refused (StaleVersion) when someone else saved it first."""
     unknown = set(changes) - set(RISK_FIELDS) - set(RISK_LINKS)
     if unknown:
@@ -149,7 +149,7 @@ def risk_roam(
     owner=None,
     note: str = "",
     mitigation_plan: str | None = None,
-    expected_version: int | None = None,
+    expected_version: int,
     at=None,
 ) -> Risk:
     """Put a risk in a ROAM column, keeping the move in its history.
@@ -190,7 +190,7 @@ def risk_roam(
 
 @transaction.atomic
 def risk_raise_to_art(
-    *, risk: Risk, actor, note: str = "", expected_version: int | None = None, at=None
+    *, risk: Risk, actor, note: str = "", expected_version: int, at=None
 ) -> Risk:
     """Raise a team risk to the ART board: the ART (the RTE) now ROAMs it; the team is remembered."""
     _lock(risk, expected_version)

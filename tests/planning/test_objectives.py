@@ -70,7 +70,7 @@ def test_a_scrum_master_may_not_write_another_teams_objectives(pi, other_team, s
             objective=objective, expected_version=objective.version, actor=scrum_master, text="x"
         )
     with pytest.raises(NotAllowed):
-        objective_delete(objective=objective, actor=scrum_master)
+        objective_delete(objective=objective, expected_version=objective.version, actor=scrum_master)
     assert PIObjective.objects.filter(pk=objective.pk).exists()
 
 
@@ -149,7 +149,9 @@ def test_reordering_moves_one_place_within_its_list(pi, team, scrum_master):
 
     objective_move(objective=c, offset=-1, expected_version=c.version, actor=scrum_master)
     assert [o.text for o in PIObjective.objects.filter(pi=pi)] == ["a", "c", "b"]
-    objective_move(objective=a, offset=-1, actor=scrum_master)  # already first: stays
+    objective_move(
+        objective=a, expected_version=a.version, offset=-1, actor=scrum_master
+    )  # already first: stays
     assert [o.text for o in PIObjective.objects.filter(pi=pi)] == ["a", "c", "b"]
     with pytest.raises(StaleVersion):
         objective_move(objective=c, offset=-1, expected_version=c.version, actor=scrum_master)
@@ -158,8 +160,12 @@ def test_reordering_moves_one_place_within_its_list(pi, team, scrum_master):
 def test_writes_tell_open_boards_and_metrics_that_the_pi_changed(objective, scrum_master, business_owner):
     before = ProgramIncrement.objects.get(pk=objective.pi_id).board_version
 
-    objective_update(objective=objective, expected_version=objective.version, actor=scrum_master, text="New")
-    objective_set_planned_value(objective=objective, value=5, actor=business_owner)
+    saved = objective_update(
+        objective=objective, expected_version=objective.version, actor=scrum_master, text="New"
+    )
+    objective_set_planned_value(
+        objective=saved, expected_version=saved.version, value=5, actor=business_owner
+    )
 
     assert ProgramIncrement.objects.get(pk=objective.pi_id).board_version == before + 2
 
@@ -169,11 +175,15 @@ def test_writes_tell_open_boards_and_metrics_that_the_pi_changed(objective, scru
 
 def test_a_business_owner_sets_planned_value_during_planning_and_may_clear_it(objective, business_owner):
     for value in (1, 10):
-        objective_set_planned_value(objective=objective, value=value, actor=business_owner)
+        objective_set_planned_value(
+            objective=objective, expected_version=objective.version, value=value, actor=business_owner
+        )
         objective.refresh_from_db()
         assert objective.planned_business_value == value
 
-    objective_set_planned_value(objective=objective, value=None, actor=business_owner)
+    objective_set_planned_value(
+        objective=objective, expected_version=objective.version, value=None, actor=business_owner
+    )
     objective.refresh_from_db()
     assert objective.planned_business_value is None
 
@@ -183,10 +193,12 @@ def test_only_business_owners_set_business_value(request, persona, objective):
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(NotAllowed, match="Only Business Owners"):
-        objective_set_planned_value(objective=objective, value=8, actor=actor)
+        objective_set_planned_value(
+            objective=objective, expected_version=objective.version, value=8, actor=actor
+        )
     executing(objective.pi)
     with pytest.raises(NotAllowed, match="Only Business Owners"):
-        objective_score_actual(objective=objective, value=8, actor=actor)
+        objective_score_actual(objective=objective, expected_version=objective.version, value=8, actor=actor)
     objective.refresh_from_db()
     assert (objective.planned_business_value, objective.actual_business_value) == (None, None)
 
@@ -194,7 +206,9 @@ def test_only_business_owners_set_business_value(request, persona, objective):
 @pytest.mark.parametrize("value", [11, 0, -1, True, "8"])
 def test_planned_value_outside_1_to_10_is_refused_with_a_field_message(objective, business_owner, value):
     with pytest.raises(ValidationError) as refused:
-        objective_set_planned_value(objective=objective, value=value, actor=business_owner)
+        objective_set_planned_value(
+            objective=objective, expected_version=objective.version, value=value, actor=business_owner
+        )
 
     assert refused.value.message_dict == {
         "planned_business_value": ["Planned business value is a whole number from 1 to 10."]
@@ -208,7 +222,9 @@ def test_actual_value_outside_0_to_10_is_refused_with_a_field_message(objective,
     executing(objective.pi)
 
     with pytest.raises(ValidationError) as refused:
-        objective_score_actual(objective=objective, value=value, actor=business_owner)
+        objective_score_actual(
+            objective=objective, expected_version=objective.version, value=value, actor=business_owner
+        )
 
     assert refused.value.message_dict == {
         "actual_business_value": ["Actual business value is a whole number from 0 to 10."]
@@ -220,19 +236,25 @@ def test_actual_value_outside_0_to_10_is_refused_with_a_field_message(objective,
 def test_actual_value_zero_is_a_score_and_ten_the_top(objective, business_owner):
     executing(objective.pi)
     for value in (0, 10):
-        objective_score_actual(objective=objective, value=value, actor=business_owner)
+        objective_score_actual(
+            objective=objective, expected_version=objective.version, value=value, actor=business_owner
+        )
         objective.refresh_from_db()
         assert objective.actual_business_value == value
 
 
 def test_planned_value_belongs_to_planning_and_actual_value_to_execution(objective, business_owner):
     with pytest.raises(ValidationError) as too_early:
-        objective_score_actual(objective=objective, value=7, actor=business_owner)
+        objective_score_actual(
+            objective=objective, expected_version=objective.version, value=7, actor=business_owner
+        )
     assert "once the PI is executing" in too_early.value.message_dict["actual_business_value"][0]
 
     executing(objective.pi)
     with pytest.raises(ValidationError) as too_late:
-        objective_set_planned_value(objective=objective, value=7, actor=business_owner)
+        objective_set_planned_value(
+            objective=objective, expected_version=objective.version, value=7, actor=business_owner
+        )
     assert "while the PI is being planned" in too_late.value.message_dict["planned_business_value"][0]
     objective.refresh_from_db()
     assert (objective.planned_business_value, objective.actual_business_value) == (None, None)

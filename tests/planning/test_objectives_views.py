@@ -142,7 +142,11 @@ def test_clearing_a_planned_value(client, business_owner, train, pi, team):
     objective = PIObjectiveFactory(pi=pi, team=team, planned_business_value=6)
     client.force_login(business_owner)
 
-    response = client.post(url("objective_planned_value", train, objective.pk), {"value": ""}, **HTMX)
+    response = client.post(
+        url("objective_planned_value", train, objective.pk),
+        {"version": objective.version, "value": ""},
+        **HTMX,
+    )
 
     assert response.status_code == 200 and "Planned value cleared." in response.content.decode()
     assert PIObjective.objects.get().planned_business_value is None
@@ -154,7 +158,11 @@ def test_bad_planned_values_are_refused_with_a_message_and_nothing_saved(
 ):
     client.force_login(business_owner)
 
-    response = client.post(url("objective_planned_value", train, objective.pk), {"value": value}, **HTMX)
+    response = client.post(
+        url("objective_planned_value", train, objective.pk),
+        {"version": objective.version, "value": value},
+        **HTMX,
+    )
 
     html = response.content.decode()
     assert response.status_code == status
@@ -170,7 +178,11 @@ def test_bad_actual_values_are_refused(client, business_owner, train, pi, object
     pi.save()
     client.force_login(business_owner)
 
-    response = client.post(url("objective_actual_value", train, objective.pk), {"value": value}, **HTMX)
+    response = client.post(
+        url("objective_actual_value", train, objective.pk),
+        {"version": objective.version, "value": value},
+        **HTMX,
+    )
 
     assert response.status_code == 422
     assert "Actual business value is a whole number from 0 to 10." in response.content.decode()
@@ -182,8 +194,14 @@ def test_bad_actual_values_are_refused(client, business_owner, train, pi, object
 def test_only_business_owners_may_click_a_value(request, client, persona, train, pi, objective):
     client.force_login(request.getfixturevalue(persona))
 
-    htmx = client.post(url("objective_planned_value", train, objective.pk), {"value": 8}, **HTMX)
-    plain = client.post(url("objective_planned_value", train, objective.pk), {"value": 8})
+    htmx = client.post(
+        url("objective_planned_value", train, objective.pk),
+        {"version": objective.version, "value": 8},
+        **HTMX,
+    )
+    plain = client.post(
+        url("objective_planned_value", train, objective.pk), {"version": objective.version, "value": 8}
+    )
 
     assert htmx.status_code == 403 and plain.status_code == 403
     assert htmx.content.decode() == "Only Business Owners set business value."
@@ -213,7 +231,9 @@ def test_a_stale_click_is_refused_with_the_fresh_row(
 def test_without_javascript_a_click_posts_and_redirects_back(client, business_owner, train, pi, objective):
     client.force_login(business_owner)
 
-    response = client.post(url("objective_planned_value", train, objective.pk), {"value": 3})
+    response = client.post(
+        url("objective_planned_value", train, objective.pk), {"version": objective.version, "value": 3}
+    )
 
     assert response.status_code == 302
     assert response["Location"].endswith(f"?pi={pi.pk}#team-{objective.team_id}")

@@ -138,7 +138,7 @@ def test_a_stale_roam_move_is_refused_and_nothing_moves(rte, train):
 
 def test_an_owned_risk_keeps_its_owner_on_edit(rte, train):
     risk = RiskFactory(train=train)
-    risk_roam(risk=risk, status=Risk.Roam.OWNED, owner=rte, actor=rte)
+    risk_roam(risk=risk, expected_version=risk.version, status=Risk.Roam.OWNED, owner=rte, actor=rte)
 
     with pytest.raises(ValidationError) as error:
         risk_update(risk=risk, expected_version=risk.version, owner=None, actor=rte)
@@ -151,7 +151,13 @@ def test_an_owned_risk_keeps_its_owner_on_edit(rte, train):
 def test_moving_to_mitigated_with_a_plan_given_in_the_move_saves_the_plan(rte, train):
     risk = RiskFactory(train=train)
 
-    risk_roam(risk=risk, status=Risk.Roam.MITIGATED, mitigation_plan=" Second sandbox ", actor=rte)
+    risk_roam(
+        risk=risk,
+        expected_version=risk.version,
+        status=Risk.Roam.MITIGATED,
+        mitigation_plan=" Second sandbox ",
+        actor=rte,
+    )
 
     risk.refresh_from_db()
     assert (risk.roam_status, risk.mitigation_plan) == (Risk.Roam.MITIGATED, "Second sandbox")
@@ -170,14 +176,14 @@ def test_a_team_risk_raised_to_the_art_board_remembers_its_team_and_its_history(
     assert change.actor == scrum_master
     # On the ART board the team's planners no longer ROAM it: the RTE does.
     with pytest.raises(NotAllowed):
-        risk_roam(risk=risk, status=Risk.Roam.ACCEPTED, actor=scrum_master)
+        risk_roam(risk=risk, expected_version=risk.version, status=Risk.Roam.ACCEPTED, actor=scrum_master)
 
 
 def test_another_teams_scrum_master_may_not_raise_a_risk_to_the_art(scrum_master, train, other_team):
     risk = RiskFactory(train=train, team=other_team)
 
     with pytest.raises(NotAllowed):
-        risk_raise_to_art(risk=risk, actor=scrum_master)
+        risk_raise_to_art(risk=risk, expected_version=risk.version, actor=scrum_master)
 
     risk.refresh_from_db()
     assert risk.team == other_team
@@ -187,7 +193,7 @@ def test_an_art_risk_cannot_be_raised_again(rte, train):
     risk = RiskFactory(train=train, team=None)
 
     with pytest.raises(ValidationError):
-        risk_raise_to_art(risk=risk, actor=rte)
+        risk_raise_to_art(risk=risk, expected_version=risk.version, actor=rte)
 
 
 # --- impediments and blocked features ------------------------------------------------------------------
@@ -208,7 +214,12 @@ def test_an_impediment_blocks_its_features_while_open_and_resolving_unblocks_the
     assert team_feature.is_blocked
     assert _open_period(team_feature).reason == "Impediment: Test data missing"
 
-    impediment_resolve(impediment=impediment, resolution="Data loaded", actor=scrum_master)
+    impediment_resolve(
+        impediment=impediment,
+        expected_version=impediment.version,
+        resolution="Data loaded",
+        actor=scrum_master,
+    )
 
     team_feature.refresh_from_db()
     assert not team_feature.is_blocked
@@ -224,7 +235,9 @@ def test_a_feature_stays_blocked_while_another_open_impediment_blocks_it(scrum_m
     )
     impediment_raise(team=team, title="No staging", blocked_features=[team_feature], actor=scrum_master)
 
-    impediment_resolve(impediment=first, resolution="Loaded", actor=scrum_master)
+    impediment_resolve(
+        impediment=first, expected_version=first.version, resolution="Loaded", actor=scrum_master
+    )
 
     team_feature.refresh_from_db()
     assert team_feature.is_blocked
@@ -295,8 +308,12 @@ def test_a_stale_escalation_is_refused(scrum_master, team):
 
 def test_reopening_keeps_the_level_reached_and_blocks_the_features_again(rte, team, team_feature):
     impediment = impediment_raise(team=team, title="Vendor down", blocked_features=[team_feature], actor=rte)
-    impediment_escalate(impediment=impediment, note="Vendor contract", actor=rte)
-    impediment_resolve(impediment=impediment, resolution="Back up", actor=rte)
+    impediment_escalate(
+        impediment=impediment, expected_version=impediment.version, note="Vendor contract", actor=rte
+    )
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="Back up", actor=rte
+    )
 
     impediment_reopen(impediment=impediment, expected_version=impediment.version, actor=rte)
 

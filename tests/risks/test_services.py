@@ -55,7 +55,15 @@ def test_roaming_a_risk_moves_it_and_records_the_change(rte, art_risk, train):
     owner = UserFactory()
     MembershipFactory(user=owner, train=train, role=Role.SYSTEM_ARCHITECT)
 
-    risk_roam(risk=art_risk, status=Roam.OWNED, owner=owner, actor=rte, note="Rita takes it", at=T0)
+    risk_roam(
+        risk=art_risk,
+        expected_version=art_risk.version,
+        status=Roam.OWNED,
+        owner=owner,
+        actor=rte,
+        note="Rita takes it",
+        at=T0,
+    )
 
     art_risk.refresh_from_db()
     assert (art_risk.roam_status, art_risk.owner, art_risk.version) == (Roam.OWNED, owner, 2)
@@ -70,8 +78,8 @@ def test_roaming_a_risk_moves_it_and_records_the_change(rte, art_risk, train):
 
 
 def test_each_roam_move_adds_to_the_history(rte, art_risk):
-    risk_roam(risk=art_risk, status=Roam.ACCEPTED, actor=rte, at=hours(1))
-    risk_roam(risk=art_risk, status=Roam.RESOLVED, actor=rte, at=hours(2))
+    risk_roam(risk=art_risk, expected_version=art_risk.version, status=Roam.ACCEPTED, actor=rte, at=hours(1))
+    risk_roam(risk=art_risk, expected_version=art_risk.version, status=Roam.RESOLVED, actor=rte, at=hours(2))
 
     moves = list(RiskRoamChange.objects.filter(risk=art_risk).values_list("from_status", "to_status"))
     assert moves == [(Roam.UNROAMED, Roam.ACCEPTED), (Roam.ACCEPTED, Roam.RESOLVED)]
@@ -79,7 +87,7 @@ def test_each_roam_move_adds_to_the_history(rte, art_risk):
 
 
 def test_roaming_to_the_same_status_is_a_no_op(rte, art_risk):
-    risk_roam(risk=art_risk, status=Roam.UNROAMED, actor=rte, at=T0)
+    risk_roam(risk=art_risk, expected_version=art_risk.version, status=Roam.UNROAMED, actor=rte, at=T0)
 
     assert not RiskRoamChange.objects.exists()
     art_risk.refresh_from_db()
@@ -88,7 +96,7 @@ def test_roaming_to_the_same_status_is_a_no_op(rte, art_risk):
 
 def test_owned_without_an_owner_is_refused_on_owner_and_nothing_changes(rte, art_risk):
     with pytest.raises(ValidationError) as error:
-        risk_roam(risk=art_risk, status=Roam.OWNED, actor=rte, at=T0)
+        risk_roam(risk=art_risk, expected_version=art_risk.version, status=Roam.OWNED, actor=rte, at=T0)
 
     assert "owner" in error.value.message_dict
     assert not RiskRoamChange.objects.exists()
@@ -98,7 +106,7 @@ def test_owned_without_an_owner_is_refused_on_owner_and_nothing_changes(rte, art
 
 def test_mitigated_without_a_mitigation_plan_is_refused(rte, art_risk):
     with pytest.raises(ValidationError) as error:
-        risk_roam(risk=art_risk, status=Roam.MITIGATED, actor=rte, at=T0)
+        risk_roam(risk=art_risk, expected_version=art_risk.version, status=Roam.MITIGATED, actor=rte, at=T0)
 
     assert "mitigation_plan" in error.value.message_dict
     assert not RiskRoamChange.objects.exists()
@@ -110,13 +118,13 @@ def test_a_blank_mitigation_plan_does_not_count_as_a_plan(rte, train):
     risk = RiskFactory(train=train, mitigation_plan="   \n")
 
     with pytest.raises(ValidationError):
-        risk_roam(risk=risk, status=Roam.MITIGATED, actor=rte, at=T0)
+        risk_roam(risk=risk, expected_version=risk.version, status=Roam.MITIGATED, actor=rte, at=T0)
 
 
 def test_mitigated_with_a_plan_is_accepted(rte, train):
     risk = RiskFactory(train=train, mitigation_plan="Book a second sandbox.")
 
-    risk_roam(risk=risk, status=Roam.MITIGATED, actor=rte, at=T0)
+    risk_roam(risk=risk, expected_version=risk.version, status=Roam.MITIGATED, actor=rte, at=T0)
 
     risk.refresh_from_db()
     assert risk.roam_status == Roam.MITIGATED
@@ -124,14 +132,16 @@ def test_mitigated_with_a_plan_is_accepted(rte, train):
 
 def test_an_unknown_roam_status_is_refused(rte, art_risk):
     with pytest.raises(ValidationError) as error:
-        risk_roam(risk=art_risk, status="ignored", actor=rte, at=T0)
+        risk_roam(risk=art_risk, expected_version=art_risk.version, status="ignored", actor=rte, at=T0)
 
     assert "roam_status" in error.value.message_dict
     assert not RiskRoamChange.objects.exists()
 
 
 def test_a_scrum_master_roams_their_own_teams_risk(scrum_master, team_risk):
-    risk_roam(risk=team_risk, status=Roam.ACCEPTED, actor=scrum_master, at=T0)
+    risk_roam(
+        risk=team_risk, expected_version=team_risk.version, status=Roam.ACCEPTED, actor=scrum_master, at=T0
+    )
 
     team_risk.refresh_from_db()
     assert team_risk.roam_status == Roam.ACCEPTED
@@ -140,7 +150,9 @@ def test_a_scrum_master_roams_their_own_teams_risk(scrum_master, team_risk):
 
 def test_a_scrum_master_may_not_roam_an_art_level_risk(scrum_master, art_risk):
     with pytest.raises(NotAllowed):
-        risk_roam(risk=art_risk, status=Roam.ACCEPTED, actor=scrum_master, at=T0)
+        risk_roam(
+            risk=art_risk, expected_version=art_risk.version, status=Roam.ACCEPTED, actor=scrum_master, at=T0
+        )
 
     assert not RiskRoamChange.objects.exists()
     art_risk.refresh_from_db()
@@ -151,7 +163,7 @@ def test_a_scrum_master_may_not_roam_another_teams_risk(scrum_master, train, oth
     risk = RiskFactory(train=train, team=other_team)
 
     with pytest.raises(NotAllowed):
-        risk_roam(risk=risk, status=Roam.ACCEPTED, actor=scrum_master, at=T0)
+        risk_roam(risk=risk, expected_version=risk.version, status=Roam.ACCEPTED, actor=scrum_master, at=T0)
 
     assert not RiskRoamChange.objects.exists()
 
@@ -161,7 +173,9 @@ def test_readers_and_outsiders_may_not_roam_a_risk(request, persona, team_risk):
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(NotAllowed):
-        risk_roam(risk=team_risk, status=Roam.ACCEPTED, actor=actor, at=T0)
+        risk_roam(
+            risk=team_risk, expected_version=team_risk.version, status=Roam.ACCEPTED, actor=actor, at=T0
+        )
 
     assert not RiskRoamChange.objects.exists()
 
@@ -223,7 +237,11 @@ def test_a_blank_title_is_refused(scrum_master, team, title):
 
 def test_escalation_goes_team_then_art_then_portfolio_with_notes(scrum_master, rte, impediment):
     impediment_escalate(
-        impediment=impediment, note=" Needs platform budget ", actor=scrum_master, at=hours(1)
+        impediment=impediment,
+        expected_version=impediment.version,
+        note=" Needs platform budget ",
+        actor=scrum_master,
+        at=hours(1),
     )
     impediment.refresh_from_db()
     assert (impediment.escalation_level, impediment.status, impediment.version) == (
@@ -232,7 +250,13 @@ def test_escalation_goes_team_then_art_then_portfolio_with_notes(scrum_master, r
         2,
     )
 
-    impediment_escalate(impediment=impediment, note="Needs a vendor decision", actor=rte, at=hours(2))
+    impediment_escalate(
+        impediment=impediment,
+        expected_version=impediment.version,
+        note="Needs a vendor decision",
+        actor=rte,
+        at=hours(2),
+    )
     impediment.refresh_from_db()
     assert (impediment.escalation_level, impediment.status, impediment.version) == (
         Level.PORTFOLIO,
@@ -249,11 +273,29 @@ def test_escalation_goes_team_then_art_then_portfolio_with_notes(scrum_master, r
 
 
 def test_escalating_beyond_the_portfolio_is_refused(rte, impediment):
-    impediment_escalate(impediment=impediment, note="Up to the ART", actor=rte, at=hours(1))
-    impediment_escalate(impediment=impediment, note="Up to the portfolio", actor=rte, at=hours(2))
+    impediment_escalate(
+        impediment=impediment,
+        expected_version=impediment.version,
+        note="Up to the ART",
+        actor=rte,
+        at=hours(1),
+    )
+    impediment_escalate(
+        impediment=impediment,
+        expected_version=impediment.version,
+        note="Up to the portfolio",
+        actor=rte,
+        at=hours(2),
+    )
 
     with pytest.raises(ValidationError) as error:
-        impediment_escalate(impediment=impediment, note="Higher still", actor=rte, at=hours(3))
+        impediment_escalate(
+            impediment=impediment,
+            expected_version=impediment.version,
+            note="Higher still",
+            actor=rte,
+            at=hours(3),
+        )
 
     assert "escalation_level" in error.value.message_dict
     assert ImpedimentEscalation.objects.filter(impediment=impediment).count() == 2
@@ -264,7 +306,9 @@ def test_escalating_beyond_the_portfolio_is_refused(rte, impediment):
 @pytest.mark.parametrize("note", ["", "  \n "])
 def test_escalating_without_a_note_is_refused(rte, impediment, note):
     with pytest.raises(ValidationError) as error:
-        impediment_escalate(impediment=impediment, note=note, actor=rte, at=hours(1))
+        impediment_escalate(
+            impediment=impediment, expected_version=impediment.version, note=note, actor=rte, at=hours(1)
+        )
 
     assert "note" in error.value.message_dict
     assert not ImpedimentEscalation.objects.exists()
@@ -273,10 +317,18 @@ def test_escalating_without_a_note_is_refused(rte, impediment, note):
 
 
 def test_escalating_a_resolved_impediment_is_refused_and_nothing_changes(rte, impediment):
-    impediment_resolve(impediment=impediment, resolution="Fixed", actor=rte, at=hours(1))
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="Fixed", actor=rte, at=hours(1)
+    )
 
     with pytest.raises(ValidationError) as error:
-        impediment_escalate(impediment=impediment, note="Still hurts", actor=rte, at=hours(2))
+        impediment_escalate(
+            impediment=impediment,
+            expected_version=impediment.version,
+            note="Still hurts",
+            actor=rte,
+            at=hours(2),
+        )
 
     assert "status" in error.value.message_dict
     assert not ImpedimentEscalation.objects.exists()
@@ -293,7 +345,13 @@ def test_another_teams_scrum_master_may_not_escalate(scrum_master, other_team):
     impediment = ImpedimentFactory(team=other_team, raised_at=T0)
 
     with pytest.raises(NotAllowed):
-        impediment_escalate(impediment=impediment, note="Please", actor=scrum_master, at=hours(1))
+        impediment_escalate(
+            impediment=impediment,
+            expected_version=impediment.version,
+            note="Please",
+            actor=scrum_master,
+            at=hours(1),
+        )
 
     assert not ImpedimentEscalation.objects.exists()
 
@@ -302,7 +360,13 @@ def test_another_teams_scrum_master_may_not_escalate(scrum_master, other_team):
 
 
 def test_resolving_records_the_time_status_and_resolution(scrum_master, impediment):
-    impediment_resolve(impediment=impediment, resolution="Runners doubled", actor=scrum_master, at=hours(30))
+    impediment_resolve(
+        impediment=impediment,
+        expected_version=impediment.version,
+        resolution="Runners doubled",
+        actor=scrum_master,
+        at=hours(30),
+    )
 
     impediment.refresh_from_db()
     assert (impediment.status, impediment.resolved_at, impediment.resolution, impediment.version) == (
@@ -314,9 +378,21 @@ def test_resolving_records_the_time_status_and_resolution(scrum_master, impedime
 
 
 def test_an_escalated_impediment_can_be_resolved(rte, impediment):
-    impediment_escalate(impediment=impediment, note="Up to the ART", actor=rte, at=hours(1))
+    impediment_escalate(
+        impediment=impediment,
+        expected_version=impediment.version,
+        note="Up to the ART",
+        actor=rte,
+        at=hours(1),
+    )
 
-    impediment_resolve(impediment=impediment, resolution="Budget granted", actor=rte, at=hours(2))
+    impediment_resolve(
+        impediment=impediment,
+        expected_version=impediment.version,
+        resolution="Budget granted",
+        actor=rte,
+        at=hours(2),
+    )
 
     impediment.refresh_from_db()
     assert (impediment.status, impediment.escalation_level) == (Status.RESOLVED, Level.ART)
@@ -324,7 +400,13 @@ def test_an_escalated_impediment_can_be_resolved(rte, impediment):
 
 def test_resolving_before_it_was_raised_is_refused(rte, impediment):
     with pytest.raises(ValidationError) as error:
-        impediment_resolve(impediment=impediment, resolution="Fixed", actor=rte, at=hours(-1))
+        impediment_resolve(
+            impediment=impediment,
+            expected_version=impediment.version,
+            resolution="Fixed",
+            actor=rte,
+            at=hours(-1),
+        )
 
     assert "resolved_at" in error.value.message_dict
     impediment.refresh_from_db()
@@ -332,17 +414,27 @@ def test_resolving_before_it_was_raised_is_refused(rte, impediment):
 
 
 def test_resolving_at_the_moment_it_was_raised_is_allowed(rte, impediment):
-    impediment_resolve(impediment=impediment, resolution="False alarm", actor=rte, at=T0)
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="False alarm", actor=rte, at=T0
+    )
 
     impediment.refresh_from_db()
     assert impediment.resolved_at == T0
 
 
 def test_resolving_twice_is_refused(rte, impediment):
-    impediment_resolve(impediment=impediment, resolution="Fixed", actor=rte, at=hours(1))
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="Fixed", actor=rte, at=hours(1)
+    )
 
     with pytest.raises(ValidationError) as error:
-        impediment_resolve(impediment=impediment, resolution="Fixed again", actor=rte, at=hours(2))
+        impediment_resolve(
+            impediment=impediment,
+            expected_version=impediment.version,
+            resolution="Fixed again",
+            actor=rte,
+            at=hours(2),
+        )
 
     assert "status" in error.value.message_dict
     impediment.refresh_from_db()
@@ -354,7 +446,13 @@ def test_readers_and_outsiders_may_not_resolve_an_impediment(request, persona, i
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(NotAllowed):
-        impediment_resolve(impediment=impediment, resolution="Fixed", actor=actor, at=hours(1))
+        impediment_resolve(
+            impediment=impediment,
+            expected_version=impediment.version,
+            resolution="Fixed",
+            actor=actor,
+            at=hours(1),
+        )
 
     impediment.refresh_from_db()
     assert (impediment.status, impediment.resolved_at) == (Status.OPEN, None)

@@ -168,12 +168,17 @@ def test_the_page_gathers_everything_the_rte_runs_the_meeting_from(
     impediment = ImpedimentFactory(
         team=team, title="Sandbox down", raised_at=timezone.now() - dt.timedelta(days=9)
     )
-    impediment_escalate(impediment=impediment, note="Vendor contact needed", actor=scrum_master)
+    impediment_escalate(
+        impediment=impediment,
+        expected_version=impediment.version,
+        note="Vendor contact needed",
+        actor=scrum_master,
+    )
     RiskFactory(train=train, pi=running_pi, title="Un-ROAMed one")
     due = RiskFactory(train=train, pi=running_pi, title="Due soon", due_date=TODAY + dt.timedelta(days=2))
-    risk_roam(risk=due, status=Risk.Roam.ACCEPTED, actor=rte)
+    risk_roam(risk=due, expected_version=due.version, status=Risk.Roam.ACCEPTED, actor=rte)
     not_due = RiskFactory(train=train, pi=running_pi, title="Not due", due_date=TODAY + dt.timedelta(days=30))
-    risk_roam(risk=not_due, status=Risk.Roam.ACCEPTED, actor=rte)
+    risk_roam(risk=not_due, expected_version=not_due.version, status=Risk.Roam.ACCEPTED, actor=rte)
     client.force_login(rte)
 
     response = client.get(url("art_sync", train))

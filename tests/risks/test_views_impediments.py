@@ -36,9 +36,13 @@ def spread(team, other_team, rte):
     old_critical = ImpedimentFactory(
         team=other_team, title="Old critical", severity="critical", raised_at=days_ago(20)
     )
-    impediment_escalate(impediment=mid_high, note="Needs the ART", actor=rte)
+    impediment_escalate(
+        impediment=mid_high, expected_version=mid_high.version, note="Needs the ART", actor=rte
+    )
     resolved = ImpedimentFactory(team=team, title="Resolved one", severity="critical", raised_at=days_ago(30))
-    impediment_resolve(impediment=resolved, resolution="Fixed", actor=rte, at=days_ago(25))
+    impediment_resolve(
+        impediment=resolved, expected_version=resolved.version, resolution="Fixed", actor=rte, at=days_ago(25)
+    )
     return {
         "old_low": old_low,
         "new_critical": new_critical,
@@ -140,7 +144,9 @@ def test_escalating_without_a_note_says_why_and_changes_nothing(client, scrum_ma
 
 def test_escalating_a_resolved_impediment_is_refused_with_a_clear_message(client, scrum_master, train, team):
     impediment = ImpedimentFactory(team=team)
-    impediment_resolve(impediment=impediment, resolution="Fixed", actor=scrum_master)
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="Fixed", actor=scrum_master
+    )
     resolved_at = Impediment.objects.get(pk=impediment.pk).resolved_at
     client.force_login(scrum_master)
 
@@ -184,7 +190,9 @@ def test_resolving_records_the_time_and_unblocks_the_features(
 
 def test_a_stale_update_shows_the_current_state_and_changes_nothing(client, scrum_master, rte, train, team):
     impediment = ImpedimentFactory(team=team, title="CI down")
-    impediment_escalate(impediment=impediment, note="Needs budget", actor=rte)  # meanwhile, the RTE
+    impediment_escalate(
+        impediment=impediment, expected_version=impediment.version, note="Needs budget", actor=rte
+    )  # meanwhile, the RTE
     client.force_login(scrum_master)
 
     response = client.post(
@@ -232,7 +240,9 @@ def test_the_list_costs_the_same_queries_for_2_impediments_and_for_20(client, rt
         for _ in range(n):
             impediment = ImpedimentFactory(team=team)
             impediment.blocked_features.add(FeatureFactory(train=train, team=team))
-            impediment_escalate(impediment=impediment, note="Up", actor=rte)
+            impediment_escalate(
+                impediment=impediment, expected_version=impediment.version, note="Up", actor=rte
+            )
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -250,7 +260,9 @@ def test_the_list_costs_the_same_queries_for_2_impediments_and_for_20(client, rt
 
 def test_reopening_needs_the_version_the_user_saw(client, scrum_master, team, train, rte):
     impediment = ImpedimentFactory(team=team, title="Flaky staging")
-    impediment_resolve(impediment=impediment, resolution="Fixed the DNS", actor=rte)
+    impediment_resolve(
+        impediment=impediment, expected_version=impediment.version, resolution="Fixed the DNS", actor=rte
+    )
     impediment.refresh_from_db()
     client.force_login(scrum_master)
 

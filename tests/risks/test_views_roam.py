@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planning.factories import FeatureFactory
-from planning.selectors.board import current_pi
+from planning.selectors.pis import pi_being_run
 from risks.factories import RiskFactory
 from risks.models import Risk, RiskRoamChange
 from risks.services import risk_roam
@@ -26,7 +26,7 @@ def url(name, train, *args):
 def test_the_board_shows_the_five_roam_columns_with_counts(client, rte, train, running_pi):
     RiskFactory(train=train, pi=running_pi, title="Vendor late")
     accepted = RiskFactory(train=train, pi=running_pi, title="Key person away")
-    risk_roam(risk=accepted, status=Risk.Roam.ACCEPTED, actor=rte)
+    risk_roam(risk=accepted, expected_version=accepted.version, status=Risk.Roam.ACCEPTED, actor=rte)
     client.force_login(rte)
 
     response = client.get(url("roam_board", train))
@@ -51,7 +51,7 @@ def test_overdue_and_unowned_risks_say_so_in_words(client, rte, train, running_p
     resolved = RiskFactory(
         train=train, pi=running_pi, title="Old news", due_date=timezone.localdate() - dt.timedelta(days=9)
     )
-    risk_roam(risk=resolved, status=Risk.Roam.RESOLVED, actor=rte)
+    risk_roam(risk=resolved, expected_version=resolved.version, status=Risk.Roam.RESOLVED, actor=rte)
     client.force_login(rte)
 
     html = client.get(url("roam_board", train)).content.decode()
@@ -90,7 +90,7 @@ def test_the_running_pages_open_on_the_pi_the_program_board_shows(client, rte, t
     client.force_login(rte)
 
     for name in ("roam_board", "art_sync", "system_demo", "inspect_adapt"):
-        assert client.get(url(name, train)).context["pi"] == current_pi(train, None) == running_pi
+        assert client.get(url(name, train)).context["pi"] == pi_being_run(train, None) == running_pi
 
 
 @pytest.mark.parametrize("name", ["roam_board", "art_sync", "system_demo", "inspect_adapt"])
@@ -194,7 +194,9 @@ def test_a_stale_move_is_refused_and_shows_the_current_state(
     client, rte, product_manager, train, running_pi, htmx
 ):
     risk = RiskFactory(train=train, pi=running_pi, title="Vendor late")
-    risk_roam(risk=risk, status=Risk.Roam.ACCEPTED, actor=rte)  # someone else, meanwhile
+    risk_roam(
+        risk=risk, expected_version=risk.version, status=Risk.Roam.ACCEPTED, actor=rte
+    )  # someone else, meanwhile
     client.force_login(rte)
 
     response = client.post(
@@ -268,7 +270,13 @@ def test_raising_a_risk_without_a_title_says_so(client, team_member, train, runn
 
 def test_the_detail_page_shows_the_roam_history(client, rte, train, running_pi):
     risk = RiskFactory(train=train, pi=running_pi)
-    risk_roam(risk=risk, status=Risk.Roam.ACCEPTED, note="Nothing more to do", actor=rte)
+    risk_roam(
+        risk=risk,
+        expected_version=risk.version,
+        status=Risk.Roam.ACCEPTED,
+        note="Nothing more to do",
+        actor=rte,
+    )
     client.force_login(rte)
 
     html = client.get(url("risk_detail", train, risk.pk)).content.decode()
