@@ -16,7 +16,7 @@ SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
 
 
 @transaction.atomic
-def feature_set_wsjf(*, feature: Feature, expected_version: int | None, actor, **inputs) -> Feature:
+def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs) -> Feature:
     """Set any of the four WSJF inputs (None clears one). Off the scale: field messages, nothing saved."""
     unknown = set(inputs) - set(WSJF_FIELDS)
     if unknown:
@@ -49,7 +49,7 @@ def feature_pull(
     feature: Feature,
     pi: ProgramIncrement | None,
     team: Team | None,
-    expected_version: int | None,
+    expected_version: int,
     actor,
 ) -> Feature:
     """Pull a feature into a PI and onto a team, or (pi None) take it out of its PI.

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from planning.models import Iteration, TeamCapacity
 from trains.errors import StaleVersion
-from trains.guards import require
+from trains.guards import require, require_version
 from trains.models import Team
 
 from .common import board_changed
@@ -66,7 +66,7 @@ def capacity_set(
     fte,
     days_off: int,
     capacity_override: int | None,
-    expected_version: int | None,
+    expected_version: int,
     actor,
 ) -> TeamCapacity:
     """Enter (or change) a team's capacity for one iteration. Bad values: field messages, nothing saved.
@@ -80,6 +80,7 @@ def capacity_set(
     if iteration.pi.train_id != team.train_id:
         raise ValidationError({"iteration": "That iteration belongs to another train's PI."})
     fte = _check(fte, days_off, capacity_override)
+    require_version(expected_version)
     current = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first()
     if current is None:
         if expected_version:  # the user saw a row that is no longer there
@@ -97,7 +98,7 @@ def capacity_set(
             # Someone entered this cell at the same moment: show theirs, apply nothing of ours.
             raise StaleVersion(TeamCapacity.objects.get(team=team, iteration=iteration)) from None
     else:
-        if expected_version is not None and current.version != expected_version:
+        if current.version != expected_version:
             raise StaleVersion(current)
         if (current.fte, current.days_off, current.capacity_override) == (fte, days_off, capacity_override):
             return current

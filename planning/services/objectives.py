@@ -106,7 +106,7 @@ OBJECTIVE_FIELDS = ("text", "is_committed", "features")
 
 
 @transaction.atomic
-def objective_update(*, objective: PIObjective, expected_version: int | None, actor, **fields) -> PIObjective:
+def objective_update(*, objective: PIObjective, expected_version: int, actor, **fields) -> PIObjective:
     """Edit the text, commitment or linked features; refused (StaleVersion) when someone saved first.
 
     Moving an objective between committed and uncommitted puts it at the end of its new list.
@@ -132,7 +132,7 @@ def objective_update(*, objective: PIObjective, expected_version: int | None, ac
 
 
 @transaction.atomic
-def objective_delete(*, objective: PIObjective, actor, expected_version: int | None = None) -> None:
+def objective_delete(*, objective: PIObjective, actor, expected_version: int) -> None:
     current = lock_for_change(
         PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
     )
@@ -142,9 +142,7 @@ def objective_delete(*, objective: PIObjective, actor, expected_version: int | N
 
 
 @transaction.atomic
-def objective_move(
-    *, objective: PIObjective, offset: int, actor, expected_version: int | None = None
-) -> PIObjective:
+def objective_move(*, objective: PIObjective, offset: int, actor, expected_version: int) -> PIObjective:
     """Move an objective up (offset −1) or down (+1) within its team's committed or uncommitted list.
 
     The whole list is renumbered 0…n under row locks, so positions stay dense and two people
@@ -184,7 +182,7 @@ def _check_value(value, allowed: range, field: str, message: str) -> int | None:
 
 
 def _set_value(
-    objective: PIObjective, value: int | None, actor, expected_version: int | None, *, field: str, when: str
+    objective: PIObjective, value: int | None, actor, expected_version: int, *, field: str, when: str
 ) -> PIObjective:
     """Set one of the two business values: Business Owners only, on its scale, in its PI states."""
     allowed, message, states = {
@@ -209,7 +207,7 @@ def _set_value(
 
 @transaction.atomic
 def objective_set_planned_value(
-    *, objective: PIObjective, value: int | None, actor, expected_version: int | None = None
+    *, objective: PIObjective, value: int | None, actor, expected_version: int
 ) -> PIObjective:
     """A Business Owner assigns planned business value 1–10 during planning (None clears it)."""
     return _set_value(
@@ -224,7 +222,7 @@ def objective_set_planned_value(
 
 @transaction.atomic
 def objective_score_actual(
-    *, objective: PIObjective, value: int | None, actor, expected_version: int | None = None
+    *, objective: PIObjective, value: int | None, actor, expected_version: int
 ) -> PIObjective:
     """A Business Owner scores the actual business value 0–10 once the PI runs (None clears it)."""
     return _set_value(

@@ -72,7 +72,7 @@ def story_create(
 
 
 @transaction.atomic
-def story_update(*, story: Story, expected_version: int | None, actor, **fields) -> Story:
+def story_update(*, story: Story, expected_version: int, actor, **fields) -> Story:
     """Rename, estimate, move to another iteration (None: unscheduled) or link to a feature."""
     unknown = set(fields) - set(STORY_FIELDS)
     if unknown:
@@ -97,7 +97,7 @@ def story_update(*, story: Story, expected_version: int | None, actor, **fields)
 
 
 @transaction.atomic
-def story_delete(*, story: Story, expected_version: int | None, actor) -> None:
+def story_delete(*, story: Story, expected_version: int, actor) -> None:
     current = lock_for_change(
         Story.objects.select_related("team", "feature", "iteration__pi"), story.pk, expected_version
     )

@@ -110,7 +110,12 @@ def _story_form(plan, story: Story | None = None, data=None) -> StoryForm:
         }
         auto_id = f"story-{story.pk}-%s"
     return StoryForm(
-        data, initial=initial, auto_id=auto_id, features=plan.features, iterations=plan.iterations
+        data,
+        initial=initial,
+        auto_id=auto_id,
+        features=plan.features,
+        iterations=plan.iterations,
+        editing=story is not None,
     )
 
 
