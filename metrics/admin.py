@@ -1,20 +1,21 @@
 """Admin for metric snapshots, scoped to the RTE's trains.
 
-Snapshots are recomputed by the metrics tasks (an upsert per PI, team, metric and day), so a
-hand-edited value lasts until the next computation; the admin is for inspecting and clearing them.
+Snapshots are computed by the metrics tasks (an upsert per PI, team, metric and day) and the
+recompute state is kept by metrics.services: both are shown here, never edited (a hand-made value
+would look computed until the next run).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from trains.admin import TrainScopedAdmin, related_only
+from trains.admin import ReadOnlyAdmin, TrainScopedAdmin, related_only
 
 from .models import PIRecompute, Snapshot
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class SnapshotAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "train"
     always_select_related = ("pi", "team")
     list_display = ["metric", "pi", "scope", "day", "value", "computed_at"]
@@ -30,11 +31,10 @@ class SnapshotAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PIRecompute)
-class PIRecomputeAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class PIRecomputeAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     """Where a PI's figures stand: stale or fresh, a recompute queued or running, the last error.
 
-    Kept by metrics.services; clearing `queued_at` or `running_since` by hand lets the safety net
-    (the beat job `recompute_stale_pis`) enqueue a stuck PI again at once.
+    Kept by metrics.services (a stuck PI is enqueued again by the beat job `recompute_stale_pis`).
     """
 
     train_path = "pi__train"

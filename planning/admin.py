@@ -1,7 +1,9 @@
 """Admin for PIs, iterations, features, stories, milestones, dependencies, objectives, votes and capacity.
 
 Every admin here is train-scoped (see trains.admin.TrainScopedAdmin): an RTE sees and fixes the
-rows of their own trains only.
+rows of their own trains only. Every write goes through the planning services as the RTE
+(trains.admin.ServiceAdmin), so the product's rules, the board's change signal and the metrics'
+stale mark apply; a model no service writes from here is shown read-only.
 """
 
 from __future__ import annotations
@@ -9,7 +11,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from trains.admin import TrainScopedAdmin, related_only
+from trains.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    TrainScopedAdmin,
+    VersionedAdmin,
+    related_only,
+)
+from trains.guards import lock_for_change
 
 from . import services
 from .models import (
@@ -27,22 +37,11 @@ from .models import (
     TeamCapacity,
     VoteRound,
 )
-
-
-class VersionedAdmin:
-    """For models with an optimistic-concurrency `version`: an admin edit is a write like any other.
-
-    Bumping it makes an open board or API client that still holds the old version get "stale"
-    instead of silently overwriting the fix made here.
-    """
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "version"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+from .services import backlog as backlog_services
+from .services import capacity as capacity_services
+from .services import lifecycle as lifecycle_services
+from .services import objectives as objective_services
+from .services import stories as story_services
 
 
 class IterationForm(forms.ModelForm):
@@ -66,7 +65,7 @@ class IterationForm(forms.ModelForm):
 # --- inlines ---------------------------------------------------------------------------------------
 
 
-class IterationInline(TrainScopedAdmin, admin.TabularInline):
+class IterationInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = Iteration
     form = IterationForm
     train_path = "pi__train"
@@ -75,7 +74,7 @@ class IterationInline(TrainScopedAdmin, admin.TabularInline):
     show_change_link = True
 
 
-class StoryInline(TrainScopedAdmin, admin.TabularInline):
+class StoryInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = Story
     train_path = "team__train"
     fields = ["title", "team", "iteration", "points", "state", "done_at"]
@@ -105,7 +104,7 @@ class FeatureStateChangeInline(TrainScopedAdmin, admin.TabularInline):
         return False
 
 
-class FeatureBlockedPeriodInline(TrainScopedAdmin, admin.TabularInline):
+class FeatureBlockedPeriodInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = FeatureBlockedPeriod
     train_path = "feature__train"
     fields = ["started_at", "ended_at", "reason"]
@@ -117,7 +116,10 @@ class FeatureBlockedPeriodInline(TrainScopedAdmin, admin.TabularInline):
 
 
 @admin.register(ProgramIncrement)
-class ProgramIncrementAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ProgramIncrementAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: a PI is created, dated, moved through its states and reopened on its planning page,
+    whose services keep its iterations on the cadence and a closed PI's record intact."""
+
     train_path = "train"
     list_display = ["name", "train", "state", "start_date", "end_date", "committed_at", "board_version"]
     list_filter = ["state", related_only("train")]
@@ -129,7 +131,9 @@ class ProgramIncrementAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Iteration)
-class IterationAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class IterationAdmin(ServiceAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """An iteration's dates are fixed here (iteration_update); iterations are made with their PI."""
+
     form = IterationForm
     train_path = "pi__train"
     always_select_related = ("pi",)
@@ -139,6 +143,18 @@ class IterationAdmin(TrainScopedAdmin, admin.ModelAdmin):
     search_fields = ["pi__name", "pi__train__name"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["pi"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "pi", "number", "is_ip"]
+
+    def service_update(self, request, iteration, form):
+        data = form.cleaned_data
+        return lifecycle_services.iteration_update(
+            iteration=Iteration.objects.select_related("pi").get(pk=iteration.pk),
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            actor=request.user,
+        )
 
     @admin.display(ordering="pi__train__name")
     def train(self, iteration: Iteration):
@@ -150,6 +166,9 @@ class IterationAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 @admin.register(Feature)
 class FeatureAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Features are created and changed through the board's services; deleting one is not offered
+    (no service deletes a feature: its history and links are the train's record)."""
+
     train_path = "train"
     list_display = [
         "title",
@@ -206,21 +225,64 @@ class FeatureAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     ]
     inlines = [StoryInline, FeatureStateChangeInline, FeatureBlockedPeriodInline]
 
-    def save_model(self, request, obj, form, change):
-        # State and the blocked flag carry history that flow metrics are built on (state changes,
-        # started/done times, blocked periods): they change through the services, as on the board.
-        # The admin has already checked the user's rights on this train, so the services run as a
-        # trusted caller (actor None).
-        wanted_state, wanted_blocked = obj.state, obj.is_blocked
-        if change:
-            obj.state, obj.is_blocked = form.initial["state"], form.initial["is_blocked"]
-        else:
-            obj.state, obj.is_blocked = Feature.State.FUNNEL, False
-        super().save_model(request, obj, form, change)
-        if wanted_state != obj.state:
-            services.feature_set_state(feature=obj, state=wanted_state)
-        if wanted_blocked != obj.is_blocked:
-            services.feature_set_blocked(feature=obj, blocked=wanted_blocked, reason="Set in the admin")
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "train"]  # a feature stays on its train
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        feature = services.feature_create(
+            train=data["train"],
+            title=data["title"],
+            actor=request.user,
+            pi=data["pi"],
+            team=data["team"],
+            iteration=data["iteration"],
+            **{name: data[name] for name in services.FEATURE_FIELDS if name != "title"},
+        )
+        return self._set_flow(request, feature, data)
+
+    def service_update(self, request, feature, form):
+        """One admin save may touch fields, place, state and the blocked flag: each through its
+        service, all checked against the one version the form was loaded with."""
+        data, changed = form.cleaned_data, set(form.changed_data)
+        current = lock_for_change(Feature.objects.select_related("pi"), feature.pk, data["version"])
+        fields = {name: data[name] for name in services.FEATURE_FIELDS if name in changed}
+        if fields:
+            current = services.feature_update(
+                feature=current, expected_version=current.version, actor=request.user, **fields
+            )
+        if data["pi"] != current.pi:
+            current = backlog_services.feature_pull(
+                feature=current,
+                pi=data["pi"],
+                team=data["team"],
+                expected_version=current.version,
+                actor=request.user,
+            )
+        place = (getattr(data["team"], "pk", None), getattr(data["iteration"], "pk", None))
+        if place != (current.team_id, current.iteration_id):
+            current = services.feature_move(
+                feature=Feature.objects.select_related("pi").get(pk=current.pk),
+                team_id=place[0],
+                iteration_id=place[1],
+                expected_version=current.version,
+                actor=request.user,
+            )
+        return self._set_flow(request, current, data)
+
+    @staticmethod
+    def _set_flow(request, feature: Feature, data: dict) -> Feature:
+        # State and the blocked flag carry the history flow metrics are built on (state changes,
+        # started/done times, blocked periods): they change through their services, as on the board.
+        feature = Feature.objects.select_related("pi").get(pk=feature.pk)
+        if data["state"] != feature.state:
+            feature = services.feature_set_state(feature=feature, state=data["state"], actor=request.user)
+        if data["is_blocked"] != feature.is_blocked:
+            feature = services.feature_set_blocked(
+                feature=feature, blocked=data["is_blocked"], actor=request.user, reason="Set in the admin"
+            )
+        return feature
 
     @admin.display(description="iteration", ordering="iteration__number")
     def iteration_label(self, feature: Feature) -> str:
@@ -233,7 +295,7 @@ class FeatureAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(FeatureStateChange)
-class FeatureStateChangeAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class FeatureStateChangeAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "feature__train"
     always_select_related = ("feature",)
     list_display = ["feature", "from_state", "to_state", "changed_at", "actor"]
@@ -247,7 +309,7 @@ class FeatureStateChangeAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(FeatureBlockedPeriod)
-class FeatureBlockedPeriodAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class FeatureBlockedPeriodAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "feature__train"
     always_select_related = ("feature",)
     list_display = ["feature", "started_at", "ended_at", "reason"]
@@ -260,14 +322,43 @@ class FeatureBlockedPeriodAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Story)
-class StoryAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class StoryAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "team__train"
+    fields = ["team", "title", "points", "feature", "iteration", "state", "done_at", "created_at", "version"]
     list_display = ["title", "feature", "team", "iteration_label", "points", "state", "done_at"]
     list_filter = ["state", related_only("team__train"), related_only("team")]
     list_select_related = ["feature", "team", "iteration"]
     search_fields = ["title", "feature__title"]
     autocomplete_fields = ["feature", "iteration"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["state", "done_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "team"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return story_services.story_create(
+            team=data["team"],
+            title=data["title"],
+            points=data["points"],
+            feature=data["feature"],
+            iteration=data["iteration"],
+            actor=request.user,
+        )
+
+    def service_update(self, request, story, form):
+        data = form.cleaned_data
+        return story_services.story_update(
+            story=story,
+            expected_version=data["version"],
+            actor=request.user,
+            **{name: data[name] for name in story_services.STORY_FIELDS},
+        )
+
+    def service_delete(self, request, story):
+        # The confirmation page carries no version: the one read for it is the one deleted.
+        story_services.story_delete(story=story, expected_version=story.version, actor=request.user)
 
     @admin.display(description="iteration", ordering="iteration__number")
     def iteration_label(self, story: Story) -> str:
@@ -286,6 +377,31 @@ class MilestoneAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     date_hierarchy = "date"
     autocomplete_fields = ["pi"]
+    fields = ["pi", "name", "date", "kind", "description", "version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "pi"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.milestone_create(
+            pi=data["pi"],
+            name=data["name"],
+            date=data["date"],
+            kind=data["kind"],
+            description=data["description"],
+            actor=request.user,
+        )
+
+    def service_update(self, request, milestone, form):
+        data = form.cleaned_data
+        return services.milestone_update(
+            milestone=milestone,
+            expected_version=data["version"],
+            actor=request.user,
+            **{name: data[name] for name in ("name", "date", "kind", "description")},
+        )
 
     @admin.display(ordering="pi__train__name")
     def train(self, milestone: Milestone):
@@ -326,7 +442,27 @@ class DependencyAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["pi", "requesting_feature", "providing_feature", "needed_by_iteration"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["updated_at"]
+    fields = ["pi", *services.DEPENDENCY_FIELDS, "created_at", "resolved_at", "updated_at", "version"]
+    readonly_fields = ["created_at", "resolved_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "pi"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.dependency_create(
+            pi=data["pi"], actor=request.user, **{name: data[name] for name in services.DEPENDENCY_FIELDS}
+        )
+
+    def service_update(self, request, dependency, form):
+        data = form.cleaned_data
+        return services.dependency_update(
+            dependency=dependency,
+            expected_version=data["version"],
+            actor=request.user,
+            **{name: data[name] for name in services.DEPENDENCY_FIELDS},
+        )
 
     @admin.display(description="needed by", ordering="needed_by_iteration__number")
     def needed_by(self, dependency: Dependency) -> str:
@@ -350,10 +486,72 @@ class PIObjectiveAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     list_select_related = ["team", "pi"]
     search_fields = ["text", "team__name"]
     autocomplete_fields = ["pi", "features"]
-    readonly_fields = ["created_at"]
+    fields = [
+        "pi",
+        "team",
+        "text",
+        "is_committed",
+        "features",
+        "planned_business_value",
+        "actual_business_value",
+        "position",
+        "created_at",
+        "version",
+    ]
+    readonly_fields = ["position", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "pi", "team"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        objective = objective_services.objective_create(
+            pi=data["pi"],
+            team=data["team"],
+            text=data["text"],
+            is_committed=data["is_committed"],
+            features=data["features"],
+            actor=request.user,
+        )
+        return self._set_business_value(request, objective, form)
+
+    def service_update(self, request, objective, form):
+        data, changed = form.cleaned_data, set(form.changed_data)
+        current = lock_for_change(PIObjective.objects.select_related("pi"), objective.pk, data["version"])
+        fields = {name: data[name] for name in objective_services.OBJECTIVE_FIELDS if name in changed}
+        if fields:
+            current = objective_services.objective_update(
+                objective=current, expected_version=current.version, actor=request.user, **fields
+            )
+        return self._set_business_value(request, current, form)
+
+    @staticmethod
+    def _set_business_value(request, objective: PIObjective, form) -> PIObjective:
+        # Business value is the Business Owners' alone (SAFe): set here, it asks the same service,
+        # so an RTE's value is refused as it is on the objectives page.
+        data, changed = form.cleaned_data, set(form.changed_data)
+        for field, service in (
+            ("planned_business_value", objective_services.objective_set_planned_value),
+            ("actual_business_value", objective_services.objective_score_actual),
+        ):
+            if field in changed:
+                objective = service(
+                    objective=objective,
+                    value=data[field],
+                    expected_version=objective.version,
+                    actor=request.user,
+                )
+        return objective
+
+    def service_delete(self, request, objective):
+        # The confirmation page carries no version: the one read for it is the one deleted.
+        objective_services.objective_delete(
+            objective=objective, expected_version=objective.version, actor=request.user
+        )
 
 
-class ConfidenceVoteInline(admin.TabularInline):
+class ConfidenceVoteInline(ReadOnlyInline, admin.TabularInline):
     model = ConfidenceVote
     extra = 0
     raw_id_fields = ["voter"]
@@ -361,7 +559,9 @@ class ConfidenceVoteInline(admin.TabularInline):
 
 
 @admin.register(VoteRound)
-class VoteRoundAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class VoteRoundAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: rounds are opened and closed, and votes cast, on the votes page (each person's own)."""
+
     train_path = "pi__train"
     always_select_related = ("pi", "team")
     list_display = ["pi", "scope", "number", "opened_at", "closed_at"]
@@ -378,7 +578,7 @@ class VoteRoundAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ConfidenceVote)
-class ConfidenceVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ConfidenceVoteAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "round__pi__train"
     always_select_related = ("voter", "round__pi", "round__team")
     list_display = ["round", "voter", "score", "cast_at"]
@@ -390,7 +590,7 @@ class ConfidenceVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PlanBaseline)
-class PlanBaselineAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class PlanBaselineAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     """Baselines are records of what was committed: read them here, never edit them."""
 
     train_path = "pi__train"
@@ -399,15 +599,9 @@ class PlanBaselineAdmin(TrainScopedAdmin, admin.ModelAdmin):
     list_filter = [related_only("pi__train"), related_only("pi")]
     readonly_fields = ["pi", "committed_at", "committed_by", "plan"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(TeamCapacity)
-class TeamCapacityAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class TeamCapacityAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "team__train"
     always_select_related = ("team", "iteration")
     list_display = ["team", "iteration", "fte", "days_off", "capacity_override", "capacity"]
@@ -415,6 +609,31 @@ class TeamCapacityAdmin(TrainScopedAdmin, admin.ModelAdmin):
     list_select_related = ["team", "iteration__pi"]
     search_fields = ["team__name", "iteration__pi__name"]
     autocomplete_fields = ["iteration"]
+    fields = ["team", "iteration", "fte", "days_off", "capacity_override", "version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "team", "iteration"]
+
+    def service_create(self, request, form):
+        return self._set(request, form.cleaned_data["team"], form.cleaned_data["iteration"], form, 0)
+
+    def service_update(self, request, capacity, form):
+        return self._set(request, capacity.team, capacity.iteration, form, form.cleaned_data["version"])
+
+    @staticmethod
+    def _set(request, team, iteration, form, expected_version: int) -> TeamCapacity:
+        # 0: "nothing entered yet", so a row someone else created meanwhile is refused as stale.
+        data = form.cleaned_data
+        return capacity_services.capacity_set(
+            team=team,
+            iteration=iteration,
+            fte=data["fte"],
+            days_off=data["days_off"],
+            capacity_override=data["capacity_override"],
+            expected_version=expected_version,
+            actor=request.user,
+        )
 
     @admin.display(description="capacity (points)")
     def capacity(self, capacity: TeamCapacity) -> str:

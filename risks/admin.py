@@ -1,13 +1,18 @@
-"""Admin for ROAM risks, impediments, improvement items and ART Sync actions, scoped to the RTE's trains."""
+"""Admin for ROAM risks, impediments, improvement items and ART Sync actions, scoped to the RTE's trains.
+
+Risks and impediments are written through their services as the RTE (trains.admin.ServiceAdmin),
+so their history, permissions and rules apply; the other records are shown read-only here and
+kept on their own pages (ART Sync, System Demo, Inspect & Adapt), whose services own them.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from planning.admin import VersionedAdmin
-from trains.admin import TrainScopedAdmin, related_only
+from trains.admin import ReadOnlyAdmin, ReadOnlyInline, TrainScopedAdmin, VersionedAdmin, related_only
 
+from . import services
 from .models import (
     ActionItem,
     ActionItemStatus,
@@ -48,7 +53,7 @@ class RiskRoamChangeInline(TrainScopedAdmin, admin.TabularInline):
         return False
 
 
-class ImpedimentEscalationInline(TrainScopedAdmin, admin.TabularInline):
+class ImpedimentEscalationInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = ImpedimentEscalation
     train_path = "impediment__train"
     fields = ["escalated_at", "from_level", "to_level", "note", "actor"]
@@ -57,7 +62,7 @@ class ImpedimentEscalationInline(TrainScopedAdmin, admin.TabularInline):
     extra = 0
 
 
-class ActionItemInline(TrainScopedAdmin, admin.TabularInline):
+class ActionItemInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     """The sync's actions; their train is the sync's, filled in on save."""
 
     model = ActionItem
@@ -99,8 +104,63 @@ class RiskAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["pi", "features", "dependencies", "objectives"]
     raw_id_fields = ["owner", "raised_by"]
-    readonly_fields = ["exposure", "updated_at", "raised_to_art_at"]
+    fields = [
+        "train",
+        "pi",
+        "team",
+        "title",
+        "description",
+        "roam_status",
+        "owner",
+        "impact",
+        "likelihood",
+        "exposure",
+        "due_date",
+        "mitigation_plan",
+        "features",
+        "dependencies",
+        "objectives",
+        "raised_by",
+        "raised_to_art_at",
+        "updated_at",
+        "version",
+    ]
+    readonly_fields = ["exposure", "raised_by", "updated_at", "raised_to_art_at"]
     inlines = [RiskRoamChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # Where a risk lives is set when it is raised; raising it to the ART has its own action.
+        return [*readonly, "roam_status"] if obj is None else [*readonly, "train", "pi", "team"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.risk_create(
+            train=data["train"],
+            pi=data["pi"],
+            team=data["team"],
+            actor=request.user,
+            **{name: data[name] for name in (*services.RISK_FIELDS, *services.RISK_LINKS)},
+        )
+
+    def service_update(self, request, risk, form):
+        data, changed = form.cleaned_data, set(form.changed_data)
+        current = Risk.objects.get(pk=risk.pk)
+        changes = {
+            name: data[name] for name in (*services.RISK_FIELDS, *services.RISK_LINKS) if name in changed
+        }
+        current = services.risk_update(
+            risk=current, expected_version=data["version"], actor=request.user, **changes
+        )
+        if data["roam_status"] != current.roam_status:
+            current = services.risk_roam(
+                risk=current,
+                status=data["roam_status"],
+                note="Set in the admin",
+                expected_version=current.version,
+                actor=request.user,
+            )
+        return current
 
     @admin.display(description="level", ordering="team__name")
     def level(self, risk: Risk) -> str:
@@ -112,7 +172,7 @@ class RiskAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(RiskRoamChange)
-class RiskRoamChangeAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class RiskRoamChangeAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "risk__train"
     always_select_related = ("risk",)
     list_display = ["risk", "from_status", "to_status", "changed_at", "actor", "note"]
@@ -147,11 +207,55 @@ class ImpedimentAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "raised_at"
     autocomplete_fields = ["blocked_features"]
     raw_id_fields = ["owner", "raised_by"]
+    fields = [
+        "train",
+        "team",
+        "title",
+        "description",
+        "severity",
+        "status",
+        "escalation_level",
+        "owner",
+        "blocked_features",
+        "raised_by",
+        "raised_at",
+        "resolution",
+        "resolved_at",
+        "version",
+    ]
+    # Escalating and resolving need a note and keep a time: they have their own actions on the
+    # impediment's page; here an impediment's words, severity, status, owner and links are fixed.
+    readonly_fields = ["train", "escalation_level", "raised_by", "raised_at", "resolution", "resolved_at"]
     inlines = [ImpedimentEscalationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "status"] if obj is None else [*readonly, "team"]
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.impediment_raise(
+            team=data["team"],
+            title=data["title"],
+            severity=data["severity"],
+            description=data["description"],
+            blocked_features=data["blocked_features"],
+            actor=request.user,
+        )
+
+    def service_update(self, request, impediment, form):
+        data, changed = form.cleaned_data, set(form.changed_data)
+        fields = ("title", "description", "severity", "status", "owner", "blocked_features")
+        return services.impediment_update(
+            impediment=Impediment.objects.get(pk=impediment.pk),
+            expected_version=data["version"],
+            actor=request.user,
+            **{name: data[name] for name in fields if name in changed},
+        )
 
 
 @admin.register(ImpedimentEscalation)
-class ImpedimentEscalationAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ImpedimentEscalationAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "impediment__train"
     always_select_related = ("impediment",)
     list_display = ["impediment", "from_level", "to_level", "escalated_at", "actor"]
@@ -167,7 +271,7 @@ class ImpedimentEscalationAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ImprovementItem)
-class ImprovementItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ImprovementItemAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "train"
     list_display = ["title", "train", "source_pi", "target_pi", "status", "owner", "taken_at", "done_at"]
     list_filter = ["status", related_only("train"), related_only("source_pi"), related_only("target_pi")]
@@ -179,7 +283,7 @@ class ImprovementItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ArtSync)
-class ArtSyncAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ArtSyncAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "train"
     list_display = ["__str__", "train", "pi", "held_on", "open_actions"]
     list_filter = [related_only("train"), related_only("pi")]
@@ -197,21 +301,9 @@ class ArtSyncAdmin(TrainScopedAdmin, admin.ModelAdmin):
     def open_actions(self, sync: ArtSync) -> int:
         return sync.open_action_count
 
-    def save_formset(self, request, form, formset, change):
-        # The sync is saved before its inlines, so its train is known here even on "add".
-        if formset.model is ActionItem:
-            for action in formset.save(commit=False):
-                action.train_id = form.instance.train_id
-                action.save()
-            for action in formset.deleted_objects:
-                action.delete()
-            formset.save_m2m()
-        else:
-            super().save_formset(request, form, formset, change)
-
 
 @admin.register(ActionItem)
-class ActionItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ActionItemAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "train"
     list_display = ["title", "owner", "due_date", "status", "raised_in", "train", "done_at"]
     list_filter = ["status", related_only("train")]
@@ -225,7 +317,7 @@ class ActionItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
 # --- system demos and the I&A workshop --------------------------------------------------------------
 
 
-class DemoItemInline(TrainScopedAdmin, admin.TabularInline):
+class DemoItemInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = DemoItem
     train_path = "demo__iteration__pi__train"
     fields = ["title", "feature", "outcome", "feedback", "created_at"]
@@ -234,7 +326,7 @@ class DemoItemInline(TrainScopedAdmin, admin.TabularInline):
     extra = 0
 
 
-class DemoFollowUpInline(TrainScopedAdmin, admin.TabularInline):
+class DemoFollowUpInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     model = DemoFollowUp
     train_path = "demo__iteration__pi__train"
     fields = ["title", "owner", "due_date", "status", "created_at", "done_at"]
@@ -244,7 +336,7 @@ class DemoFollowUpInline(TrainScopedAdmin, admin.TabularInline):
 
 
 @admin.register(SystemDemo)
-class SystemDemoAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class SystemDemoAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "iteration__pi__train"
     always_select_related = ("iteration__pi",)
     list_display = ["__str__", "held_on", "item_count", "created_at"]
@@ -264,7 +356,7 @@ class SystemDemoAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(DemoItem)
-class DemoItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class DemoItemAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "demo__iteration__pi__train"
     always_select_related = ("demo__iteration__pi",)
     list_display = ["title", "demo", "feature", "outcome"]
@@ -275,7 +367,7 @@ class DemoItemAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(DemoFollowUp)
-class DemoFollowUpAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class DemoFollowUpAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "demo__iteration__pi__train"
     always_select_related = ("demo__iteration__pi",)
     list_display = ["title", "demo", "owner", "due_date", "status", "done_at"]
@@ -305,7 +397,7 @@ class ProblemVoteInline(TrainScopedAdmin, admin.TabularInline):
 
 
 @admin.register(Problem)
-class ProblemAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ProblemAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "pi__train"
     always_select_related = ("pi",)
     list_display = ["statement", "pi", "vote_count", "raised_by", "created_at"]
@@ -326,7 +418,7 @@ class ProblemAdmin(TrainScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ProblemVote)
-class ProblemVoteAdmin(TrainScopedAdmin, admin.ModelAdmin):
+class ProblemVoteAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     train_path = "problem__pi__train"
     always_select_related = ("problem__pi", "voter")
     list_display = ["problem", "voter", "cast_at"]

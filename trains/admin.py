@@ -8,13 +8,16 @@ there (plus `is_staff`) is all the permission they need: no Django model permiss
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 
+from .errors import Conflict, NotAllowed, StaleVersion
+from .guards import MISSING_VERSION
 from .models import Membership, Role, Team, Train
 
 # Where the RTE's train ids are kept for the rest of the request: the admin asks for permissions
@@ -165,6 +168,153 @@ class TrainScopedAdmin:
                 )
             ]
         return []
+
+
+# --- writes through the services ---------------------------------------------------------------------
+
+# What a service raises to refuse a write; anything else is a programming error and stays a 500.
+REFUSALS = (ValidationError, NotAllowed, StaleVersion, Conflict)
+# Where a refused save's reason waits for the form shown again (see ServiceAdmin.changeform_view).
+_REFUSAL_ATTRIBUTE = "_artops_admin_refusal"
+
+
+def refusal_text(error: Exception) -> str:
+    if isinstance(error, StaleVersion):
+        return (
+            "Someone else changed this while you were editing. Nothing of yours was saved: "
+            "reload the page to see the current version."
+        )
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def show_refusal(form: forms.BaseForm, error: Exception) -> None:
+    """Put a service's refusal on the form fields it names, anything else above the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, field_messages in error.message_dict.items():
+            visible = name in form.fields and not form.fields[name].widget.is_hidden
+            form.add_error(name if visible else None, field_messages)
+    else:
+        form.add_error(None, refusal_text(error))
+
+
+class ServiceAdmin:
+    """Mixin for a ModelAdmin whose writes go through the app's services, as every other entry point's do.
+
+    A subclass implements the writes it offers: `service_create(request, form)` and
+    `service_update(request, obj, form)` return the saved row, `service_delete(request, obj)`.
+    They call the services with `actor=request.user`, so the permission and business rules, the
+    "board changed" signal and the metrics' stale mark apply as on any page. A write not implemented
+    is not offered (its permission is False): the admin never saves a row behind the services.
+
+    A refusal rolls the whole save back (the admin's change view runs in one transaction) and the
+    form comes back with the user's input and the reason on its fields; a refused delete comes back
+    to the object with the reason as a message.
+    """
+
+    service_create = None
+    service_update = None
+    service_delete = None
+
+    def has_add_permission(self, request, *args):
+        return self.service_create is not None and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self.service_update is not None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.service_delete is not None and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete deletes a queryset behind the services; one object at a time goes through them.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        saved = self.service_update(request, obj, form) if change else self.service_create(request, form)
+        # The admin logs and redirects with the instance it built: bring it to the row the service wrote.
+        for field in saved._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many fields are the service's to write (form.save_m2m would bypass it).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        self.service_delete(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS as error:
+            if request.method != "POST" or hasattr(request, _REFUSAL_ATTRIBUTE):
+                raise
+            # The save ran in the change view's transaction and is rolled back. Show the form
+            # again with the user's input: the same view, whose form now carries the refusal.
+            setattr(request, _REFUSAL_ATTRIBUTE, error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, _REFUSAL_ATTRIBUTE, None)
+        if refusal is None:
+            return form_class
+
+        class RefusedForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                show_refusal(self, refusal)
+
+        return RefusedForm
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except REFUSALS as error:
+            self.message_user(request, refusal_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.path.removesuffix("delete/") + "change/")
+
+
+class ReadOnlyAdmin(ServiceAdmin):
+    """For a model no service writes from the admin (history, computed or recorded rows): shown, never edited."""
+
+
+class ReadOnlyInline:
+    """An inline shown on its parent's page, never edited there: its rows are written by their services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """The admin form of a versioned row: it posts back the version it was loaded with, so the
+    service refuses a save made over someone else's change instead of overwriting it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Said above the form: a hidden field's own error would not be shown.
+        if self.instance.pk and cleaned_data.get("version") is None:
+            raise ValidationError(MISSING_VERSION)
+        return cleaned_data
+
+
+class VersionedAdmin(ServiceAdmin):
+    """ServiceAdmin for a model with an optimistic-concurrency `version`: `form.cleaned_data["version"]`
+    is the version the change was based on, for the service's `expected_version`."""
+
+    form = VersionedAdminForm
 
 
 class TeamInline(TrainScopedAdmin, admin.TabularInline):
