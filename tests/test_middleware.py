@@ -1,13 +1,17 @@
-"""Domain errors that escape an HTML view become HTTP answers in one place (artops/middleware.py):
-for htmx the message alone as text/plain (app.js shows it in the page's alert area), for a plain
-request the error page with the message and the train's navigation."""
+"""Domain errors become HTTP answers in one place (artops/refusals.py, applied by artops/middleware.py
+to whatever an HTML view lets escape): for htmx the message alone as text/plain (app.js shows it in
+the page's alert area), for a plain request the error page with the message and the train's
+navigation. Any other error stays a 500."""
+
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import path
 
 from artops import urls as project_urls
-from trains.errors import NotAllowed, StaleVersion
+from artops.refusals import Refusal, refusal
+from trains.errors import Conflict, NotAllowed, StaleVersion
 from trains.models import Train
 
 HTMX = {"HX-Request": "true"}
@@ -19,8 +23,12 @@ def boom(request, slug: str, kind: str):
         raise NotAllowed("Only the RTE runs the ART Sync's meeting.")
     if kind == "stale":
         raise StaleVersion(Train.objects.get(slug=slug))
+    if kind == "conflict":
+        raise Conflict("PI 7 is closed: its record is read-only.")
     if kind == "invalid":
         raise ValidationError({"title": "Say what is to be done.", "owner": "Every action needs an owner."})
+    if kind == "bug":
+        return {}["a key no one set"]  # a programming error, as a view's own bug raises it
     raise RuntimeError("not a domain error")
 
 
@@ -30,6 +38,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 CASES = [
     ("not-allowed", 403, "Not allowed", "Only the RTE runs the ART Sync's meeting."),
     ("stale", 409, "Changed by someone else", "was changed by someone else. Reload the page to see it."),
+    (
+        "conflict",
+        409,
+        "Not saved: it conflicts with the current state",
+        "PI 7 is closed: its record is read-only.",
+    ),
     ("invalid", 422, "Not saved", "Say what is to be done. Every action needs an owner."),
 ]
 
@@ -91,6 +105,38 @@ def test_any_other_error_is_not_turned_into_a_refusal(as_rte, train):
         as_rte.post(f"/boom/{train.slug}/other/", headers=HTMX)
 
 
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "page"])
+def test_a_programming_error_in_a_view_stays_a_500(client, rte, train, headers):
+    client.force_login(rte)
+    client.raise_request_exception = False  # as a browser sees it: Django's 500, not a 4xx
+
+    response = client.post(f"/boom/{train.slug}/bug/", headers=headers)
+
+    assert response.status_code == 500
+    assert "HX-Reswap" not in response
+
+
+def test_each_domain_error_maps_to_its_refusal_and_nothing_else_does(train):
+    """The mapping a DRF exception handler reuses: status, message and the messages per field."""
+    invalid = ValidationError({"title": "Say what is to be done.", "owner": ["Every action needs an owner."]})
+
+    assert refusal(NotAllowed("Only the RTE.")) == Refusal(403, "Not allowed", "Only the RTE.")
+    stale = refusal(StaleVersion(train))
+    assert (stale.status, stale.current) == (409, train)
+    assert refusal(Conflict("PI 7 is closed.")) == Refusal(
+        409, "Not saved: it conflicts with the current state", "PI 7 is closed."
+    )
+    assert refusal(invalid) == Refusal(
+        422,
+        "Not saved",
+        "Say what is to be done. Every action needs an owner.",
+        field_errors={"title": ["Say what is to be done."], "owner": ["Every action needs an owner."]},
+    )
+    assert refusal(ValidationError("Not a whole number.")).field_errors == {}
+    for error in (KeyError("x"), RuntimeError("x"), ValueError("x"), PermissionError("x")):
+        assert refusal(error) is None
+
+
 @pytest.fixture
 def demo_train(transactional_db):
     from artops.demo import build_demo
@@ -103,7 +149,11 @@ def demo_train(transactional_db):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("screen", "heading", "area"),
-    [("risks/", "ROAM board", "#risks-alert"), ("planning/votes/", "Confidence vote", "#planning-alert")],
+    [
+        ("risks/", "ROAM board", "#risks-alert"),
+        ("planning/votes/", "Confidence vote", "#planning-alert"),
+        ("board/", "Program board", "#page-alert"),  # the shared alert area of base.html
+    ],
 )
 def test_the_page_shows_a_refused_htmx_request_in_its_alert_area_and_stays_as_it_was(
     page, demo_train, screenshot, screen, heading, area
@@ -114,7 +164,8 @@ def test_the_page_shows_a_refused_htmx_request_in_its_alert_area_and_stays_as_it
 
     log_in(page, "rte")
     page.goto(f"/trains/{demo_train.slug}/{screen}")
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    heading = page.get_by_role("heading", name=re.compile(rf"^{heading}( ·|$)"))
+    expect(heading).to_be_visible()
 
     # As a write refused after the page was drawn would: htmx asked to swap the whole page.
     page.evaluate(
@@ -123,5 +174,6 @@ def test_the_page_shows_a_refused_htmx_request_in_its_alert_area_and_stays_as_it
     )
 
     expect(page.locator(area).get_by_role("alert")).to_have_text("Only the RTE runs the ART Sync's meeting.")
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    expect(page.locator("[data-alert-area]")).to_have_count(1)  # one place to look, on every page
+    expect(heading).to_be_visible()
     screenshot(f"refused-in-alert-area-{area.strip('#')}")

@@ -1,20 +1,20 @@
 """The feature backlog ranked by WSJF (domain.md §4.4): inline estimates, pulling into the PI."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.types import HtmxHttpRequest
+from artops.forms import save_form
+from artops.refusals import Refusal
 from planning.calculations import FIBONACCI
 from planning.forms.backlog import LABELS, PullForm, WsjfForm
 from planning.models import Feature
 from planning.permissions import can_pull_feature, can_rank_backlog
 from planning.selectors.backlog import backlog
 from planning.services.backlog import feature_pull, feature_set_wsjf
-from trains.errors import StaleVersion
+from trains.http import HtmxHttpRequest
 
 from .common import PlanningPage, planning_page
 
@@ -40,18 +40,19 @@ def _context(
     data = backlog(page.pi)
     access = page.access
     # Which teams this person may pull onto, worked out once (no query: access is in memory).
-    own_teams = [team for team in data.teams if access.can_plan_team(team.pk)]
+    # On a closed PI nobody pulls, takes out or ranks from this page (the services refuse it too).
+    own_teams = [team for team in data.teams if page.editable and access.can_plan_team(team.pk)]
     row_errors = row_errors or {}
     for row in [*data.in_pi, *data.not_in_pi]:
         feature = row.feature
         feature.can_pull = any(can_pull_feature(access, feature, team) for team in own_teams)
-        feature.can_remove = can_pull_feature(access, feature, None)
+        feature.can_remove = page.editable and can_pull_feature(access, feature, None)
         feature.just_changed = feature.pk == changed_id
         feature.errors = _messages(row_errors.get(feature.pk, {}))
     return page.context(
         "backlog",
         backlog=data,
-        can_rank=can_rank_backlog(access),
+        can_rank=page.editable and can_rank_backlog(access),
         pull_teams=own_teams,
         scale=FIBONACCI,
         can_pull_any=bool(own_teams),
@@ -76,13 +77,15 @@ def _get_feature_for_user(
 
 
 def _refused(
-    request: HtmxHttpRequest, page: PlanningPage, feature: Feature, error: Exception
+    request: HtmxHttpRequest, page: PlanningPage, feature: Feature, refused: Refusal
 ) -> HttpResponse:
-    """A write the service refused: a stale version is said above the tables, a refusal on the row."""
-    if isinstance(error, StaleVersion):
-        alert = STALE.format(title=error.current.title)
+    """A refused write (artops.forms.save_form): a stale version is said above the tables, with the
+    current values in them; refused input on the row, each message naming its input."""
+    if refused.status == 409:
+        alert = STALE.format(title=refused.current.title)
         return _respond(request, page, 409, changed_id=feature.pk, alert=alert)
-    return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: error.message_dict})
+    errors = refused.field_errors or {"__all__": [refused.message]}
+    return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: errors})
 
 
 def _back(page: PlanningPage, feature_id: int) -> HttpResponse:
@@ -103,17 +106,14 @@ def backlog_wsjf(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
     """Change WSJF inputs: answers with the re-ranked tables, so the rank moves at once."""
     page, feature = _get_feature_for_user(request, slug, feature_id)
     form = WsjfForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: form.errors})
-    try:
-        feature_set_wsjf(
-            feature=feature,
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,
-            **form.inputs(),
-        )
-    except (StaleVersion, ValidationError) as error:
-        return _refused(request, page, feature, error)
+    refused = save_form(
+        form,
+        lambda data: feature_set_wsjf(
+            feature=feature, expected_version=data["version"], actor=request.user, **form.inputs()
+        ),
+    )
+    if refused:
+        return _refused(request, page, feature, refused)
     if request.htmx:
         return _respond(request, page, changed_id=feature.pk)
     return _back(page, feature.pk)
@@ -125,24 +125,25 @@ def backlog_pull(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
     """Pull a feature into this PI onto a team (its iteration stays empty), or take it out of the PI."""
     page, feature = _get_feature_for_user(request, slug, feature_id)
     form = PullForm(request.POST, teams=page.train.teams.all())  # not the whole backlog: only its teams
-    if not form.is_valid():
-        return _respond(request, page, 422, changed_id=feature.pk, row_errors={feature.pk: form.errors})
-    removing = form.cleaned_data["action"] == "remove"
-    try:
-        pulled = feature_pull(
+    removing = form.is_valid() and form.cleaned_data["action"] == "remove"
+    refused = save_form(
+        form,
+        lambda data: feature_pull(
             feature=feature,
             pi=None if removing else page.pi,
-            team=None if removing else form.cleaned_data["team"],
-            expected_version=form.cleaned_data["version"],
+            team=None if removing else data["team"],
+            expected_version=data["version"],
             actor=request.user,
-        )
-    except (StaleVersion, ValidationError) as error:
-        return _refused(request, page, feature, error)
+        ),
+    )
+    if refused:
+        return _refused(request, page, feature, refused)
     if removing:
-        message = f"“{pulled.title}” was taken out of {page.pi.name}."
+        message = f"“{feature.title}” was taken out of {page.pi.name}."
     else:
-        where = f"on {pulled.team.name}" if pulled.team else "with no team yet"
-        message = f"“{pulled.title}” is in {page.pi.name}, {where}, waiting in the board's unplanned lane."
+        team = form.cleaned_data["team"]  # the service puts the feature on the team asked for
+        where = f"on {team.name}" if team else "with no team yet"
+        message = f"“{feature.title}” is in {page.pi.name}, {where}, waiting in the board's unplanned lane."
     if request.htmx:
         return _respond(request, page, changed_id=feature.pk, notice=message)
     return _back(page, feature.pk)

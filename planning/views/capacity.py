@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from artops.forms import apply_service_errors, save_form
-from artops.types import HtmxHttpRequest
 from planning.forms.capacity import CapacityForm, StoryForm
 from planning.forms.objectives import VersionForm
 from planning.models import Story
 from planning.selectors.capacity import CapacityCell, capacity_grid, team_plan
 from planning.services.capacity import capacity_set
 from planning.services.stories import STORY_FIELDS, story_create, story_delete, story_update
+from trains.http import HtmxHttpRequest
 from trains.models import Team
 
 from .common import PlanningPage, planning_page
@@ -38,7 +38,7 @@ def _cell_form(cell: CapacityCell, data=None) -> CapacityForm:
 def _grid_context(page: PlanningPage, **extra) -> dict:
     grid = capacity_grid(page.pi)
     for row in grid.rows:
-        row.can_edit = page.access.can_plan_team(row.team.pk)
+        row.can_edit = page.editable and page.access.can_plan_team(row.team.pk)
         if row.can_edit:
             for cell in row.cells:
                 cell.form = _cell_form(cell)
@@ -59,7 +59,7 @@ def capacity_cell(request: HtmxHttpRequest, slug: str, team_id: int, iteration_i
     team = get_object_or_404(Team, pk=team_id, train=page.train)
     iteration = get_object_or_404(page.pi.iterations.select_related("pi"), pk=iteration_id)
     form = CapacityForm(request.POST, auto_id=f"cap-{team.pk}-{iteration.pk}-%s")
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: capacity_set(
             team=team,
@@ -71,6 +71,7 @@ def capacity_cell(request: HtmxHttpRequest, slug: str, team_id: int, iteration_i
             actor=request.user,
         ),
     )
+    status = refused.status if refused else 200
     if status == 200 and not request.htmx:
         return redirect(
             f"{reverse('planning:capacity', args=[page.train.slug])}?pi={page.pi.pk}#cap-{team.pk}-{iteration.pk}"
@@ -125,7 +126,7 @@ def _plan_context(
     """ "``bound`` is (story id, form or None) for a story whose edit was refused, shown open with its
     messages (None: the current story, as after a stale edit)."""
     plan = team_plan(page.pi, team)
-    can_edit = page.access.can_plan_team(team.pk)
+    can_edit = page.editable and page.access.can_plan_team(team.pk)
     if can_edit:
         for column in [*plan.columns, plan.unscheduled]:
             for story in column.stories:
@@ -216,7 +217,7 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
     page, team = _get_team_for_user(request, slug, team_id)
     story = _get_story(team, story_id)
     form = _story_form(team_plan(page.pi, team), story, data=request.POST)
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: story_update(
             story=story,
@@ -225,6 +226,7 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
             **{name: data[name] for name in STORY_FIELDS},
         ),
     )
+    status = refused.status if refused else 200
     if status == 200 and not request.htmx:
         return redirect(f"{_plan_url(page, team)}#story-{story.pk}")
     # 422: the user's input with its messages; 409: the current story (the default form) and why.
@@ -246,10 +248,11 @@ def story_edit(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int)
 def story_remove(request: HtmxHttpRequest, slug: str, team_id: int, story_id: int) -> HttpResponse:
     page, team = _get_team_for_user(request, slug, team_id)
     story = _get_story(team, story_id)
-    status = save_form(
+    refused = save_form(
         VersionForm(request.POST),
         lambda data: story_delete(story=story, expected_version=data["version"], actor=request.user),
     )
+    status = refused.status if refused else 200
     if status == 200:
         if not request.htmx:
             return redirect(_plan_url(page, team))

@@ -1,5 +1,5 @@
 """The PI page (the PI Planning hub): state and its next move, iterations and their dates, the
-readiness checklist, Business Owners, commit and baseline; a new PI; plan vs now.
+readiness checklist, Business Owners, commit and baseline, reopening a closed PI; a new PI; plan vs now.
 
 Writes are plain POSTs that redirect back to the hub (they work without JavaScript); a refusal
 re-renders the hub with the message on the field, status 422. Iteration dates are edited inline:
@@ -16,15 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from artops.forms import apply_service_errors, save_form
-from artops.types import HtmxHttpRequest
+from trains.http import HtmxHttpRequest
 from trains.selectors import train_for_user
 
-from ..forms.lifecycle import BusinessOwnersForm, DateSpanForm, PINewForm, TransitionForm
+from ..forms.lifecycle import BusinessOwnersForm, DateSpanForm, PINewForm, ReopenForm, TransitionForm
 from ..models import Iteration, PIObjective, ProgramIncrement
 from ..permissions import can_manage_pi
 from ..selectors.baseline import latest_baseline, plan_vs_now
-from ..selectors.lifecycle import business_owners_of, pi_readiness
-from ..selectors.pis import pis_of_train, planning_pi
+from ..selectors.lifecycle import business_owners_of, pi_readiness, reopenings_of
+from ..selectors.pis import pi_being_planned, pis_of_train
 from ..services import baseline as baseline_services
 from ..services import lifecycle as services
 from .common import PlanningPage, planning_page
@@ -61,9 +61,14 @@ def _hub_context(page: PlanningPage, *, iteration_forms: dict | None = None, **o
     iteration_forms = iteration_forms or {}
     unscored = services.unscored_objectives(pi) if pi.state == ProgramIncrement.State.EXECUTING else []
     next_state = services.NEXT_STATE.get(pi.state)
+    can_manage = can_manage_pi(page.access)
     context = page.context(
         "pi",
-        can_manage=can_manage_pi(page.access),
+        can_manage=can_manage,
+        # Dates, iterations and Business Owners are part of a closed PI's record: shown, not editable.
+        can_edit_pi=can_manage and page.editable,
+        reopenings=reopenings_of(pi),
+        reopen_form=ReopenForm(auto_id="reopen-%s") if can_manage and pi.is_closed else None,
         iteration_rows=[_row(it, iteration_forms.get(it.pk)) for it in iterations],
         readiness=pi_readiness(pi, iterations, owners),
         next_state=next_state,
@@ -98,7 +103,7 @@ def planning(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             return redirect("planning:pi_new", slug=train.slug)
         context = {"train": train, "access": access, "nav": "planning", "pi": None, "pis": [], "form": None}
         return render(request, "planning/pi_new.html", context)
-    page = PlanningPage(train=train, access=access, pis=pis, pi=planning_pi(request.GET.get("pi"), pis))
+    page = PlanningPage(train=train, access=access, pis=pis, pi=pi_being_planned(request.GET.get("pi"), pis))
     return render(request, PAGE, _hub_context(page))
 
 
@@ -123,7 +128,7 @@ def pi_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{pi.name} created with {pi.iterations.count()} iterations, in draft.")
             return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={pi.pk}")
-    pi = planning_pi(None, pis) if pis else None
+    pi = pi_being_planned(None, pis) if pis else None
     context = {"train": train, "access": access, "nav": "planning", "section": "pi", "pis": pis, "pi": pi}
     status = 422 if request.method == "POST" else 200
     return render(request, "planning/pi_new.html", {**context, "form": form}, status=status)
@@ -136,7 +141,7 @@ def pi_transition(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     unscored = services.unscored_objectives(page.pi)
     form = TransitionForm(request.POST, pi=page.pi, unscored=len(unscored))
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: services.pi_transition(
             pi=page.pi,
@@ -145,7 +150,7 @@ def pi_transition(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             actor=request.user,
         ),
     )
-    if status == 200:
+    if refused is None:
         messages.success(request, f"{page.pi.name} moved to {page.pi.get_state_display().lower()}.")
         return redirect(_hub_url(page))
     return _refused(request, page, transition_form=form)
@@ -158,20 +163,19 @@ def iteration_edit(request: HtmxHttpRequest, slug: str, iteration_id: int) -> Ht
     iteration = get_object_or_404(Iteration.objects.select_related("pi"), pk=iteration_id, pi__train=train)
     access.require(can_manage_pi(access), RTE_ONLY)
     form = _iteration_form(iteration, request.POST)
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: services.iteration_update(
             iteration=iteration, start_date=data["start_date"], end_date=data["end_date"], actor=request.user
         ),
     )
-    if status == 200 and not request.htmx:
+    if refused is None and not request.htmx:
         messages.success(request, f"{iteration.label} dates saved.")
         return redirect(f"{reverse('planning:planning', args=[train.slug])}?pi={iteration.pi_id}")
     if request.htmx:
-        row = _row(iteration, saved=True) if status == 200 else _row(iteration, form)
-        return render(
-            request, f"{PAGE}#iteration-row", {"train": train, "row": row, "can_manage": True}, status=status
-        )
+        row = _row(iteration, form) if refused else _row(iteration, saved=True)
+        context = {"train": train, "row": row, "can_edit_pi": True}
+        return render(request, f"{PAGE}#iteration-row", context, status=refused.status if refused else 200)
     page = PlanningPage(train=train, access=access, pis=list(pis_of_train(train)), pi=iteration.pi)
     return _refused(request, page, iteration_forms={iteration.pk: form})
 
@@ -182,13 +186,13 @@ def pi_dates(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     form = DateSpanForm(request.POST, auto_id="pi-%s")
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: services.pi_update_dates(
             pi=page.pi, start_date=data["start_date"], end_date=data["end_date"], actor=request.user
         ),
     )
-    if status == 200:
+    if refused is None:
         messages.success(request, f"{page.pi.name} dates saved.")
         return redirect(_hub_url(page))
     return _refused(request, page, dates_form=form)
@@ -200,13 +204,13 @@ def pi_business_owners(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     page.access.require(can_manage_pi(page.access), RTE_ONLY)
     form = BusinessOwnersForm(request.POST, train=page.train)
-    status = save_form(
+    refused = save_form(
         form,
         lambda data: services.pi_set_business_owners(
             pi=page.pi, users=data["business_owners"], actor=request.user
         ),
     )
-    if status == 200:
+    if refused is None:
         messages.success(request, "Business Owners saved.")
         return redirect(_hub_url(page))
     return _refused(request, page, owners_form=form)
@@ -226,6 +230,22 @@ def plan_commit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         f"Plan committed at {timezone.localtime(baseline.committed_at):%H:%M}: a baseline of the plan is stored.",
     )
     return redirect(_hub_url(page))
+
+
+@login_required
+@require_POST
+def pi_reopen(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The RTE reopens a closed PI, giving a reason that stays on the PI's page."""
+    page = planning_page(request, slug)
+    page.access.require(can_manage_pi(page.access), RTE_ONLY)
+    form = ReopenForm(request.POST, auto_id="reopen-%s")
+    refused = save_form(
+        form, lambda data: services.pi_reopen(pi=page.pi, reason=data["reason"], actor=request.user)
+    )
+    if refused is None:
+        messages.success(request, f"{page.pi.name} reopened: it is executing again. The reason is kept below.")
+        return redirect(_hub_url(page))
+    return _refused(request, page, reopen_form=form)
 
 
 @login_required

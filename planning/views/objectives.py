@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from artops.forms import apply_service_errors
-from artops.types import HtmxHttpRequest
-from trains.errors import NotAllowed, StaleVersion
+from artops.forms import apply_service_errors, save_form
+from trains.errors import NotAllowed
+from trains.http import HtmxHttpRequest
 from trains.models import Team
 from trains.selectors import train_for_user
 
@@ -44,7 +44,10 @@ def _context(
 ) -> dict:
     """What the page and its fragments need; the permission sets are worked out once, here."""
     access = page.access
-    plannable = {team.pk for team in overview.train_teams if access.can_plan_team(team.pk)}
+    # A closed PI offers no edit, commitment, order or scoring control: the sets stay empty.
+    plannable = {
+        team.pk for team in overview.train_teams if page.editable and access.can_plan_team(team.pk)
+    }
     for entry in overview.teams:
         if entry.team.pk in plannable and not hasattr(entry, "add_form"):
             entry.add_form = ObjectiveForm(features=entry.features, prefix_id=f"t{entry.team.pk}-")
@@ -53,7 +56,10 @@ def _context(
         overview=overview,
         plannable=plannable,
         scorable={
-            o.pk for entry in overview.teams for o in entry.objectives if can_set_business_value(access, o)
+            o.pk
+            for entry in overview.teams
+            for o in entry.objectives
+            if page.editable and can_set_business_value(access, o)
         },
         phase="planned" if page.pi.state in services.PLANNED_STATES else "actual",
         planned_scale=list(services.PLANNED_RANGE),
@@ -163,25 +169,23 @@ def objective_edit(request: HtmxHttpRequest, slug: str, objective_id: int) -> Ht
     features = team_features(page.pi, objective.team_id)
     form = ObjectiveForm.for_objective(objective, features=features, data=request.POST or None)
     status, message = 200, ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.objective_update(
+    if request.method == "POST":
+        refused = save_form(
+            form,
+            lambda data: services.objective_update(
                 objective=objective,
                 expected_version=data["version"],
                 actor=request.user,
                 text=data["text"],
                 is_committed=data["is_committed"],
                 features=data["features"],
-            )
-        except StaleVersion as stale:
-            form, status, message = ObjectiveForm.for_objective(stale.current, features=features), 409, STALE
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
+            ),
+        )
+        if refused is None:
             return _team_response(request, page, objective.team_id, message="Objective saved.")
-    if request.method == "POST" and status == 200:
-        status = 422
+        status = refused.status
+        if status == 409:  # the current version in the form, so nothing is overwritten unseen
+            form, message = ObjectiveForm.for_objective(refused.current, features=features), STALE
     if request.htmx:
         context = page.context("objectives", o=objective, edit_form=form, stale_message=message)
         return render(request, f"{PAGE}#objective-edit", context, status=status)
@@ -198,17 +202,16 @@ def _versioned_write(
     """Delete, reorder, commit/uncommit: a write that reshapes the team's lists."""
     page, objective = _get_objective_for_user(request, slug, objective_id)
     form = form_class(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # hidden fields only: a tampered or outdated page
         return _team_response(
             request, page, objective.team_id, status=422, message="That request was not understood."
         )
-    try:
-        message = write(objective, form)
-    except StaleVersion:
-        return _team_response(request, page, objective.team_id, status=409, message=STALE)
-    except ValidationError as error:
-        return _team_response(request, page, objective.team_id, status=422, message=" ".join(error.messages))
-    return _team_response(request, page, objective.team_id, message=message)
+    said = []  # the write's own sentence, for the answer
+    refused = save_form(form, lambda data: said.append(write(objective, form)))
+    if refused is None:
+        return _team_response(request, page, objective.team_id, message=said[0])
+    message = STALE if refused.status == 409 else refused.message
+    return _team_response(request, page, objective.team_id, status=refused.status, message=message)
 
 
 @login_required
@@ -262,21 +265,17 @@ def _business_value(
     figures out of band. A refused value leaves everything as it was and says why on the row."""
     page, objective = _get_objective_for_user(request, slug, objective_id)
     form = BusinessValueForm(request.POST)
+    refused = save_form(
+        form,
+        lambda data: service(
+            objective=objective, value=data["value"], expected_version=data["version"], actor=request.user
+        ),
+    )
     status, message = 200, ""
-    if not form.is_valid():
-        status, message = 422, " ".join(form.errors.get("value", ["Business value is a whole number."]))
-    else:
-        try:
-            service(
-                objective=objective,
-                value=form.cleaned_data["value"],
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-            )
-        except StaleVersion:
-            status, message = 409, STALE
-        except ValidationError as error:
-            status, message = 422, " ".join(error.message_dict.get(field, error.messages))
+    if refused:
+        # The row has room for one sentence: the score's own message when there is one.
+        said = refused.field_errors.get(field) or refused.field_errors.get("value") or [refused.message]
+        status, message = refused.status, STALE if refused.status == 409 else " ".join(said)
     if not request.htmx:
         if status == 200:
             return redirect(_page_url(page, objective.team_id))

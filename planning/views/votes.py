@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from artops.forms import apply_service_errors
-from artops.middleware import htmx_refusal, refusal
-from artops.types import HtmxHttpRequest
+from artops.refusals import Refusal, htmx_refusal, refusal
 from trains.errors import NotAllowed
+from trains.http import HtmxHttpRequest
 
 from ..forms.votes import SCORE_CHOICES, ConcernForm, VoteForm, VoteRoundOpenForm
 from ..models import ConfidenceVote, ProgramIncrement, VoteRound
@@ -55,7 +55,7 @@ def _scopes(page: PlanningPage):
     scopes = vote_scopes(page.pi, user_id=page.access.user_id)
     for scope in scopes:
         open_round = scope.open_round
-        scope.can_vote = bool(open_round) and can_vote_in(page.access, open_round.round)
+        scope.can_vote = page.editable and bool(open_round) and can_vote_in(page.access, open_round.round)
     return scopes
 
 
@@ -64,11 +64,11 @@ def _scope_response(request: HtmxHttpRequest, page: PlanningPage, team_id: int |
     return render(request, f"{PAGE}#vote-scope", _context(page, scope=scope))
 
 
-def _refused(request: HtmxHttpRequest, page: PlanningPage, status: int, message: str, anchor: str = ""):
+def _refused(request: HtmxHttpRequest, page: PlanningPage, refused: Refusal, anchor: str = ""):
     """htmx: the message in the page's alert area. Without JavaScript: back to the page with it."""
     if request.htmx:
-        return htmx_refusal(message, status)
-    messages.error(request, message)
+        return htmx_refusal(refused)
+    messages.error(request, refused.message)
     return redirect(_page_url(page, anchor))
 
 
@@ -122,13 +122,14 @@ def vote_round_open(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
     form = VoteRoundOpenForm(request.POST, train=page.train)
     if not form.is_valid():
-        return _refused(request, page, 422, " ".join(form.errors.get("team", ["Choose a plan to vote on."])))
+        message = " ".join(form.errors.get("team", ["Choose a plan to vote on."]))
+        return _refused(request, page, Refusal(422, "Not saved", message, field_errors=form.errors))
     team = form.cleaned_data["team"]
     anchor = f"scope-{scope_key(team.pk if team else None)}"
     try:
         services.vote_round_open(pi=page.pi, team=team, actor=request.user)
     except (NotAllowed, ValidationError) as error:
-        return _refused(request, page, *refusal(error), anchor)
+        return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, team.pk if team else None)
     return redirect(_page_url(page, anchor))
@@ -142,7 +143,7 @@ def vote_round_close(request: HtmxHttpRequest, slug: str, round_id: int) -> Http
     try:
         services.vote_round_close(vote_round=vote_round, actor=request.user)
     except (NotAllowed, ValidationError) as error:
-        return _refused(request, page, *refusal(error), anchor)
+        return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, vote_round.team_id)
     return redirect(_page_url(page, anchor))
@@ -179,7 +180,7 @@ def vote_cast(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespons
         )
     except (NotAllowed, ValidationError) as error:
         if not hasattr(error, "error_dict"):
-            return _refused(request, page, *refusal(error), anchor)
+            return _refused(request, page, refusal(error), anchor)
         apply_service_errors(form, error)  # a refusal of the input: on its field
         return _ballot(request, page, vote_round, failed_form=form, status=422)
     if request.htmx:
@@ -196,7 +197,8 @@ def vote_concern(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResp
     anchor = f"ballot-{vote_round.pk}"
     vote = ConfidenceVote.objects.filter(round=vote_round, voter_id=page.access.user_id).first()
     if vote is None:
-        return _refused(request, page, 422, "Vote first, then say what worries you.", anchor)
+        refused = Refusal(422, "Not saved", "Vote first, then say what worries you.")
+        return _refused(request, page, refused, anchor)
     form = ConcernForm(request.POST)
     if not form.is_valid():
         return _ballot(request, page, vote_round, concern_form=form, status=422)
@@ -204,7 +206,7 @@ def vote_concern(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResp
     try:
         services.vote_set_concern(vote=vote, concern=form.cleaned_data["concern"], actor=request.user)
     except (NotAllowed, ValidationError) as error:
-        return _refused(request, page, *refusal(error), anchor)
+        return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _ballot(request, page, vote_round, concern_saved=True)
     messages.success(request, "Your concern is saved.")

@@ -10,9 +10,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from artops.forms import apply_service_errors
-from artops.types import HtmxHttpRequest
-from trains.errors import StaleVersion
+from artops.forms import apply_service_errors, save_form
+from artops.refusals import refusal_response
+from trains.http import HtmxHttpRequest
 from trains.models import Role
 from trains.selectors import train_for_user
 
@@ -23,6 +23,7 @@ from ..forms import (
     ImpedimentFilterForm,
     ImpedimentRaiseForm,
     ResolveForm,
+    VersionedForm,
 )
 from ..models import Impediment
 from ..permissions import can_raise_any_impediment, can_update_impediment
@@ -171,23 +172,23 @@ def impediment_detail(request: HtmxHttpRequest, slug: str, impediment_id: int) -
         return _page(request, train, access, impediment)
     access.require(can_update_impediment(access, impediment), NOT_YOURS)
     form = _edit_form(train, impediment, request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            impediment_update(
-                impediment=impediment,
-                actor=request.user,
-                expected_version=data.pop("version"),
-                status=data.pop("status") or None,
-                **data,
-            )
-        except StaleVersion:
-            return _stale(request, train, access, impediment)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Impediment updated.")
-            return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
+
+    def save(data):
+        fields = dict(data)
+        impediment_update(
+            impediment=impediment,
+            actor=request.user,
+            expected_version=fields.pop("version"),
+            status=fields.pop("status") or None,
+            **fields,
+        )
+
+    refused = save_form(form, save)
+    if refused is None:
+        messages.success(request, "Impediment updated.")
+        return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
+    if refused.status == 409:
+        return _stale(request, train, access, impediment)
     return _page(request, train, access, impediment, forms={"edit": form}, status=422)
 
 
@@ -199,21 +200,20 @@ def _act(
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
     access.require(can_update_impediment(access, impediment), NOT_YOURS)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            service(
-                impediment=impediment,
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                **{field: form.cleaned_data[field]},
-            )
-        except StaleVersion:
-            return _stale(request, train, access, impediment)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, success(impediment))
-            return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
+    refused = save_form(
+        form,
+        lambda data: service(
+            impediment=impediment,
+            expected_version=data["version"],
+            actor=request.user,
+            **{field: data[field]},
+        ),
+    )
+    if refused is None:
+        messages.success(request, success(impediment))
+        return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)
+    if refused.status == 409:
+        return _stale(request, train, access, impediment)
     return _page(request, train, access, impediment, forms={form_key: form}, status=422)
 
 
@@ -252,14 +252,19 @@ def impediment_resolve_view(request: HtmxHttpRequest, slug: str, impediment_id: 
 def impediment_reopen_view(request: HtmxHttpRequest, slug: str, impediment_id: int) -> HttpResponse:
     train, access, impediment = _get_impediment_for_user(request, slug, impediment_id)
     access.require(can_update_impediment(access, impediment), NOT_YOURS)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
         # No version, no way to tell what the user saw: show them the current impediment instead.
         return _stale(request, train, access, impediment)
-    try:
-        impediment_reopen(impediment=impediment, expected_version=version, actor=request.user)
-    except StaleVersion:
+    refused = save_form(
+        form,
+        lambda data: impediment_reopen(
+            impediment=impediment, expected_version=data["version"], actor=request.user
+        ),
+    )
+    if refused and refused.status == 409:
         return _stale(request, train, access, impediment)
+    if refused:  # the button is the whole form: nowhere to put a message but the refusal's own page
+        return refusal_response(request, refused)
     messages.success(request, "Reopened: it blocks its features again.")
     return redirect("risks:impediment_detail", slug=train.slug, impediment_id=impediment.pk)

@@ -11,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from artops.forms import apply_service_errors
-from artops.types import HtmxHttpRequest
-from planning.selectors.board import pis_of_train
+from artops.forms import apply_service_errors, save_form
+from planning.selectors.pis import pis_of_train
 from trains.access import TrainAccess
-from trains.errors import StaleVersion
+from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -124,32 +123,30 @@ def risk_move(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse
     board_pi, level = request.POST.get("board_pi", ""), _level(train, request.POST.get("level"))
     form = RoamMoveForm(request.POST, members=members_qs)
     card = {"board_pi": board_pi, "level": level, "members": list(members_qs)}
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            risk_roam(
-                risk=risk,
-                status=data["status"],
-                owner=data["owner"],
-                mitigation_plan=data["mitigation_plan"],
-                note=data["note"],
-                expected_version=data["version"],
-                actor=request.user,
-            )
-        except StaleVersion:
-            fresh = selectors.risk_for_board(train, risk.pk)
-            _mark(access, [fresh])
-            message = (
-                f"Someone else changed “{fresh.title}” while you were looking (it is now "
-                f"{fresh.get_roam_status_display()}). Nothing was moved: here is its current state."
-            )
-            if not request.htmx:
-                messages.error(request, message)
-                return redirect(_board_url(train, board_pi, level))
-            return _moved(request, train, access, fresh, message=message, status=409, **card)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-    if form.errors:
+    refused = save_form(
+        form,
+        lambda data: risk_roam(
+            risk=risk,
+            status=data["status"],
+            owner=data["owner"],
+            mitigation_plan=data["mitigation_plan"],
+            note=data["note"],
+            expected_version=data["version"],
+            actor=request.user,
+        ),
+    )
+    if refused and refused.status == 409:
+        fresh = selectors.risk_for_board(train, risk.pk)
+        _mark(access, [fresh])
+        message = (
+            f"Someone else changed “{fresh.title}” while you were looking (it is now "
+            f"{fresh.get_roam_status_display()}). Nothing was moved: here is its current state."
+        )
+        if not request.htmx:
+            messages.error(request, message)
+            return redirect(_board_url(train, board_pi, level))
+        return _moved(request, train, access, fresh, message=message, status=409, **card)
+    if refused:
         if not request.htmx:
             return _detail_page(request, train, access, risk, move_form=form, status=422)
         return _card(request, train, access, risk, form=form, status=422, **card)
@@ -221,26 +218,23 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
         can_edit_risk(access, risk), "Only the RTE, or the team's planners for a team risk, edit it."
     )
     form = _edit_form(train, risk, request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        try:
-            risk_update(risk=risk, expected_version=version, actor=request.user, **data)
-        except StaleVersion:
-            fresh = selectors.risk_detail(train, risk.pk)
-            message = (
-                "Someone else saved this risk while you were editing it. Your changes were not saved; "
-                "the form now shows the current version (what you typed is below)."
-            )
-            unsaved = {
-                name: request.POST.get(name, "") for name in ("title", "description", "mitigation_plan")
-            }
-            return _detail_page(request, train, access, fresh, message=message, unsaved=unsaved, status=409)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Risk saved.")
-            return redirect("risks:risk_detail", slug=train.slug, risk_id=risk.pk)
+
+    def save(data):
+        fields = dict(data)
+        risk_update(risk=risk, expected_version=fields.pop("version"), actor=request.user, **fields)
+
+    refused = save_form(form, save)
+    if refused is None:
+        messages.success(request, "Risk saved.")
+        return redirect("risks:risk_detail", slug=train.slug, risk_id=risk.pk)
+    if refused.status == 409:
+        fresh = selectors.risk_detail(train, risk.pk)
+        message = (
+            "Someone else saved this risk while you were editing it. Your changes were not saved; "
+            "the form now shows the current version (what you typed is below)."
+        )
+        unsaved = {name: request.POST.get(name, "") for name in ("title", "description", "mitigation_plan")}
+        return _detail_page(request, train, access, fresh, message=message, unsaved=unsaved, status=409)
     return _detail_page(request, train, access, risk, edit_form=form, status=422)
 
 
@@ -254,22 +248,23 @@ def risk_raise(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespons
         "Only the team's planners or the RTE raise it to the ART.",
     )
     form = RaiseToArtForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # a version or note the page never sends: a tampered or outdated page
         return _detail_page(
             request, train, access, risk, message="Reload the page and try again.", status=422
         )
     team_name = risk.team.name if risk.team else ""
-    try:
-        risk_raise_to_art(
-            risk=risk,
-            note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,
-        )
-    except StaleVersion:
+    refused = save_form(
+        form,
+        lambda data: risk_raise_to_art(
+            risk=risk, note=data["note"], expected_version=data["version"], actor=request.user
+        ),
+    )
+    if refused and refused.status == 409:
         fresh = selectors.risk_detail(train, risk.pk)
         message = "Someone else changed this risk first; nothing was raised. Here is its current state."
         return _detail_page(request, train, access, fresh, message=message, status=409)
+    if refused:
+        return _detail_page(request, train, access, risk, message=refused.message, status=refused.status)
     messages.success(request, f"Raised from {team_name} to the ART board: the RTE now ROAMs it.")
     return redirect("risks:risk_detail", slug=train.slug, risk_id=risk.pk)
 
