@@ -1,28 +1,71 @@
-// A refused htmx request (403 not allowed, 409 changed by someone else, 422 not valid) that escaped
-// its view is answered with its message as text/plain (artops/middleware.py). Show that message in
-// the page's alert area, whichever the page has, and leave the rest of the page as it was.
-// Pages without an alert area (the program board) show it their own way (board.js).
+// The one way the browser says why a request was refused (artops/refusals.py is the server side).
+//
+// A refusal answered with a message alone (403 not allowed, 409 changed meanwhile or conflicting
+// with the PI's state, 422 not valid) comes as text/plain with HX-Reswap: none. Its text goes in the
+// page's alert area ([data-alert-area]: base.html has one, a layout may have its own) and the page
+// stays as it was. Then `artops:refused` fires on the body ({status, message}) for a page that does
+// more than show it: the program board closes its dialog and, after a 409, reloads the plan.
+// Any other failure (a server error, a lost connection) is said there too, never as a bare status.
 (function () {
   "use strict";
 
-  const ALERT_AREAS = "[data-alert-area], #risks-alert, #planning-alert";
+  function alertArea() {
+    return document.querySelector("[data-alert-area]");
+  }
 
-  function showRefusal(area, text) {
+  // Pages with messages of their own (a moved risk, a stale card) say them here too, so there is
+  // one place to look. kind "error" is read out at once (role=alert), others politely.
+  function say(text, kind) {
+    const area = alertArea();
+    if (!area || !text) return;
     const p = document.createElement("p");
-    p.className = "message error";
-    p.setAttribute("role", "alert");
-    p.textContent = text;
+    p.className = kind === "error" ? "message error" : "message";
+    if (kind === "error") p.setAttribute("role", "alert");
+    p.textContent = text; // plain text from the server: never parsed as HTML
     area.replaceChildren(p);
+  }
+
+  function isRefusal(xhr) {
+    return xhr && xhr.status >= 400 && (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
   }
 
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     const xhr = event.detail.xhr;
-    if (!xhr || xhr.status < 400) return;
-    if ((xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") !== 0) return;
-    const area = document.querySelector(ALERT_AREAS);
-    if (!area) return;
+    if (!isRefusal(xhr)) return;
     event.detail.shouldSwap = false;
-    event.detail.isError = false; // handled: no generic error handling on top
-    showRefusal(area, xhr.responseText.trim() || "The server refused that (" + xhr.status + ").");
+    event.detail.isError = false; // handled: no generic error on top
+    const message = xhr.responseText.trim();
+    say(message, "error");
+    document.body.dispatchEvent(
+      new CustomEvent("artops:refused", { detail: { status: xhr.status, message: message } })
+    );
   });
+
+  // A poll (hx-trigger "every …") that fails says nothing: the next one tries again.
+  function isPoll(elt) {
+    return !!elt && /\bevery\b/.test(elt.getAttribute("hx-trigger") || "");
+  }
+
+  // Not a refusal: the server failed (a programming error stays a 500) or answered nothing usable.
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (isRefusal(xhr) || isPoll(event.detail.elt)) return;
+    say("The server could not do that (error " + xhr.status + "). Reload the page to see what was saved.", "error");
+  });
+
+  // A write that went through makes an earlier refusal old news (polls, GETs, leave it alone).
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const config = event.detail.requestConfig;
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status >= 400 || !config || config.verb === "get") return;
+    const area = alertArea();
+    if (area) area.replaceChildren();
+  });
+
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (isPoll(event.detail.elt)) return;
+    say("The server could not be reached: nothing was sent. Check the connection and try again.", "error");
+  });
+
+  window.artops = { say: say };
 })();

@@ -71,13 +71,6 @@
     const detail = event.detail || {};
     const card = document.getElementById(detail.card);
     if (card) card.focus();
-    const alert = document.getElementById("risks-alert");
-    if (alert && detail.message) {
-      alert.textContent = "";
-      const p = document.createElement("p");
-      p.className = "message";
-      p.textContent = detail.message;
-      alert.appendChild(p);
-    }
+    window.artops.say(detail.message); // the page's alert area, as for every refusal (app.js)
   });
 })();
