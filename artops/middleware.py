@@ -1,11 +1,11 @@
-"""Every domain error an HTML view lets escape becomes its refusal here (artops/refusals.py).
+"""Every domain error an HTML view lets escape becomes its refusal here (trains/refusals.py).
 
 A view handles a domain error itself only where it can do better than a message: a form that puts
-it on its fields, a stale edit that shows the fresh data (artops.forms.save_form). Any other error
+it on its fields, a stale edit that shows the fresh data (trains.forms.save_form). Any other error
 is left alone, so a programming error stays a 500.
 """
 
-from .refusals import refusal, refusal_response
+from trains.refusals import refusal, refusal_response
 
 
 class DomainErrorMiddleware:

@@ -1,5 +1,5 @@
 """Forms parse and present input; the services decide. A service's ValidationError is put back on the
-form field it names (`artops.forms.apply_service_errors`), so a refused write shows its message next to the field."""
+form field it names (`trains.forms.apply_service_errors`), so a refused write shows its message next to the field."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Domain errors become HTTP answers in one place (artops/refusals.py, applied by artops/middleware.py
+"""Domain errors become HTTP answers in one place (trains/refusals.py, applied by artops/middleware.py
 to whatever an HTML view lets escape): for htmx the message alone as text/plain (app.js shows it in
 the page's alert area), for a plain request the error page with the message and the train's
 navigation. Any other error stays a 500."""
@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.urls import path
 
 from artops import urls as project_urls
-from artops.refusals import Refusal, refusal
 from trains.errors import Conflict, NotAllowed, StaleVersion
 from trains.models import Train
+from trains.refusals import Refusal, refusal
 
 HTMX = {"HX-Request": "true"}
 

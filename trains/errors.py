@@ -1,6 +1,6 @@
 """The domain's refusals, shared by every app (trains is the bottom layer, so all can import it).
 
-Services raise these; one place turns them into HTTP (artops/refusals.py) for pages, htmx fragments
+Services raise these; one place turns them into HTTP (trains/refusals.py) for pages, htmx fragments
 and the API alike. Anything else a service raises is a programming error and stays a 500. A field's
 or a form's invalid input is Django's own ValidationError, mapped with them.
 """

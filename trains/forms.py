@@ -1,8 +1,13 @@
-"""Form pieces every app's screens share."""
+"""Form pieces every app's screens share: the version field, and handing a form to a service."""
+
+from collections.abc import Callable
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from .errors import StaleVersion
 from .guards import MISSING_VERSION
+from .refusals import Refusal, refusal
 
 
 class VersionField(forms.IntegerField):
@@ -31,3 +36,48 @@ class ShowsVersionErrors:
             messages = self._errors.pop("version")
             self.cleaned_data.pop("version", None)
             self.add_error(None, messages)
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the fields it names; anything else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def form_refusal(form: forms.Form) -> Refusal:
+    """A form that did not validate, as a refusal (422): each message named by its field's label,
+    for an answer that has no room to show the form (a drag on the board, a table row)."""
+    sentences = [
+        f"{form[name].label}: {message}" if name in form.fields else message
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    fields = {name: list(messages) for name, messages in form.errors.items()}
+    return Refusal(422, "Not saved", " ".join(sentences), field_errors=fields)
+
+
+def save_form(form: forms.Form, save: Callable[[dict], object]) -> Refusal | None:
+    """Validate the form and hand its data to a service: None when saved, else the refusal, for a
+    view that answers it better than a message alone:
+
+    - 422: the input was refused; the messages are on the form's fields, the user's input kept;
+    - 409: someone else saved first; nothing of the user's was applied and `refused.current` is the
+      record as it is now, so the view shows the fresh data ("two people editing the same card never
+      lose an edit silently").
+
+    Any other domain error (not allowed, a closed PI) escapes to the middleware: a message is all
+    the view could say about it.
+    """
+    if not form.is_valid():
+        return form_refusal(form)
+    try:
+        save(form.cleaned_data)
+    except StaleVersion as error:
+        return refusal(error)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return refusal(error)
+    return None

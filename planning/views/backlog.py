@@ -6,15 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.forms import save_form
-from artops.refusals import Refusal
 from planning.calculations import FIBONACCI
 from planning.forms.backlog import LABELS, PullForm, WsjfForm
 from planning.models import Feature
 from planning.permissions import can_pull_feature, can_rank_backlog
 from planning.selectors.backlog import backlog
 from planning.services.backlog import feature_pull, feature_set_wsjf
+from trains.forms import save_form
 from trains.http import HtmxHttpRequest
+from trains.refusals import Refusal
 
 from .common import PlanningPage, planning_page
 
@@ -79,7 +79,7 @@ def _get_feature_for_user(
 def _refused(
     request: HtmxHttpRequest, page: PlanningPage, feature: Feature, refused: Refusal
 ) -> HttpResponse:
-    """A refused write (artops.forms.save_form): a stale version is said above the tables, with the
+    """A refused write (trains.forms.save_form): a stale version is said above the tables, with the
     current values in them; refused input on the row, each message naming its input."""
     if refused.status == 409:
         alert = STALE.format(title=refused.current.title)

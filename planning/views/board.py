@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from artops.forms import apply_service_errors, form_refusal, save_form
-from artops.refusals import htmx_refusal, refusal
 from trains.access import TrainAccess
 from trains.errors import StaleVersion
+from trains.forms import apply_service_errors, form_refusal, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Train
+from trains.refusals import htmx_refusal, refusal
 from trains.selectors import train_for_user
 
 from .. import services

@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.forms import apply_service_errors, save_form
 from planning.forms.capacity import CapacityForm, StoryForm
 from planning.forms.objectives import VersionForm
 from planning.models import Story
 from planning.selectors.capacity import CapacityCell, capacity_grid, team_plan
 from planning.services.capacity import capacity_set
 from planning.services.stories import STORY_FIELDS, story_create, story_delete, story_update
+from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Team
 

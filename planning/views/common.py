@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from artops.types import HtmxHttpRequest
 from planning.models import ProgramIncrement
-from planning.selectors.pis import pis_of_train, planning_pi
+from planning.selectors.pis import pi_being_planned, pis_of_train
 from trains.access import TrainAccess
+from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -17,6 +17,12 @@ class PlanningPage:
     pis: list[ProgramIncrement]
     pi: ProgramIncrement
 
+    @property
+    def editable(self) -> bool:
+        """Whether the page offers any change at all: a closed PI is a read-only record (the services
+        refuse every write to it; this keeps the pages from offering them)."""
+        return not self.pi.is_closed
+
     def context(self, section: str, **extra) -> dict:
         """The context every page of templates/planning/layout.html needs, plus the page's own."""
         return {
@@ -24,6 +30,7 @@ class PlanningPage:
             "access": self.access,
             "pis": self.pis,
             "pi": self.pi,
+            "pi_editable": self.editable,
             "nav": "planning",
             "section": section,
             **extra,
@@ -35,4 +42,4 @@ def planning_page(request: HtmxHttpRequest, slug: str) -> PlanningPage:
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
     pi_id = request.GET.get("pi") or request.POST.get("pi")
-    return PlanningPage(train=train, access=access, pis=pis, pi=planning_pi(pi_id, pis))
+    return PlanningPage(train=train, access=access, pis=pis, pi=pi_being_planned(pi_id, pis))

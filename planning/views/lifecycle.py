@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from artops.forms import apply_service_errors, save_form
+from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.selectors import train_for_user
 
@@ -243,7 +243,9 @@ def pi_reopen(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         form, lambda data: services.pi_reopen(pi=page.pi, reason=data["reason"], actor=request.user)
     )
     if refused is None:
-        messages.success(request, f"{page.pi.name} reopened: it is executing again. The reason is kept below.")
+        messages.success(
+            request, f"{page.pi.name} reopened: it is executing again. The reason is kept below."
+        )
         return redirect(_hub_url(page))
     return _refused(request, page, reopen_form=form)
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from artops.forms import apply_service_errors, save_form
 from trains.errors import NotAllowed
+from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Team
 from trains.selectors import train_for_user
@@ -45,9 +45,7 @@ def _context(
     """What the page and its fragments need; the permission sets are worked out once, here."""
     access = page.access
     # A closed PI offers no edit, commitment, order or scoring control: the sets stay empty.
-    plannable = {
-        team.pk for team in overview.train_teams if page.editable and access.can_plan_team(team.pk)
-    }
+    plannable = {team.pk for team in overview.train_teams if page.editable and access.can_plan_team(team.pk)}
     for entry in overview.teams:
         if entry.team.pk in plannable and not hasattr(entry, "add_form"):
             entry.add_form = ObjectiveForm(features=entry.features, prefix_id=f"t{entry.team.pk}-")

@@ -16,10 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from artops.forms import apply_service_errors
-from artops.refusals import Refusal, htmx_refusal, refusal
 from trains.errors import NotAllowed
+from trains.forms import apply_service_errors
 from trains.http import HtmxHttpRequest
+from trains.refusals import Refusal, htmx_refusal, refusal
 
 from ..forms.votes import SCORE_CHOICES, ConcernForm, VoteForm, VoteRoundOpenForm
 from ..models import ConfidenceVote, ProgramIncrement, VoteRound

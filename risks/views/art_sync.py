@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from artops.forms import apply_service_errors
 from planning.selectors.pis import pis_of_train
+from trains.forms import apply_service_errors
 from trains.http import HtmxHttpRequest
 from trains.selectors import train_for_user
 

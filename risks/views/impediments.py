@@ -10,10 +10,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from artops.forms import apply_service_errors, save_form
-from artops.refusals import refusal_response
+from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Role
+from trains.refusals import refusal_response
 from trains.selectors import train_for_user
 
 from .. import selectors

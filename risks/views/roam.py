@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from artops.forms import apply_service_errors, save_form
 from planning.selectors.pis import pis_of_train
 from trains.access import TrainAccess
+from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Train
 from trains.selectors import train_for_user

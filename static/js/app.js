@@ -1,4 +1,4 @@
-// The one way the browser says why a request was refused (artops/refusals.py is the server side).
+// The one way the browser says why a request was refused (trains/refusals.py is the server side).
 //
 // A refusal answered with a message alone (403 not allowed, 409 changed meanwhile or conflicting
 // with the PI's state, 422 not valid) comes as text/plain with HX-Reswap: none. Its text goes in the

@@ -1,5 +1,5 @@
 """A refused htmx action says why in the page's alert area, the same way on every page
-(artops/refusals.py answers, static/js/app.js shows), and the page stays as it was."""
+(trains/refusals.py answers, static/js/app.js shows), and the page stays as it was."""
 
 import datetime as dt
 

@@ -443,7 +443,7 @@ def test_a_stale_move_is_refused_with_a_message_and_nothing_changes(
     )
     assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
-    # The one refusal contract (artops/refusals.py): app.js shows the text, board.js then reloads.
+    # The one refusal contract (trains/refusals.py): app.js shows the text, board.js then reloads.
     assert response["Content-Type"] == "text/plain; charset=utf-8" and response["HX-Reswap"] == "none"
     feature.refresh_from_db()
     assert (feature.team, feature.iteration, feature.version) == (team, iterations[1], 2)

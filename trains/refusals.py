@@ -25,8 +25,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap
 
-from trains.errors import Conflict, NotAllowed, StaleVersion
-from trains.selectors import train_for_user
+from .errors import Conflict, NotAllowed, StaleVersion
+from .selectors import train_for_user
 
 
 @dataclass(frozen=True)
