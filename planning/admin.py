@@ -31,6 +31,7 @@ from .models import (
     Iteration,
     Milestone,
     PIObjective,
+    PIReopening,
     PlanBaseline,
     ProgramIncrement,
     Story,
@@ -638,3 +639,15 @@ class TeamCapacityAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     @admin.display(description="capacity (points)")
     def capacity(self, capacity: TeamCapacity) -> str:
         return f"{capacity.capacity_points:g}"
+
+
+@admin.register(PIReopening)
+class PIReopeningAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: a reopening is made by planning.services.lifecycle.pi_reopen and kept as it was."""
+
+    train_path = "pi__train"
+    always_select_related = ("pi",)
+    list_display = ["pi", "reopened_at", "reopened_by", "reason"]
+    list_select_related = ["pi", "reopened_by"]
+    ordering = ["-reopened_at", "-pk"]
+    search_fields = ["pi__name", "reason"]

@@ -51,6 +51,12 @@ class ProgramIncrement(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_closed(self) -> bool:
+        """A closed PI is the train's record of what happened: nothing in it changes until the RTE
+        reopens it (planning.services.common.require_open refuses, the pages show it read-only)."""
+        return self.state == ProgramIncrementState.CLOSED
+
 
 class Iteration(models.Model):
     """One timebox of a PI; the last is the IP iteration. Its dates lie inside the PI's.
@@ -528,6 +534,33 @@ class PlanBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pi.name} baseline of {self.committed_at:%Y-%m-%d %H:%M}"
+
+
+class PIReopening(models.Model):
+    """The RTE reopened a closed PI, and why: a closed PI is a record reported to leadership, so
+    every reopening stays on it (the PI's page lists them) and is never edited or deleted."""
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="reopenings")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The RTE who reopened it (empty: a system task).",
+    )
+    reopened_at = models.DateTimeField()
+    reason = models.TextField(help_text="Why the closed record had to change.")
+
+    class Meta:
+        ordering = ["pi_id", "-reopened_at", "-pk"]
+        verbose_name = "PI reopening"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="pi_reopening_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pi.name} reopened on {self.reopened_at:%Y-%m-%d %H:%M}"
 
 
 class TeamCapacity(models.Model):

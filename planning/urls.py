@@ -25,6 +25,7 @@ urlpatterns += [
     path("planning/", lifecycle.planning, name="planning"),
     path("planning/pis/new/", lifecycle.pi_new, name="pi_new"),
     path("planning/transition/", lifecycle.pi_transition, name="pi_transition"),
+    path("planning/reopen/", lifecycle.pi_reopen, name="pi_reopen"),
     path("planning/dates/", lifecycle.pi_dates, name="pi_dates"),
     path("planning/iterations/<int:iteration_id>/", lifecycle.iteration_edit, name="iteration_edit"),
     path("planning/pi-business-owners/", lifecycle.pi_business_owners, name="pi_business_owners"),

@@ -26,6 +26,7 @@ from planning.models import (
     Iteration,
     Milestone,
     PIObjective,
+    PIReopening,
     PlanBaseline,
     ProgramIncrement,
     Story,
@@ -135,6 +136,9 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
     ConfidenceVote.objects.create(round=team_round, voter=person, score=4)
     vote = ConfidenceVote.objects.create(round=art_round, voter=person, score=3)
     PlanBaseline.objects.create(pi=world.pi, committed_at=now, committed_by=person, plan={"features": []})
+    PIReopening.objects.create(
+        pi=world.pi, reopened_by=person, reopened_at=now, reason="A score was mistyped."
+    )
     TeamCapacity.objects.create(team=world.team, iteration=world.iterations[0], fte=5, days_off=2)
     risk = Risk.objects.create(
         train=world.train, pi=world.pi, team=world.team, title="Vendor late", created_at=now, from_vote=vote

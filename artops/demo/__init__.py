@@ -20,7 +20,7 @@ from django.utils import timezone
 from metrics.services import pi_snapshot_compute
 from planning.factories import ProgramIncrementFactory
 from planning.models import ProgramIncrement
-from planning.services.lifecycle import pi_set_business_owners
+from planning.services.lifecycle import pi_set_business_owners, pi_transition
 from trains.factories import TeamFactory, TrainFactory
 from trains.models import Train
 
@@ -86,14 +86,19 @@ def _pis(build: Build, demo: DemoTrain) -> None:
         # their outcome (delivered, blocked, cancelled) comes with execution.
         outcomes = execution.dependencies(build, demo, pi, closed=state == ProgramIncrement.State.CLOSED)
         planning.commit(demo, pi)
-        pi.state = state
+        # Every PI runs as the executing one; a past PI is run to its end, scored, and only then
+        # closed (through the service, as the RTE would): a closed PI is a record nothing writes into.
+        closed = state == ProgramIncrement.State.CLOSED
+        pi.state = ProgramIncrement.State.EXECUTING
         pi.save(update_fields=["state"])
-        if state == ProgramIncrement.State.EXECUTING:
+        if not closed:
             execution.replan(build, demo, pi)
-        execution.execute(build, demo, pi)
+        execution.execute(build, demo, pi, closed=closed)
         execution.settle(outcomes)
-        running.risks_and_impediments(build, demo, pi)
+        running.risks_and_impediments(build, demo, pi, closed=closed)
         running.art_syncs(build, demo, pi)
+        if closed:
+            pi_transition(pi=pi, to_state=ProgramIncrement.State.CLOSED, actor=None)
     for pi in demo.pis[:3]:
         day = min(pi.end_date, build.today)
         pi_snapshot_compute(pi=pi, day=day)

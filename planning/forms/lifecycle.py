@@ -74,3 +74,16 @@ class BusinessOwnersForm(forms.Form):
             .order_by("last_name", "first_name", "username")
         )
         field.label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class ReopenForm(forms.Form):
+    """Why a closed PI is reopened (required, by the service, which says so on this field)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for reopening",
+        help_text="Kept with the PI for everyone to read, e.g. “Team Atlas's actual value for objective 3 "
+        "was entered as 9 instead of 6.”",
+    )

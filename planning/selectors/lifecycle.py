@@ -9,7 +9,7 @@ passed checks / checks. A fixed number of queries, however large the train.
 from dataclasses import dataclass, field
 
 from planning.calculations import WsjfItem, rank_by_wsjf
-from planning.models import Feature, Iteration, ProgramIncrement, TeamCapacity
+from planning.models import Feature, Iteration, PIReopening, ProgramIncrement, TeamCapacity
 from trains.models import Team
 
 TOP_FEATURES = 10
@@ -214,3 +214,8 @@ def pi_readiness(
             _cadence_check(iterations),
         ]
     )
+
+
+def reopenings_of(pi: ProgramIncrement) -> list[PIReopening]:
+    """Every time the RTE reopened this PI after it was closed, newest first, with who did it."""
+    return list(pi.reopenings.select_related("reopened_by").order_by("-reopened_at", "-pk"))

@@ -9,7 +9,7 @@ from planning.permissions import can_pull_feature, can_rank_backlog
 from trains.guards import lock_for_change, require
 from trains.models import Team
 
-from .common import board_changed
+from .common import board_changed, require_open
 
 WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
@@ -31,7 +31,8 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs
     }
     if errors:
         raise ValidationError(errors)
-    current = lock_for_change(Feature.objects.select_related("team"), feature.pk, expected_version)
+    current = lock_for_change(Feature.objects.select_related("team", "pi"), feature.pk, expected_version)
+    require_open(current.pi)
     changed = [name for name, value in inputs.items() if getattr(current, name) != value]
     if not changed:
         return current
@@ -58,13 +59,15 @@ def feature_pull(
     places it. Taking a feature out of its PI is refused while stories of it are planned in that
     PI's iterations: the team's load would otherwise keep counting work nobody has planned.
     """
-    current = lock_for_change(Feature.objects.select_related("team"), feature.pk, expected_version)
+    current = lock_for_change(Feature.objects.select_related("team", "pi"), feature.pk, expected_version)
     require(
         actor,
         current.train_id,
         lambda access: can_pull_feature(access, current, team),
         "Only the RTE, Product Management, or this team's PO/SM pull features onto a team.",
     )
+    # Taking a feature out of a closed PI rewrites that PI's record as surely as changing it.
+    require_open(current.pi)
     errors = {}
     if pi is not None and pi.train_id != current.train_id:
         errors["pi"] = "That PI belongs to another train."

@@ -7,7 +7,7 @@ from django.utils import timezone
 from planning.models import PlanBaseline, ProgramIncrement
 from planning.selectors.baseline import plan_snapshot
 
-from .common import board_changed
+from .common import board_changed, require_open
 from .lifecycle import require_rte
 
 
@@ -21,6 +21,7 @@ def plan_commit(*, pi: ProgramIncrement, actor) -> PlanBaseline:
     require_rte(actor, pi.train_id, "commits the plan")
     # The lock keeps a concurrent move from landing between the snapshot and the commit time.
     locked = ProgramIncrement.objects.select_for_update().get(pk=pi.pk)
+    require_open(locked)
     if locked.state != ProgramIncrement.State.PLANNING:
         raise ValidationError(
             f"The plan can be committed only while the PI is in planning (it is {locked.get_state_display().lower()})."

@@ -10,7 +10,7 @@ from trains.errors import StaleVersion
 from trains.guards import require, require_version
 from trains.models import Team
 
-from .common import board_changed
+from .common import board_changed, require_open
 
 MAX_FTE = Decimal("99")
 # The model's PositiveSmallIntegerField limit, said in words rather than left to a database error.
@@ -79,6 +79,7 @@ def capacity_set(
     )
     if iteration.pi.train_id != team.train_id:
         raise ValidationError({"iteration": "That iteration belongs to another train's PI."})
+    require_open(iteration.pi)
     fte = _check(fte, days_off, capacity_override)
     require_version(expected_version)
     current = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first()

@@ -1,17 +1,19 @@
 """Writes for the PI itself: creating it on the train's cadence, its dates, its Business Owners and
-its lifecycle (draft → planning → executing → closed), each allowed to the RTE only."""
+its lifecycle (draft → planning → executing → closed, and a closed PI reopened with a reason), each
+allowed to the RTE only."""
 
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from planning.models import Iteration, PIObjective, PlanBaseline, ProgramIncrement
+from planning.models import Iteration, PIObjective, PIReopening, PlanBaseline, ProgramIncrement
 from planning.permissions import can_manage_pi
 from trains.guards import require
 from trains.models import Membership, Role, Train
 
-from .common import board_changed
+from .common import board_changed, require_open
 
 State = ProgramIncrement.State
 
@@ -100,6 +102,7 @@ def iteration_update(*, iteration: Iteration, start_date: date, end_date: date, 
     require_rte(actor, iteration.pi.train_id, "changes iteration dates")
     # Locking the PI serialises date edits of one PI, so two RTE tabs cannot interleave checks.
     pi = ProgramIncrement.objects.select_for_update().get(pk=iteration.pi_id)
+    require_open(pi)
     check_iteration_span(pi, iteration, start_date, end_date)
     try:
         # A savepoint, so the database's own guard (triggers of migration planning 0002) refuses
@@ -121,6 +124,7 @@ def pi_update_dates(*, pi: ProgramIncrement, start_date: date, end_date: date, a
     """Change the PI's own dates; they must still contain every one of its iterations."""
     require_rte(actor, pi.train_id, "changes the PI's dates")
     locked = ProgramIncrement.objects.select_for_update().get(pk=pi.pk)
+    require_open(locked)
     if end_date <= start_date:
         raise ValidationError({"end_date": "The PI must end after it starts."})
     iterations = list(locked.iterations.order_by("number"))
@@ -157,6 +161,7 @@ def pi_update_dates(*, pi: ProgramIncrement, start_date: date, end_date: date, a
 def pi_set_business_owners(*, pi: ProgramIncrement, users, actor) -> ProgramIncrement:
     """Name the Business Owners taking part in this PI: people who hold that role on the train."""
     require_rte(actor, pi.train_id, "assigns the PI's Business Owners")
+    require_open(ProgramIncrement.objects.select_for_update().get(pk=pi.pk))
     wanted = {user.pk for user in users}
     owners = set(
         Membership.objects.filter(
@@ -233,6 +238,7 @@ def pi_transition(
         for p in ProgramIncrement.objects.select_for_update().filter(train_id=pi.train_id).order_by("pk")
     }
     current = locked[pi.pk]
+    require_open(current)  # a closed PI goes nowhere but back to executing, by pi_reopen
     if NEXT_STATE.get(current.state) != to_state:
         raise ValidationError(
             {"to_state": f"A PI in {current.get_state_display().lower()} cannot move to “{to_state}”."}
@@ -246,3 +252,44 @@ def pi_transition(
     board_changed(current.pk)
     pi.state = to_state
     return current
+
+
+REASON_REQUIRED = "Say why the closed PI must change: the reason is kept with its record."
+
+
+@transaction.atomic
+def pi_reopen(*, pi: ProgramIncrement, reason: str, actor) -> PIReopening:
+    """Reopen a closed PI (back to executing) so a mistake in its record can be put right.
+
+    A closed PI is what the train reports (predictability, the plan it committed), so only the RTE
+    reopens it, and the reason is kept on the PI for everyone to read. The train still executes one
+    PI at a time: while another executes, the closed one stays closed.
+    """
+    require_rte(actor, pi.train_id, "reopens a closed PI")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    # Lock every PI of the train, as pi_transition does: "one executing PI" is checked and written together.
+    locked = {
+        p.pk: p
+        for p in ProgramIncrement.objects.select_for_update().filter(train_id=pi.train_id).order_by("pk")
+    }
+    current = locked[pi.pk]
+    if not current.is_closed:
+        raise ValidationError(
+            f"{current.name} is {current.get_state_display().lower()}, not closed: there is nothing to reopen."
+        )
+    executing = next((p for p in locked.values() if p.state == State.EXECUTING), None)
+    if executing is not None:
+        raise ValidationError(
+            f"{executing.name} is executing: a train executes one PI at a time. Close {executing.name} "
+            f"before reopening {current.name}."
+        )
+    current.state = State.EXECUTING
+    current.save(update_fields=["state"])
+    reopening = PIReopening.objects.create(
+        pi=current, reopened_by=actor, reopened_at=timezone.now(), reason=reason
+    )
+    board_changed(current.pk)
+    pi.state = current.state
+    return reopening

@@ -20,7 +20,7 @@ from planning.permissions import can_set_business_value
 from trains.guards import lock_for_change, require
 from trains.models import Team
 
-from .common import board_changed
+from .common import board_changed, require_open
 
 TEXT_MAX = PIObjective._meta.get_field("text").max_length
 PLANNED_RANGE = range(1, 11)
@@ -29,7 +29,7 @@ PLANNED_MESSAGE = "Planned business value is a whole number from 1 to 10."
 ACTUAL_MESSAGE = "Actual business value is a whole number from 0 to 10."
 # Planned value is given while the plan is made; actual value is scored once the PI runs (SAFe).
 PLANNED_STATES = (ProgramIncrement.State.DRAFT, ProgramIncrement.State.PLANNING)
-ACTUAL_STATES = (ProgramIncrement.State.EXECUTING, ProgramIncrement.State.CLOSED)
+ACTUAL_STATES = (ProgramIncrement.State.EXECUTING,)
 
 
 def _require_planner(actor, pi: ProgramIncrement, team_id: int) -> None:
@@ -88,6 +88,7 @@ def objective_create(
     if team.train_id != pi.train_id:
         raise ValidationError({"team": "That team belongs to another train."})
     _require_planner(actor, pi, team.pk)
+    require_open(pi)
     text = _clean_text(text)
     features = _check_features(pi, team.pk, features)
     objective = PIObjective.objects.create(
@@ -118,6 +119,7 @@ def objective_update(*, objective: PIObjective, expected_version: int, actor, **
         PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
     )
     _require_planner(actor, current.pi, current.team_id)
+    require_open(current.pi)
     if "text" in fields:
         current.text = _clean_text(fields["text"])
     if "features" in fields:
@@ -137,6 +139,7 @@ def objective_delete(*, objective: PIObjective, actor, expected_version: int) ->
         PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
     )
     _require_planner(actor, current.pi, current.team_id)
+    require_open(current.pi)
     current.delete()
     board_changed(current.pi_id)
 
@@ -154,6 +157,7 @@ def objective_move(*, objective: PIObjective, offset: int, actor, expected_versi
         PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
     )
     _require_planner(actor, current.pi, current.team_id)
+    require_open(current.pi)
     siblings = list(
         PIObjective.objects.select_for_update()
         .filter(pi_id=current.pi_id, team_id=current.team_id, is_committed=current.is_committed)
@@ -193,6 +197,8 @@ def _set_value(
         PIObjective.objects.select_related("pi", "team"), objective.pk, expected_version
     )
     _require_business_owner(actor, current)
+    # Actual value is scored while the PI executes; closing lists the objectives still unscored.
+    require_open(current.pi)
     value = _check_value(value, allowed, field, message)
     if current.pi.state not in states:
         raise ValidationError(

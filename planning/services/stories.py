@@ -12,7 +12,7 @@ from trains.guards import lock_for_change
 from trains.models import Team
 
 from .capacity import MAX_POINTS, require_team_planner
-from .common import board_changed
+from .common import board_changed, require_open
 
 STORY_FIELDS = ("title", "points", "feature", "iteration")
 DENIED = "Only the RTE, Product Management or this team's SM/PO plan its stories."
@@ -45,6 +45,12 @@ def _check(team: Team, *, title: str, points, feature: Feature | None, iteration
     return title
 
 
+def _require_open(*, feature: Feature | None, iteration: Iteration | None, **_) -> None:
+    """A story belongs to the PIs of its iteration and its feature: refused if either is closed."""
+    for pi in (iteration.pi if iteration else None, feature.pi if feature else None):
+        require_open(pi)
+
+
 def _pi_ids(story: Story) -> set[int]:
     ids = {
         story.iteration.pi_id if story.iteration_id else None,
@@ -64,6 +70,7 @@ def story_create(
     iteration: Iteration | None = None,
 ) -> Story:
     require_team_planner(actor, team, DENIED)
+    _require_open(feature=feature, iteration=iteration)
     title = _check(team, title=title, points=points, feature=feature, iteration=iteration)
     story = Story.objects.create(team=team, title=title, points=points, feature=feature, iteration=iteration)
     for pi_id in _pi_ids(story):
@@ -78,11 +85,14 @@ def story_update(*, story: Story, expected_version: int, actor, **fields) -> Sto
     if unknown:
         raise TypeError(f"Unknown story fields: {sorted(unknown)}")
     current = lock_for_change(
-        Story.objects.select_related("team", "feature", "iteration__pi"), story.pk, expected_version
+        Story.objects.select_related("team", "feature__pi", "iteration__pi"), story.pk, expected_version
     )
     require_team_planner(actor, current.team, DENIED)
     before = _pi_ids(current)
     values = {name: fields.get(name, getattr(current, name)) for name in STORY_FIELDS}
+    # Both where the story is and where it would go: it may neither leave nor join a closed PI.
+    _require_open(feature=current.feature, iteration=current.iteration)
+    _require_open(**values)
     values["title"] = _check(current.team, **values)
     changed = [name for name in STORY_FIELDS if getattr(current, name) != values[name]]
     if not changed:
@@ -99,9 +109,10 @@ def story_update(*, story: Story, expected_version: int, actor, **fields) -> Sto
 @transaction.atomic
 def story_delete(*, story: Story, expected_version: int, actor) -> None:
     current = lock_for_change(
-        Story.objects.select_related("team", "feature", "iteration__pi"), story.pk, expected_version
+        Story.objects.select_related("team", "feature__pi", "iteration__pi"), story.pk, expected_version
     )
     require_team_planner(actor, current.team, DENIED)
+    _require_open(feature=current.feature, iteration=current.iteration)
     pi_ids = _pi_ids(current)
     current.delete()
     for pi_id in pi_ids:

@@ -30,6 +30,8 @@ from trains.errors import NotAllowed
 from trains.guards import require
 from trains.models import Team
 
+from .common import require_open
+
 CONCERN_MAX_LENGTH = 2000
 SCORE_MESSAGE = "Choose a score from 1 (no confidence) to 5 (very confident)."
 # Fist of five, as the room says it (domain.md §2): 5 = very confident, 1 = no confidence.
@@ -51,8 +53,10 @@ def _train_id(vote_round: VoteRound) -> int:
 
 
 def _locked_round(vote_round: VoteRound) -> VoteRound:
-    """Re-read the round under a lock so a vote and the closing of the round cannot cross."""
-    current = VoteRound.objects.select_for_update().get(pk=vote_round.pk)
+    """Re-read the round under a lock so a vote and the closing of the round cannot cross; refused
+    when its PI is closed (a round left open when the PI closed keeps the result it had)."""
+    current = VoteRound.objects.select_for_update(of=("self",)).select_related("pi").get(pk=vote_round.pk)
+    require_open(current.pi)
     vote_round.closed_at, vote_round.closed_by_id = current.closed_at, current.closed_by_id
     return vote_round
 
@@ -74,6 +78,7 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
     earlier result as round 1 instead of overwriting it.
     """
     require(actor, pi.train_id, can_manage_pi, "Only the Release Train Engineer opens a confidence vote.")
+    require_open(pi)
     if team is not None and team.train_id != pi.train_id:
         raise ValidationError({"team": "That team belongs to another train."})
     # SAFe: the vote closes PI Planning (day 2, before the commit); it is not taken before or after.

@@ -224,7 +224,7 @@ def test_a_team_of_another_train_cannot_be_voted_on(pi, rte):
     [
         ("draft", "still a draft"),
         ("executing", "taken during PI Planning"),
-        ("closed", "taken during PI Planning"),
+        # closed: refused as every write into a closed PI is (Conflict), tests/planning/test_closed_pi.py
     ],
 )
 def test_a_vote_is_only_opened_while_the_pi_is_in_planning(train, rte, state, says):
