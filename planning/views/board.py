@@ -198,11 +198,14 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
             if request.htmx:
                 return _moved_response(request, moved)
             return redirect(f"{reverse('planning:board', args=[train.slug])}?pi={moved.pi_id}#f-{moved.pk}")
-    if request.method == "POST" and request.htmx and not request.htmx.target:
+    # Here a POST was refused on its fields: the dialog again, with the messages.
+    status = 422 if request.method == "POST" else 200
+    if status == 422 and request.htmx and not request.htmx.target:
         return htmx_refusal(form_refusal(form))
     if request.htmx:
-        return render(request, f"{PAGE}#move-dialog", context)
-    return render(request, "planning/dialog_page.html", {**context, "dialog_partial": f"{PAGE}#move-dialog"})
+        return render(request, f"{PAGE}#move-dialog", context, status=status)
+    page = {**context, "dialog_partial": f"{PAGE}#move-dialog"}
+    return render(request, "planning/dialog_page.html", page, status=status)
 
 
 def _dialog(

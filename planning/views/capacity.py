@@ -22,7 +22,6 @@ from .common import PlanningPage, planning_page
 GRID = "planning/capacity.html"
 PLAN = "planning/team_plan.html"
 STALE = "Someone else changed this while you were editing. Nothing of yours was saved: here is the current version."
-NOT_UNDERSTOOD = "That request was not understood: reload the page and try again."
 
 
 # --- the grid ---------------------------------------------------------------------------------------
@@ -81,7 +80,8 @@ def capacity_cell(request: HtmxHttpRequest, slug: str, team_id: int, iteration_i
     cell = grid.cell(team.pk, iteration.pk)
     if status == 422:
         cell.form = form  # the user's input with its field messages; nothing was saved
-    cell.message = STALE if status == 409 else ""
+    # What no field shows: someone else saved first, or the form came without its version.
+    cell.message = STALE if status == 409 else " ".join(form.non_field_errors()) if status == 422 else ""
     cell.saved = status == 200
     if not request.htmx:
         return render(request, GRID, context, status=status)
@@ -258,7 +258,7 @@ def story_remove(request: HtmxHttpRequest, slug: str, team_id: int, story_id: in
             return redirect(_plan_url(page, team))
         notice = f"“{story.title}” deleted."
         return _plan_response(request, page, team, partial="columns-response", notice=notice)
-    # 409: the current story and why; 422: a version that is not a number (a tampered form).
+    # 409: the current story and why; 422: the form came without its version (or a tampered one).
     return _plan_response(
         request,
         page,
@@ -266,6 +266,6 @@ def story_remove(request: HtmxHttpRequest, slug: str, team_id: int, story_id: in
         partial="columns-response",
         status=status,
         bound=(story.pk, None),
-        message=STALE if status == 409 else NOT_UNDERSTOOD,
+        message=STALE if status == 409 else refused.message,
         changed=story.pk,
     )

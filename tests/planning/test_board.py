@@ -727,8 +727,11 @@ def test_admin_state_change_goes_through_the_service_and_keeps_flow_history(clie
     from django.contrib.auth import get_user_model
 
     from planning.models import FeatureStateChange
+    from trains.factories import MembershipFactory
 
+    # The admin acts as its user: a superuser changes a train's plan as the train's RTE.
     admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    MembershipFactory(user=admin_user, train=train, role="rte")
     feature = FeatureFactory(train=train, pi=pi, state="backlog")
     client.force_login(admin_user)
     url = reverse("admin:planning_feature_change", args=[feature.pk])
@@ -744,6 +747,7 @@ def test_admin_state_change_goes_through_the_service_and_keeps_flow_history(clie
         "job_size": 5,
         "description": "",
         "acceptance_criteria": "",
+        "version": feature.version,
     }
     for prefix in ("stories", "state_changes", "blocked_periods"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})

@@ -121,32 +121,11 @@ EDITS = [
 ]
 
 
-# Refused and unchanged already, but these views (being moved onto the one error mapping) still
-# answer a form error with their own words or none: the message is theirs to show.
-MESSAGE_NOT_SHOWN_YET = {
-    "feature_move-page",
-    "objective_delete-page",
-    "objective_delete-htmx",
-    "objective_move-page",
-    "objective_move-htmx",
-    "objective_commitment-page",
-    "objective_commitment-htmx",
-    "capacity_cell-page",
-    "capacity_cell-htmx",
-    "story_delete-page",
-    "story_delete-htmx",
-}
-
-
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize(("name", "args", "data", "persona", "state"), EDITS, ids=[e[0] for e in EDITS])
 def test_an_edit_without_its_version_is_refused_with_a_message_and_changes_nothing(
     request, client, train, rows, name, args, data, persona, state, htmx
 ):
-    if f"{name}-{'htmx' if htmx else 'page'}" in MESSAGE_NOT_SHOWN_YET:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="the view does not show the form's message yet")
-        )
     if state:
         ProgramIncrement.objects.filter(pk=rows.pi.pk).update(state=state)
     client.force_login(request.getfixturevalue(persona))
