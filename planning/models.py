@@ -58,6 +58,11 @@ class ProgramIncrement(models.Model):
         return self.state == ProgramIncrementState.CLOSED
 
 
+def iteration_label(number: int, is_ip: bool) -> str:
+    """How every screen names an iteration ("I3", "IP"), also from plain values read without the model."""
+    return "IP" if is_ip else f"I{number}"
+
+
 class Iteration(models.Model):
     """One timebox of a PI; the last is the IP iteration. Its dates lie inside the PI's.
 
@@ -86,7 +91,7 @@ class Iteration(models.Model):
 
     @property
     def label(self) -> str:
-        return "IP" if self.is_ip else f"I{self.number}"
+        return iteration_label(self.number, self.is_ip)
 
 
 class FeatureKind(models.TextChoices):

@@ -10,7 +10,15 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from planning.health import Health, with_health
-from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement, Story
+from planning.models import (
+    Dependency,
+    Feature,
+    Iteration,
+    Milestone,
+    ProgramIncrement,
+    Story,
+    iteration_label,
+)
 from trains.access import TrainAccess
 from trains.models import Team, Train
 from trains.selectors import train_for_user
@@ -289,7 +297,7 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
             requesting_team=requesting,
             providing_team=providing,
             description=description,
-            needed_by=Iteration(number=number, is_ip=is_ip).label if number else "—",
+            needed_by=iteration_label(number, is_ip) if number else "—",
             state=state,
         )
         for pk, health, state, wants, gives, requesting, providing, description, number, is_ip in touching
