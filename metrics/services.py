@@ -1,6 +1,6 @@
 """Compute a PI's figures into snapshots, and keep track of which PIs need recomputing.
 
-Snapshots: `pi_snapshot_compute` reads the PI's inputs, computes every figure (metrics/figures.py)
+Snapshots: `pi_snapshot_compute` reads the PI's inputs, computes every figure (metrics/figures/)
 and upserts one row per (PI, team, metric, day). A row whose figure did not change is not
 touched, so running it twice changes nothing; the whole PI is written in one transaction, so a
 worker killed half-way leaves the previous figures in place and the next run repairs them.
