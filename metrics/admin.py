@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from trains.admin import ReadOnlyAdmin, TrainScopedAdmin, related_only
+from trains.admin_base import ReadOnlyAdmin, TrainScopedAdmin, related_only
 
 from .models import PIRecompute, Snapshot
 

@@ -1,6 +1,6 @@
 """Admin for ROAM risks, impediments, improvement items and ART Sync actions, scoped to the RTE's trains.
 
-Risks and impediments are written through their services as the RTE (trains.admin.ServiceAdmin),
+Risks and impediments are written through their services as the RTE (trains.admin_base.ServiceAdmin),
 so their history, permissions and rules apply; the other records are shown read-only here and
 kept on their own pages (ART Sync, System Demo, Inspect & Adapt), whose services own them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from trains.admin import ReadOnlyAdmin, ReadOnlyInline, TrainScopedAdmin, VersionedAdmin, related_only
+from trains.admin_base import ReadOnlyAdmin, ReadOnlyInline, TrainScopedAdmin, VersionedAdmin, related_only
 
 from . import services
 from .models import (
