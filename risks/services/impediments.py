@@ -218,9 +218,7 @@ def impediment_resolve(
 
 
 @transaction.atomic
-def impediment_reopen(
-    *, impediment: Impediment, actor, expected_version: int, at=None
-) -> Impediment:
+def impediment_reopen(*, impediment: Impediment, actor, expected_version: int, at=None) -> Impediment:
     """It came back: open again at the level it had reached, blocking its features again."""
     _lock_for_update(impediment, expected_version, actor)
     if not impediment.is_resolved:

@@ -189,9 +189,7 @@ def risk_roam(
 
 
 @transaction.atomic
-def risk_raise_to_art(
-    *, risk: Risk, actor, note: str = "", expected_version: int, at=None
-) -> Risk:
+def risk_raise_to_art(*, risk: Risk, actor, note: str = "", expected_version: int, at=None) -> Risk:
     """Raise a team risk to the ART board: the ART (the RTE) now ROAMs it; the team is remembered."""
     _lock(risk, expected_version)
     if risk.team_id is None:
