@@ -183,7 +183,17 @@ def test_beat_repairs_a_pi_left_stale_by_a_killed_worker(worker_env, queue, tmp_
     # What a worker killed mid-recompute leaves: its transaction rolled back (the figures are the
     # previous ones), the PI stale, the run marked running long ago, no task queued any more.
     Feature.objects.filter(pk=feature.pk).update(team=other_team, iteration=gemini_cell[1])
-    PIRecompute.objects.create(pi=pi, change_seq=1, running_since=timezone.now() - timedelta(hours=1))
+    # (Building the plan already marked the PI changed: its row exists; set it as the dead run left it.)
+    PIRecompute.objects.update_or_create(
+        pi=pi,
+        defaults={
+            "change_seq": 1,
+            "computed_seq": 0,
+            "queued_at": None,
+            "running_since": timezone.now() - timedelta(hours=1),
+            "last_error_at": None,
+        },
+    )
     assert velocity(pi, other_team) == 0
     commands = {
         "worker": celery_command("worker", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h"),
