@@ -201,7 +201,12 @@ def measure_move(train, pi) -> dict:
     client = _client()
     its = [it for it in pi.iterations.order_by("number") if it.end_date >= timezone.localdate()]
     teams = list(train.teams.order_by("position")[:2])
-    feature = Feature.objects.filter(pi=pi, team__isnull=False).order_by("pk").first()
+    # A card that provides strings: its move re-rates them and counts the PI's (the dearer path).
+    feature = (
+        Feature.objects.filter(pi=pi, team__isnull=False, dependencies_provided__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     url = reverse("planning:feature_move", args=[train.slug, feature.pk])
     floor_url = reverse("bench_move_floor", args=[feature.pk])
     places = [(teams[0], its[0]), (teams[1], its[1])]

@@ -27,7 +27,7 @@ class Health(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-def _health() -> Case:
+def _rule() -> Case:
     needed_start, needed_end = F("needed_by_iteration__start_date"), F("needed_by_iteration__end_date")
     provided = "providing_feature__iteration"
     return Case(
@@ -48,6 +48,10 @@ def _health() -> Case:
     )
 
 
+# Built once: an expression is immutable until a query resolves it, which works on a copy.
+HEALTH = _rule()
+
+
 def with_health(dependencies: QuerySet[Dependency]) -> QuerySet[Dependency]:
     """The dependencies, each annotated with its `health` (a Health value)."""
-    return dependencies.annotate(health=_health())
+    return dependencies.annotate(health=HEALTH)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -138,11 +138,9 @@ class Board:
         return [(iteration, self.milestones.get(iteration.pk, [])) for iteration in self.iterations]
 
     def strings_json(self) -> list[dict]:
-        return [
-            s.as_json()
-            for s in self.strings
-            if s.dependency.providing_feature_id and s.dependency.requesting_feature_id
-        ]
+        """Every string of the PI, also those not drawn (a feature missing at one end): the board
+        counts its red and amber strings from these after a move (static/js/board.js)."""
+        return [s.as_json() for s in self.strings]
 
 
 def _per_card(queryset: QuerySet, function: str, field: str = "pk") -> Coalesce:
@@ -261,26 +259,21 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
-    """After a move: the strings ending at the moved card (the only ones whose health can change)
-    and the PI's red and amber counts.
+def strings_after_move(feature: Feature) -> list[dict]:
+    """After a move: the strings the moved card provides, as the board draws them.
 
-    Two queries whatever the size of the PI: the PI's strings are rated and counted in the
-    database, and only the moved card's are read, as plain values.
+    A string's health depends on where its provider is planned (planning/health.py), so these are
+    the only strings whose health a move can change. The board counts its red and amber strings
+    itself from its strings and these (static/js/board.js): one small query, whatever the PI.
     """
-    strings = with_health(Dependency.objects.filter(pi_id=feature.pi_id)).order_by()
-    counts = strings.aggregate(
-        red=Count("pk", filter=Q(health=Health.CONFLICT)), amber=Count("pk", filter=Q(health=Health.AT_RISK))
-    )
-    touching = (
-        strings.filter(Q(requesting_feature=feature) | Q(providing_feature=feature))
+    provided = (
+        with_health(Dependency.objects.filter(providing_feature=feature))
         .order_by("pk")
         .values_list(
             "pk",
             "health",
             "state",
             "requesting_feature_id",
-            "providing_feature_id",
             "requesting_team__name",
             "providing_team__name",
             "description",
@@ -291,7 +284,7 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
     return [
         string_json(
             pk=pk,
-            providing_feature_id=gives,
+            providing_feature_id=feature.pk,
             requesting_feature_id=wants,
             health=Health(health),
             requesting_team=requesting,
@@ -300,5 +293,5 @@ def strings_after_move(feature: Feature) -> tuple[list[dict], dict[str, int]]:
             needed_by=iteration_label(number, is_ip) if number else "—",
             state=state,
         )
-        for pk, health, state, wants, gives, requesting, providing, description, number, is_ip in touching
-    ], counts
+        for pk, health, state, wants, requesting, providing, description, number, is_ip in provided
+    ]

@@ -101,14 +101,10 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _moved_response(request, feature) -> HttpResponse:
     """What a move changed, and only that: the card's new place and version (the mover's board
-    already shows the card, and moves it there itself: static/js/board.js), the strings that end at
-    it (the only ones whose health can change) and the red and amber counters."""
-    touching, counts = strings_after_move(feature)
-    context = {
-        "board": {"red_count": counts["red"], "amber_count": counts["amber"]},
-        "strings_delta_json": json.dumps(touching),
-        "moved": feature,
-    }
+    already shows the card, and moves it there itself: static/js/board.js) and the strings it
+    provides, the only ones whose health a move can change (the board recounts its red and amber
+    strings from them)."""
+    context = {"strings_delta_json": json.dumps(strings_after_move(feature))}
     response = render(request, f"{PAGE}#move-result", context)
     moved = {
         "id": feature.pk,

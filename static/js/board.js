@@ -169,7 +169,25 @@
       JSON.parse(delta.dataset.json).forEach(function (s) { strings[s.id] = s; });
       delta.dataset.json = "";
       markRedCards();
+      countStrings();
     }
+  }
+
+  // The counters after a move: the board holds every string of the PI with its health as the
+  // server rated it, and the move's answer replaced the ones whose health it could change.
+  function countStrings() {
+    var red = 0, amber = 0;
+    Object.keys(strings).forEach(function (key) {
+      if (strings[key].health === "conflict") red += 1;
+      if (strings[key].health === "at_risk") amber += 1;
+    });
+    var redPill = document.getElementById("red-count");
+    var amberPill = document.getElementById("amber-count");
+    if (redPill) {
+      redPill.querySelector("strong").textContent = red;
+      redPill.querySelector(".plural").textContent = red === 1 ? "" : "s";
+    }
+    if (amberPill) amberPill.querySelector("strong").textContent = amber;
   }
 
   // A card is red when a conflicting string ends at it; a move may change that for the card at

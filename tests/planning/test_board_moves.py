@@ -16,7 +16,6 @@ from planning.factories import (
     FeatureFactory,
     ProgramIncrementFactory,
 )
-from planning.health import Health
 from planning.models import Feature
 from trains.factories import TeamFactory
 
@@ -47,26 +46,36 @@ def test_rte_moves_a_card_and_gets_only_what_changed_back(
     client, rte, train, pi, team, other_team, iterations
 ):
     feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0], title="Checkout v2")
+    needs = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[1])
+    DependencyFactory(
+        pi=pi,
+        requesting_team=other_team,
+        providing_team=team,
+        requesting_feature=needs,
+        providing_feature=feature,
+        needed_by_iteration=iterations[1],
+    )
     client.force_login(rte)
     response = client.post(
         move_url(train, feature),
-        {"team": other_team.pk, "iteration": iterations[2].pk, "version": feature.version},
+        {"team": team.pk, "iteration": iterations[2].pk, "version": feature.version},
         **HTMX,
     )
     assert response.status_code == 200
     body = response.content.decode()
     # The mover's board already shows the card: the answer names its new place and version, and
-    # sends the counters and the strings that end at it, not the card again.
+    # sends the strings it provides (now red: planned after I2) and the counters, not the card.
     moved = json.loads(response["HX-Trigger"])["board:moved"]
     assert (moved["id"], moved["cell"], moved["version"]) == (
         feature.pk,
-        f"cell-{other_team.pk}-{iterations[2].pk}",
+        f"cell-{team.pk}-{iterations[2].pk}",
         2,
     )
-    assert 'id="red-count"' in body and 'id="strings-delta"' in body
+    assert 'id="strings-delta"' in body and "&quot;health&quot;: &quot;conflict&quot;" in body
+    assert 'id="red-count"' not in body  # the board recounts from its strings
     assert "Checkout v2" not in body
     feature.refresh_from_db()
-    assert (feature.team, feature.iteration, feature.version) == (other_team, iterations[2], 2)
+    assert (feature.team, feature.iteration, feature.version) == (team, iterations[2], 2)
 
 
 def test_a_move_costs_at_most_eight_queries(client, rte, train, pi, team, other_team, iterations):
@@ -313,8 +322,8 @@ def test_keyboard_move_page_works_without_javascript(client, rte, train, pi, tea
 
 
 def test_the_strings_a_move_answers_with_agree_with_the_board(train, pi, team, other_team, iterations):
-    """The move reads only its card's strings and counts the rest in the database: health, labels and
-    counts must equal the board's."""
+    """The move reads only the strings its card provides (their health is the only one a move can
+    change): health and labels equal the board's."""
     from planning.selectors import board_strings, strings_after_move
 
     moved = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[2], title="Moved")
@@ -323,7 +332,7 @@ def test_the_strings_a_move_answers_with_agree_with_the_board(train, pi, team, o
         (iterations[1], moved, "requested"),  # provider after needed-by: red
         (iterations[2], moved, "committed"),  # same iteration: amber
         (iterations[3], moved, "delivered"),  # resolved
-        (iterations[1], early, "requested"),  # healthy, not touching the moved card
+        (iterations[1], early, "requested"),  # healthy; the moved card needs it, its health stays
         (iterations[0], None, "blocked"),  # red, not touching
     ]:
         DependencyFactory(
@@ -338,18 +347,35 @@ def test_the_strings_a_move_answers_with_agree_with_the_board(train, pi, team, o
             resolved_at=timezone.now() if state == "delivered" else None,
         )
 
-    touching, counts = strings_after_move(moved)
+    changed = strings_after_move(moved)
 
     board = board_strings(pi)
-    assert counts == {
-        "red": sum(s.health == Health.CONFLICT for s in board),
-        "amber": sum(s.health == Health.AT_RISK for s in board),
-    }
-    assert counts == {"red": 2, "amber": 1}
-    expected = [
-        s.as_json()
-        for s in board
-        if moved.pk in (s.dependency.requesting_feature_id, s.dependency.providing_feature_id)
+    expected = [s.as_json() for s in board if s.dependency.providing_feature_id == moved.pk]
+    assert changed == sorted(expected, key=lambda s: s["id"])
+    assert [s["health"] for s in changed] == ["conflict", "at_risk", "resolved"]
+    assert strings_after_move(early) == [
+        s.as_json() for s in board if s.dependency.providing_feature_id == early.pk
     ]
-    assert sorted(touching, key=lambda s: s["id"]) == sorted(expected, key=lambda s: s["id"])
-    assert len(touching) == 4
+
+
+def test_the_board_holds_every_string_so_it_can_count_them_after_a_move(
+    client, rte, train, pi, team, other_team, iterations
+):
+    """The board recounts its red and amber strings after a move from the strings it holds: all of
+    the PI's, also those with a feature missing at one end (not drawn, but counted)."""
+    give = FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[2])
+    DependencyFactory(
+        pi=pi,
+        requesting_team=team,
+        providing_team=other_team,
+        providing_feature=give,
+        needed_by_iteration=iterations[1],
+    )  # red, no requesting feature
+    DependencyFactory(
+        pi=pi, requesting_team=team, providing_team=other_team, state="blocked"
+    )  # red, no feature
+    client.force_login(rte)
+    page = client.get(reverse("planning:board", args=[train.slug])).content.decode()
+    held = json.loads(page.split('id="strings-data" type="application/json">')[1].split("</script>")[0])
+    assert [s["health"] for s in held] == ["conflict", "conflict"]
+    assert "<strong>2</strong> red strings" in page.replace('<span class="plural">s</span>', "s")
