@@ -201,9 +201,11 @@ def measure_move(train, pi) -> dict:
     client = _client()
     its = [it for it in pi.iterations.order_by("number") if it.end_date >= timezone.localdate()]
     teams = list(train.teams.order_by("position")[:2])
-    # A card that provides strings: its move re-rates them and counts the PI's (the dearer path).
+    # A card not done that provides strings: its move is guarded against ended iterations and
+    # answers with the strings it re-rated (the dearer path).
     feature = (
         Feature.objects.filter(pi=pi, team__isnull=False, dependencies_provided__isnull=False)
+        .exclude(state=Feature.State.DONE)
         .order_by("pk")
         .first()
     )

@@ -209,16 +209,9 @@ def feature_move(
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
     now = at or timezone.now()
     today = timezone.localdate(now)
-    guards = []
-    if team_id is not None:
-        guards.append(Exists(Team.objects.filter(pk=team_id, train_id=OuterRef("train_id"))))
-    if iteration_id is not None:
-        places = Iteration.objects.filter(
-            pk=iteration_id, pi_id=OuterRef("pi_id"), pi__train_id=OuterRef("train_id")
-        )
-        if feature.state != Feature.State.DONE:
-            places = places.filter(end_date__gte=today)
-        guards.append(Exists(places))
+    guards = move_guards(
+        team_id=team_id, iteration_id=iteration_id, done=feature.state == Feature.State.DONE, today=today
+    )
     moved = Feature.objects.filter(*guards, pk=feature.pk, version=feature.version).update(
         team_id=team_id, iteration_id=iteration_id, version=F("version") + 1, updated_at=now
     )
@@ -230,6 +223,22 @@ def feature_move(
     if current is not None:
         feature.pi.board_version = current
     return feature
+
+
+def move_guards(*, team_id: int | None, iteration_id: int | None, done: bool, today) -> list[Exists]:
+    """What the move's UPDATE checks besides the version: the team is on the feature's train, the
+    iteration is in its PI and, for a feature not done, has not ended by `today`."""
+    guards = []
+    if team_id is not None:
+        guards.append(Exists(Team.objects.filter(pk=team_id, train_id=OuterRef("train_id"))))
+    if iteration_id is not None:
+        places = Iteration.objects.filter(
+            pk=iteration_id, pi_id=OuterRef("pi_id"), pi__train_id=OuterRef("train_id")
+        )
+        if not done:
+            places = places.filter(end_date__gte=today)
+        guards.append(Exists(places))
+    return guards
 
 
 def _refuse_move(feature: Feature, *, team_id, iteration_id, today) -> None:
