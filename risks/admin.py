@@ -32,7 +32,7 @@ from .models import (
 # --- inlines ---------------------------------------------------------------------------------------
 
 
-class RiskRoamChangeInline(TrainScopedAdmin, admin.TabularInline):
+class RiskRoamChangeInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     """The risk's ROAM history, written by the risk services; shown, never edited here."""
 
     model = RiskRoamChange
@@ -42,15 +42,6 @@ class RiskRoamChangeInline(TrainScopedAdmin, admin.TabularInline):
     always_select_related = ("actor",)
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ImpedimentEscalationInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):

@@ -70,7 +70,7 @@ class StoryInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     show_change_link = True
 
 
-class FeatureStateChangeInline(TrainScopedAdmin, admin.TabularInline):
+class FeatureStateChangeInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
     """The feature's Kanban history, written by the feature services; shown, never edited here."""
 
     model = FeatureStateChange
@@ -81,15 +81,6 @@ class FeatureStateChangeInline(TrainScopedAdmin, admin.TabularInline):
     ordering = ["changed_at", "pk"]
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class FeatureBlockedPeriodInline(ReadOnlyInline, TrainScopedAdmin, admin.TabularInline):
