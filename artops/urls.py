@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from trains import account
 
 from . import views
 
@@ -10,9 +13,27 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("account/tokens/", account.tokens, name="account-tokens"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="account-token-revoke"),
     path("trains/", include("trains.urls")),
     # Each app's screens hang under the train they belong to: /trains/<slug>/...
     path("trains/<slug:slug>/", include("planning.urls")),
     path("trains/<slug:slug>/", include("risks.urls")),
     path("trains/<slug:slug>/", include("metrics.urls")),
+    # The REST API: each app serves its own resources under the train they belong to.
+    path("api/v1/", include("trains.api.urls")),
+    path("api/v1/trains/<slug:slug>/", include("planning.api.urls")),
+    path("api/v1/trains/<slug:slug>/", include("risks.api.urls")),
+    path("api/v1/trains/<slug:slug>/", include("metrics.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[]),
+        name="api-redoc",
+    ),
 ]

@@ -116,3 +116,33 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = f"{self.train} / {self.team}" if self.team_id else str(self.train)
         return f"{self.user} – {self.get_role_display()} ({where})"
+
+
+class ApiToken(models.Model):
+    """A personal API token: a user names it, sees it once, and revokes it.
+
+    Only a SHA-256 hash of the secret is kept; the prefix (shown in lists, and how a presented token
+    is found) is not secret. A token acts with exactly its user's roles.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_token_has_a_name"),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

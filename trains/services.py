@@ -3,14 +3,20 @@
 `actor` None is a trusted caller (the demo seed, a management command, a task): no permission check.
 """
 
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from .access import train_access
 from .errors import NotAllowed
 from .guards import require
-from .models import TEAM_ROLES, Membership, Role, Team, TeamKind, Train
+from .models import TEAM_ROLES, ApiToken, Membership, Role, Team, TeamKind, Train
 
 TRAIN_FIELDS = ("name", "slug", "description", "iteration_length_days", "iterations_per_pi")
 
@@ -289,3 +295,65 @@ def membership_remove(*, membership: Membership, actor=None) -> None:
     with transaction.atomic():
         _require_another_rte(membership)
         membership.delete()
+
+
+# --- personal API tokens ---------------------------------------------------------------------------
+
+TOKEN_PREFIX = "art_"
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    """A new personal token for `user`, and its secret: shown once, never stored (only its hash)."""
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give the token a name, such as the script or tool that will use it."
+    elif len(name) > ApiToken._meta.get_field("name").max_length:
+        errors["name"] = "Keep the name under 80 characters."
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = "Choose an expiry in the future, or none."
+    if errors:
+        raise ValidationError(errors)
+    prefix = secrets.token_hex(4)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, secret_hash=_token_hash(raw), expires_at=expires_at
+    )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    """Revoke a token at once; only its owner may. A revoked token stays listed, marked revoked."""
+    if actor is not None and token.user_id != actor.pk:
+        raise NotAllowed("Only the token's owner revokes it.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The live token a presented secret belongs to (its user loaded), or None: unknown, wrong
+    secret, revoked or expired. The last-used time is kept to the minute, so a burst of calls does
+    not write once per call."""
+    if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
+        return None
+    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    now = timezone.now()
+    if (
+        token is None
+        or not hmac.compare_digest(token.secret_hash, _token_hash(raw))
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+        or not token.user.is_active
+    ):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

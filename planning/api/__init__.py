@@ -1,0 +1,1 @@
+"""planning's REST API (see trains/api for what every app's API shares)."""

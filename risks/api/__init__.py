@@ -1,0 +1,1 @@
+"""risks's REST API (see trains/api for what every app's API shares)."""
