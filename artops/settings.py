@@ -189,7 +189,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set where fields of the same name ("kind", "state") hold different ones.
+    "ENUM_NAME_OVERRIDES": {
+        "TeamKindEnum": "trains.models.TeamKind",
+        "PIStateEnum": "planning.models.ProgramIncrementState",
+        "FeatureKindEnum": "planning.models.FeatureKind",
+        "FeatureStateEnum": "planning.models.FeatureState",
+        "FibonacciEnum": "planning.models.FIBONACCI_CHOICES",
+        "DependencyKindEnum": "planning.models.DependencyKind",
+        "DependencyStateEnum": "planning.models.DependencyState",
+        "DependencyHealthEnum": "planning.health.Health",
+        "MilestoneKindEnum": "planning.models.MilestoneKind",
+    },
 }
 
 # Celery: without a broker the embedded default runs every task in-process, through the same

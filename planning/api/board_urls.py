@@ -1,1 +1,28 @@
-urlpatterns = []
+"""The program board's half of planning's API, under /api/v1/trains/<slug>/."""
+
+from django.urls import path
+
+from . import board, board_pis
+
+urlpatterns = [
+    path("pis/", board_pis.PIList.as_view(), name="pi-list"),
+    path("pis/<int:pk>/", board_pis.PIDetail.as_view(), name="pi-detail"),
+    path("pis/<int:pk>/start-planning/", board_pis.PIStartPlanning.as_view(), name="pi-start-planning"),
+    path("pis/<int:pk>/execute/", board_pis.PIExecute.as_view(), name="pi-execute"),
+    path("pis/<int:pk>/close/", board_pis.PIClose.as_view(), name="pi-close"),
+    path("pis/<int:pk>/reopen/", board_pis.PIReopen.as_view(), name="pi-reopen"),
+    path("pis/<int:pk>/business-owners/", board_pis.PIBusinessOwners.as_view(), name="pi-business-owners"),
+    path(
+        "pis/<int:pi_id>/iterations/<int:pk>/", board_pis.IterationDetail.as_view(), name="iteration-detail"
+    ),
+    path("pis/<int:pk>/board/", board.PIBoard.as_view(), name="pi-board"),
+    path("features/", board.FeatureList.as_view(), name="feature-list"),
+    path("features/<int:pk>/", board.FeatureDetail.as_view(), name="feature-detail"),
+    path("features/<int:pk>/move/", board.FeatureMove.as_view(), name="feature-move"),
+    path("features/<int:pk>/state/", board.FeatureState.as_view(), name="feature-state"),
+    path("features/<int:pk>/blocked/", board.FeatureBlocked.as_view(), name="feature-blocked"),
+    path("dependencies/", board.DependencyList.as_view(), name="dependency-list"),
+    path("dependencies/<int:pk>/", board.DependencyDetail.as_view(), name="dependency-detail"),
+    path("milestones/", board.MilestoneList.as_view(), name="milestone-list"),
+    path("milestones/<int:pk>/", board.MilestoneDetail.as_view(), name="milestone-detail"),
+]
