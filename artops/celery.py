@@ -24,4 +24,10 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.recompute_stale_pis",
         "schedule": 15.0,
     },
+    # Every minute: the safety net behind webhook deliveries. A change enqueues its own deliveries
+    # after commit; this re-enqueues any left pending or overdue by a lost message or a killed worker.
+    "resend-stalled-webhook-deliveries": {
+        "task": "trains.tasks.resend_stalled_webhook_deliveries",
+        "schedule": 60.0,
+    },
 }

@@ -220,6 +220,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Outgoing webhooks (trains/webhooks): a delivery is tried up to WEBHOOK_MAX_ATTEMPTS times, waiting
+# WEBHOOK_RETRY_BASE_SECONDS × 2^(attempt−1) plus up to a quarter more (jitter), at most
+# WEBHOOK_RETRY_MAX_SECONDS, between attempts; a webhook is disabled after WEBHOOK_DISABLE_AFTER
+# deliveries in a row failed every attempt.
+WEBHOOK_TIMEOUT_SECONDS = _read("WEBHOOK_TIMEOUT_SECONDS", env.float, 5.0)
+WEBHOOK_MAX_ATTEMPTS = _read("WEBHOOK_MAX_ATTEMPTS", env.int, 6)
+WEBHOOK_RETRY_BASE_SECONDS = _read("WEBHOOK_RETRY_BASE_SECONDS", env.float, 30.0)
+WEBHOOK_RETRY_MAX_SECONDS = _read("WEBHOOK_RETRY_MAX_SECONDS", env.float, 3600.0)
+WEBHOOK_DISABLE_AFTER = _read("WEBHOOK_DISABLE_AFTER", env.int, 5)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_DISABLE_AFTER < 1 or WEBHOOK_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_MAX_ATTEMPTS and WEBHOOK_DISABLE_AFTER must be 1 or more, WEBHOOK_TIMEOUT_SECONDS above 0"
+    )
+
 # Sessions are read on every request: keep them in the cache (Redis when configured) and in the
 # database behind it, so a request does not pay a session query and nothing is lost on a restart.
 CACHES = {

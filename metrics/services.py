@@ -34,6 +34,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from planning.models import ProgramIncrement
+from trains.models import WebhookEvent
+from trains.webhooks.services import emit
 
 from . import calculations as calc
 from . import figures, selectors
@@ -226,6 +228,7 @@ def pi_recompute(*, pi_id: int) -> dict | None:
     )
     # Fresh only if nothing changed since the run read its change number.
     PIRecompute.objects.filter(pi_id=pi_id, change_seq=covers).update(stale_since=None)
+    emit(train=pi.train, event=WebhookEvent.METRICS_RECOMPUTED, data={"pi": {"id": pi.pk, "name": pi.name}})
     return {**result, "covers_change": covers}
 
 

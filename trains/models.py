@@ -16,6 +16,13 @@ class Train(models.Model):
         default=5, help_text="Iterations in a PI, the last one being the Innovation & Planning iteration."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    webhook_events = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The events some active webhook of the train subscribes to, kept by the webhook "
+        "services: a change on a train nobody listens to is not announced, at no query's cost.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -146,3 +153,116 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook may subscribe to. The value is the `event` of the payload and the
+    X-ARTops-Event header; a receiver relies on it, so a value is never renamed."""
+
+    FEATURE_MOVED = "feature.moved", "A feature moved on the program board"
+    FEATURE_STATE_CHANGED = "feature.state_changed", "A feature changed state"
+    DEPENDENCY_RED = "dependency.red", "A dependency turned red (conflict)"
+    DEPENDENCY_RECOVERED = "dependency.recovered", "A red dependency recovered"
+    RISK_ROAMED = "risk.roamed", "A risk was ROAMed"
+    IMPEDIMENT_RAISED = "impediment.raised", "An impediment was raised"
+    IMPEDIMENT_ESCALATED = "impediment.escalated", "An impediment was escalated"
+    IMPEDIMENT_RESOLVED = "impediment.resolved", "An impediment was resolved"
+    VOTE_ROUND_CLOSED = "vote_round.closed", "A confidence vote round closed"
+    PI_STATE_CHANGED = "pi.state_changed", "A PI changed state (or was reopened)"
+    METRICS_RECOMPUTED = "metrics.recomputed", "A PI's metrics were recomputed"
+
+
+class Webhook(models.Model):
+    """An outgoing webhook of a train: the events it subscribes to are POSTed to its URL, signed
+    with its secret (trains/webhooks/services.py). Managed by the train's RTE.
+
+    A webhook whose deliveries keep failing is disabled (`disabled_at`, `disabled_reason`) and the
+    RTE is told on the webhooks page; the RTE re-enables it.
+    """
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500, help_text="Where the events are POSTed (http or https).")
+    description = models.CharField(max_length=120, blank=True)
+    secret = models.CharField(max_length=100, help_text="Signs every delivery (HMAC-SHA256).")
+    events = models.JSONField(default=list, help_text="The WebhookEvent values it subscribes to.")
+    is_active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, help_text="Deliveries that failed in a row (every attempt); reset by a success."
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["train_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="webhook_url_is_http",
+            ),
+            models.CheckConstraint(condition=~Q(secret=""), name="webhook_has_a_secret"),
+            # Disabled for failing is a kind of inactive: an active webhook carries no disabling.
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(disabled_at__isnull=True), name="webhook_active_not_disabled"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with every attempt in `attempt_log`.
+
+    The payload is kept as sent, so a redelivery sends the same event (same `event_id`: a receiver
+    drops a duplicate by it) as a new delivery of its own.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RETRYING = "retrying", "Retrying"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    uuid = models.UUIDField(unique=True, help_text="The X-ARTops-Delivery header.")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    event_id = models.UUIDField(help_text="The event's id (the payload's `id`), the same on a redelivery.")
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    attempt_log = models.JSONField(
+        default=list, help_text="Every attempt: when, response code, duration in ms, error."
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    redelivery_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="redeliveries"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "retrying", "delivered", "failed"]),
+                name="webhook_delivery_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="delivered") | Q(response_status__gte=200, response_status__lt=300),
+                name="webhook_delivery_delivered_is_2xx",
+            ),
+        ]
+        indexes = [models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook} ({self.get_state_display()})"

@@ -180,6 +180,7 @@ def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess,
     card = get_object_or_404(
         Feature.objects.select_related("pi"), pk=feature_id, train=train, pi__isnull=False
     )
+    card.train = train  # the row just read: its services ask it (who listens to webhooks) at no query
     return train, access, card
 
 

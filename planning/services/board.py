@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from planning.health import Health, with_health
 from planning.models import (
     Dependency,
     Feature,
@@ -18,7 +19,8 @@ from planning.permissions import can_edit_feature
 from trains.access import TRAIN_PLANNERS
 from trains.errors import StaleVersion
 from trains.guards import lock_for_change, require, require_version
-from trains.models import Team, Train
+from trains.models import Team, Train, WebhookEvent
+from trains.webhooks.services import emit, listens
 
 from .common import board_changed, require_open
 
@@ -46,6 +48,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
     if state == feature.state:
         return feature
     at = at or timezone.now()
+    from_state = feature.state
     FeatureStateChange.objects.create(
         feature=feature, from_state=feature.state, to_state=state, changed_at=at, actor=actor
     )
@@ -61,6 +64,12 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
     )
     feature.refresh_from_db(fields=["version"])
     board_changed(feature.pi_id)  # the card shows its state: open boards redraw, metrics go stale
+    emit(
+        train=feature.train,
+        event=WebhookEvent.FEATURE_STATE_CHANGED,
+        actor=actor,
+        data={"feature": _feature_json(feature), "from_state": from_state, "to_state": state},
+    )
     return feature
 
 
@@ -207,6 +216,9 @@ def feature_move(
         return feature
     if iteration_id is not None and feature.pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
+    train = feature.train  # the caller's loaded train (card_for_user): says who listens, at no query
+    strings_before = _provided_health(feature) if listens(train, *STRING_EVENTS) else None
+    was = {"team": feature.team_id, "iteration": feature.iteration_id}
     now = at or timezone.now()
     today = timezone.localdate(now)
     guards = move_guards(
@@ -222,7 +234,51 @@ def feature_move(
     current = board_changed(feature.pi_id, seen_version=board_version)
     if current is not None:
         feature.pi.board_version = current
+    emit(
+        train=train,
+        event=WebhookEvent.FEATURE_MOVED,
+        actor=actor,
+        data={
+            "feature": _feature_json(feature),
+            "from": was,
+            "to": {"team": team_id, "iteration": iteration_id},
+        },
+    )
+    if strings_before is not None:
+        _announce_string_health(train, feature, strings_before, actor)
     return feature
+
+
+# --- what the webhooks are told (trains.webhooks) ---------------------------------------------------
+
+STRING_EVENTS = (WebhookEvent.DEPENDENCY_RED, WebhookEvent.DEPENDENCY_RECOVERED)
+
+
+def _feature_json(feature: Feature) -> dict:
+    return {"id": feature.pk, "title": feature.title, "version": feature.version, "pi": feature.pi_id}
+
+
+def _provided_health(feature: Feature) -> dict[int, str]:
+    """The health of the strings a card provides, the only ones its move can change (read only
+    when a webhook wants to hear of strings turning red or recovering)."""
+    return dict(with_health(Dependency.objects.filter(providing_feature=feature)).values_list("pk", "health"))
+
+
+def _announce_string_health(train: Train, feature: Feature, before: dict[int, str], actor) -> None:
+    red = Health.CONFLICT.value
+    for pk, health in _provided_health(feature).items():
+        if (before.get(pk) == red) == (health == red):
+            continue
+        emit(
+            train=train,
+            event=WebhookEvent.DEPENDENCY_RED if health == red else WebhookEvent.DEPENDENCY_RECOVERED,
+            actor=actor,
+            data={
+                "dependency": {"id": pk, "pi": feature.pi_id, "providing_feature": feature.pk},
+                "health_before": before.get(pk),
+                "health": health,
+            },
+        )
 
 
 def move_guards(*, team_id: int | None, iteration_id: int | None, done: bool, today) -> list[Exists]:

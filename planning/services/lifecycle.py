@@ -11,7 +11,8 @@ from django.utils import timezone
 from planning.models import Iteration, PIObjective, PIReopening, PlanBaseline, ProgramIncrement
 from planning.permissions import can_manage_pi
 from trains.guards import require
-from trains.models import Membership, Role, Train
+from trains.models import Membership, Role, Train, WebhookEvent
+from trains.webhooks.services import emit
 
 from .common import board_changed, require_open
 
@@ -247,9 +248,11 @@ def pi_transition(
         _check_start_executing(current)
     elif to_state == State.CLOSED:
         _check_close(current, confirm_unscored)
+    from_state = current.state
     current.state = to_state
     current.save(update_fields=["state"])
     board_changed(current.pk)
+    _announce_state(current, from_state, actor)
     pi.state = to_state
     return current
 
@@ -291,5 +294,13 @@ def pi_reopen(*, pi: ProgramIncrement, reason: str, actor) -> PIReopening:
         pi=current, reopened_by=actor, reopened_at=timezone.now(), reason=reason
     )
     board_changed(current.pk)
+    _announce_state(current, State.CLOSED, actor, reason=reason)
     pi.state = current.state
     return reopening
+
+
+def _announce_state(pi: ProgramIncrement, from_state: str, actor, reason: str = "") -> None:
+    data = {"pi": {"id": pi.pk, "name": pi.name}, "from_state": from_state, "to_state": pi.state}
+    if reason:
+        data["reopen_reason"] = reason
+    emit(train=pi.train, event=WebhookEvent.PI_STATE_CHANGED, actor=actor, data=data)

@@ -28,7 +28,8 @@ from planning.permissions import can_manage_pi, can_vote_in
 from trains.access import train_access
 from trains.errors import NotAllowed
 from trains.guards import require
-from trains.models import Team
+from trains.models import Team, WebhookEvent
+from trains.webhooks.services import emit
 
 from .common import require_open
 
@@ -122,6 +123,19 @@ def vote_round_close(*, vote_round: VoteRound, actor, at=None) -> VoteRound:
     vote_round.closed_at = at or timezone.now()
     vote_round.closed_by = actor
     vote_round.save(update_fields=["closed_at", "closed_by"])
+    emit(
+        train=vote_round.pi.train,
+        event=WebhookEvent.VOTE_ROUND_CLOSED,
+        actor=actor,
+        data={
+            "vote_round": {
+                "id": vote_round.pk,
+                "pi": vote_round.pi_id,
+                "team": vote_round.team_id,
+                "number": vote_round.number,
+            }
+        },
+    )
     return vote_round
 
 

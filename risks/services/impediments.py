@@ -12,6 +12,8 @@ from django.utils import timezone
 from planning.models import Feature
 from planning.services import feature_set_blocked
 from trains.guards import require
+from trains.models import WebhookEvent
+from trains.webhooks.services import emit
 
 from ..models import Impediment, ImpedimentEscalation
 from ..permissions import can_raise_impediment, can_update_impediment
@@ -94,7 +96,21 @@ def impediment_raise(
     if features:
         impediment.blocked_features.set(features)
         _block(features, actor=actor, at=at, reason=f"Impediment: {impediment.title}")
+    _announce(impediment, WebhookEvent.IMPEDIMENT_RAISED, actor)
     return impediment
+
+
+def _announce(impediment: Impediment, event: str, actor) -> None:
+    data = {
+        "impediment": {
+            "id": impediment.pk,
+            "title": impediment.title,
+            "team": impediment.team_id,
+            "status": impediment.status,
+            "escalation_level": impediment.escalation_level,
+        }
+    }
+    emit(train=impediment.train, event=event, actor=actor, data=data)
 
 
 @transaction.atomic
@@ -190,6 +206,7 @@ def impediment_escalate(
     )
     impediment.escalation_level, impediment.status = new_level, Impediment.Status.ESCALATED
     _bump(impediment, "escalation_level", "status")
+    _announce(impediment, WebhookEvent.IMPEDIMENT_ESCALATED, actor)
     return impediment
 
 
@@ -214,6 +231,7 @@ def impediment_resolve(
     )
     _bump(impediment, "status", "resolved_at", "resolution")
     _release(impediment, impediment.blocked_features.order_by("pk"), at=at)
+    _announce(impediment, WebhookEvent.IMPEDIMENT_RESOLVED, actor)
     return impediment
 
 

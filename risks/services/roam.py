@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
 from trains.guards import require
-from trains.models import Team, Train
+from trains.models import Team, Train, WebhookEvent
+from trains.webhooks.services import emit
 
 from ..models import Risk, RiskRoamChange
 from ..permissions import can_edit_risk, can_raise_risk, can_raise_risk_to_art, can_roam_risk
@@ -175,6 +176,16 @@ def risk_roam(
     if status == risk.roam_status and owner == risk.owner and plan == risk.mitigation_plan:
         return risk
     if status != risk.roam_status:
+        emit(
+            train=risk.train,
+            event=WebhookEvent.RISK_ROAMED,
+            actor=actor,
+            data={
+                "risk": {"id": risk.pk, "title": risk.title},
+                "from_status": risk.roam_status,
+                "to_status": status,
+            },
+        )
         RiskRoamChange.objects.create(
             risk=risk,
             from_status=risk.roam_status,

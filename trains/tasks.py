@@ -1,0 +1,38 @@
+"""Celery tasks of trains: webhook deliveries. Thin: they take IDs and call trains.webhooks.services.
+
+A receiver's failure (a non-2xx answer, a timeout) is not an exception here: the service records the
+attempt and says when to try again, and the task is retried then, up to WEBHOOK_MAX_ATTEMPTS. Only
+our own transient errors (the database or broker dropping) are retried by Celery's autoretry.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+
+from trains.webhooks import services
+
+TRANSIENT = (OperationalError, InterfaceError, BrokerError)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def deliver_webhook(self, delivery_id: int) -> dict:
+    """One attempt at a delivery; retried with backoff while the service asks for another."""
+    delay = services.delivery_attempt(delivery_id=delivery_id)
+    if delay is not None:
+        # max_retries=None: the service counts the attempts (on the delivery row, which survives a
+        # lost message and a redelivery), not Celery.
+        raise self.retry(countdown=delay, max_retries=None)
+    return {"delivery": delivery_id}
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=2, retry_jitter=True, max_retries=6)
+def resend_stalled_webhook_deliveries() -> list[int]:
+    """Safety net: deliveries whose message was lost (broker down at commit, worker killed)."""
+    return services.stalled_deliveries_resend()
