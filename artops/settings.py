@@ -200,6 +200,15 @@ SPECTACULAR_SETTINGS = {
         "DependencyStateEnum": "planning.models.DependencyState",
         "DependencyHealthEnum": "planning.health.Health",
         "MilestoneKindEnum": "planning.models.MilestoneKind",
+        "RoamStatusEnum": "risks.models.RiskRoam",
+        "RiskScaleEnum": "risks.models.SCALE_1_TO_5",
+        "ImpedimentSeverityEnum": "risks.models.ImpedimentSeverity",
+        "ImpedimentStatusEnum": "risks.models.ImpedimentStatus",
+        "ImpedimentWorkingStatusEnum": "risks.forms.WORKING_STATUSES",
+        "EscalationLevelEnum": "risks.models.ImpedimentLevel",
+        "ActionStatusEnum": "risks.models.ActionItemStatus",
+        "DemoItemOutcomeEnum": "risks.models.DemoItemOutcome",
+        "ImprovementStatusEnum": "risks.models.ImprovementItemStatus",
     },
 }
 
