@@ -10,7 +10,7 @@ import sys
 
 import django
 
-SECTIONS = ["bench.board", "bench.metrics"]
+SECTIONS = ["bench.board", "bench.metrics", "bench.api"]
 
 
 def _analyze() -> None:

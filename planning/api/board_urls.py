@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import board, board_pis
+from . import board, board_dependencies, board_pis
 
 urlpatterns = [
     path("pis/", board_pis.PIList.as_view(), name="pi-list"),
@@ -21,8 +21,8 @@ urlpatterns = [
     path("features/<int:pk>/move/", board.FeatureMove.as_view(), name="feature-move"),
     path("features/<int:pk>/state/", board.FeatureState.as_view(), name="feature-state"),
     path("features/<int:pk>/blocked/", board.FeatureBlocked.as_view(), name="feature-blocked"),
-    path("dependencies/", board.DependencyList.as_view(), name="dependency-list"),
-    path("dependencies/<int:pk>/", board.DependencyDetail.as_view(), name="dependency-detail"),
-    path("milestones/", board.MilestoneList.as_view(), name="milestone-list"),
-    path("milestones/<int:pk>/", board.MilestoneDetail.as_view(), name="milestone-detail"),
+    path("dependencies/", board_dependencies.DependencyList.as_view(), name="dependency-list"),
+    path("dependencies/<int:pk>/", board_dependencies.DependencyDetail.as_view(), name="dependency-detail"),
+    path("milestones/", board_dependencies.MilestoneList.as_view(), name="milestone-list"),
+    path("milestones/<int:pk>/", board_dependencies.MilestoneDetail.as_view(), name="milestone-detail"),
 ]
