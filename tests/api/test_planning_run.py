@@ -444,3 +444,19 @@ def test_committing_a_pi_not_in_planning_is_refused(w):
     assert_refused(send(w, "rte", "POST", url("plan-commit", executing.pk)), 422)
     plan_commit(pi=w.pi, actor=None)
     assert w.client("viewer").get(url("baseline", w.pi.pk)).status_code == 200
+
+
+def test_objectives_page_through_in_the_pages_order(w):
+    stretch = PIObjectiveFactory(pi=w.pi, team=w.team_a, is_committed=False, position=0)
+    second = PIObjectiveFactory(pi=w.pi, team=w.team_a, position=1)
+    first = PIObjectiveFactory(pi=w.pi, team=w.team_a, position=0)
+    other = PIObjectiveFactory(pi=w.pi, team=w.team_b)
+    client, seen = w.client("viewer"), []
+    page = client.get(url("objective-list", w.pi.pk) + "?page_size=1").json()
+    while True:
+        seen += [row["id"] for row in page["results"]]
+        if not page["next"]:
+            break
+        page = client.get(page["next"]).json()
+    expected = [first.pk, second.pk, stretch.pk]
+    assert seen == (expected + [other.pk] if w.team_a.pk < w.team_b.pk else [other.pk, *expected])
