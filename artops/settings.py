@@ -192,6 +192,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set where fields of the same name ("kind", "state") hold different ones.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "trains.models.TeamKind",
+        "WebhookEventEnum": "trains.models.WebhookEvent",
         "PIStateEnum": "planning.models.ProgramIncrementState",
         "FeatureKindEnum": "planning.models.FeatureKind",
         "FeatureStateEnum": "planning.models.FeatureState",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "trains-api"
 
@@ -10,4 +10,16 @@ urlpatterns = [
     path("trains/<slug:slug>/teams/", views.TeamList.as_view(), name="team-list"),
     path("trains/<slug:slug>/teams/<int:pk>/", views.TeamDetail.as_view(), name="team-detail"),
     path("trains/<slug:slug>/memberships/", views.MembershipList.as_view(), name="membership-list"),
+    path("trains/<slug:slug>/webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
+    path("trains/<slug:slug>/webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),
+    path(
+        "trains/<slug:slug>/webhooks/<int:pk>/deliveries/",
+        webhooks.DeliveryList.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "trains/<slug:slug>/webhooks/<int:webhook_id>/deliveries/<int:pk>/redeliver/",
+        webhooks.DeliveryRedeliver.as_view(),
+        name="webhook-redeliver",
+    ),
 ]
