@@ -1,10 +1,20 @@
 from django.urls import path
 
 from . import views
+from .webhooks import views as webhooks
 
 app_name = "trains"
 
 urlpatterns = [
     path("", views.train_list, name="home"),
     path("<slug:slug>/", views.train_detail, name="detail"),
+    path("<slug:slug>/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("<slug:slug>/webhooks/<int:webhook_id>/", webhooks.webhook_detail, name="webhook"),
+    path("<slug:slug>/webhooks/<int:webhook_id>/enable/", webhooks.webhook_enable, name="webhook_enable"),
+    path("<slug:slug>/webhooks/<int:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "<slug:slug>/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.delivery_redeliver,
+        name="webhook_redeliver",
+    ),
 ]

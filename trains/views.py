@@ -30,5 +30,9 @@ def train_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "pis": pis_for_train(train),
             "teams": teams_with_members(train),
             "train_members": train_level_memberships(train),
+            # The RTE is told here too when a webhook was turned off for failing (trains/webhooks).
+            "disabled_webhooks": list(train.webhooks.filter(disabled_at__isnull=False))
+            if access.is_rte
+            else [],
         },
     )
