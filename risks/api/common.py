@@ -24,6 +24,7 @@ class Person(serializers.SlugRelatedField):
     """A person by username: one holding a role on the train, when written."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "A username.")
         if not kwargs.get("read_only"):
             kwargs.setdefault("queryset", get_user_model().objects.none())  # the train's, per request
         super().__init__(slug_field="username", **kwargs)

@@ -48,7 +48,7 @@ class DemoItemSerializer(serializers.ModelSerializer):
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
-    owner = Person(read_only=True)
+    owner = Person(read_only=True, allow_null=True)
 
     class Meta:
         model = DemoFollowUp
@@ -63,7 +63,7 @@ class SystemDemoSerializer(serializers.ModelSerializer):
     readiness = serializers.SerializerMethodField(
         help_text="% of the planned items shown as expected; null: none planned."
     )
-    created_by = Person(read_only=True)
+    created_by = Person(read_only=True, allow_null=True)
 
     class Meta:
         model = SystemDemo

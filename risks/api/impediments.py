@@ -53,7 +53,7 @@ MAX_AGE_DAYS = 36_500
 
 
 class EscalationSerializer(serializers.ModelSerializer):
-    actor = Person(read_only=True)
+    actor = Person(read_only=True, allow_null=True)
 
     class Meta:
         model = ImpedimentEscalation
@@ -61,8 +61,8 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 
 class ImpedimentSerializer(serializers.ModelSerializer):
-    owner = Person(read_only=True)
-    raised_by = Person(read_only=True)
+    owner = Person(read_only=True, allow_null=True)
+    raised_by = Person(read_only=True, allow_null=True)
     blocked_features = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     age_days = serializers.SerializerMethodField(help_text="Whole days since it was raised.")
 

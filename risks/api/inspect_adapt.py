@@ -40,7 +40,7 @@ NOT_MANAGER = "The RTE or Product Management write improvement items and plan th
 
 
 class ProblemSerializer(serializers.ModelSerializer):
-    raised_by = Person(read_only=True)
+    raised_by = Person(read_only=True, allow_null=True)
     root_cause_list = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="`root_causes`, one per line."
     )
@@ -79,7 +79,7 @@ class ProblemUpdateSerializer(serializers.Serializer):
 
 
 class ImprovementSerializer(serializers.ModelSerializer):
-    owner = Person(read_only=True)
+    owner = Person(read_only=True, allow_null=True)
 
     class Meta:
         model = ImprovementItem

@@ -41,7 +41,7 @@ NOT_ROAMER = "Only the RTE, or the team's planners for a team risk, change this 
 
 
 class RoamChangeSerializer(serializers.ModelSerializer):
-    actor = Person(read_only=True)
+    actor = Person(read_only=True, allow_null=True)
 
     class Meta:
         model = RiskRoamChange
@@ -51,8 +51,8 @@ class RoamChangeSerializer(serializers.ModelSerializer):
 class RiskSerializer(serializers.ModelSerializer):
     """A risk as its ROAM card shows it. `team` null: an ART-level risk."""
 
-    owner = Person(read_only=True)
-    raised_by = Person(read_only=True)
+    owner = Person(read_only=True, allow_null=True)
+    raised_by = Person(read_only=True, allow_null=True)
     exposure = serializers.IntegerField(read_only=True, help_text="Impact × likelihood (1–25).")
     is_overdue = serializers.BooleanField(read_only=True)
     features = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
