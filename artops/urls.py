@@ -37,3 +37,6 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
+
+# An unknown URL under /api/ (an id that is no number) answers in the API's error shape.
+handler404 = "artops.views.not_found"

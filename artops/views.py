@@ -3,7 +3,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
+from trains.api.errors import body
 from trains.selectors import trains_for_user
 
 
@@ -25,3 +27,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: under /api/ in the API's one error shape (JSON), elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(body(404, "Not found."), status=404)
+    return page_not_found(request, exception)

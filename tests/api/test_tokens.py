@@ -83,3 +83,9 @@ def test_an_anonymous_call_is_refused_with_401_and_the_error_shape():
         "message": "Authentication credentials were not provided.",
         "fields": {},
     }
+
+
+def test_an_unknown_api_url_answers_404_in_the_error_shape(rte):
+    _, secret = api_token_create(user=rte, name="script")
+    response = bearer(secret).get("/api/v1/trains/orbit/teams/null,null/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
