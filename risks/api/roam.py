@@ -11,14 +11,14 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
+from planning.models import ConfidenceVote, Dependency, Feature, PIObjective, ProgramIncrement
 from trains.api.base import IF_MATCH, ErrorSerializer, TrainScoped, if_match
 from trains.models import Team
 
 from .. import selectors
 from ..models import SCALE_1_TO_5, Risk, RiskRoamChange
 from ..permissions import can_edit_risk, can_raise_risk, can_roam_risk
-from ..services import risk_create, risk_raise_to_art, risk_roam, risk_update
+from ..services import risk_create, risk_from_vote_concern, risk_raise_to_art, risk_roam, risk_update
 from .common import OfTrain, Person, StableOrdering, allow
 
 REFUSALS = {
@@ -133,6 +133,14 @@ class RoamMoveSerializer(serializers.Serializer):
     )
     mitigation_plan = serializers.CharField(
         required=False, allow_blank=True, help_text="Mitigated needs one: omitted keeps the current plan."
+    )
+
+
+class FromVoteSerializer(serializers.Serializer):
+    vote = OfTrain(
+        ConfidenceVote,
+        "round__pi__train",
+        help_text="A confidence vote carrying a concern (planning's votes).",
     )
 
 
@@ -301,3 +309,26 @@ class RiskRaiseToArt(OneRisk):
         body.is_valid(raise_exception=True)
         risk_raise_to_art(risk=risk, expected_version=version, actor=request.user, **body.validated_data)
         return self.answer(risk)
+
+
+class RiskFromVote(TrainScoped):
+    serializer_class = RiskDetailSerializer
+
+    @extend_schema(
+        summary="Turn a confidence vote's concern into a risk",
+        description=(
+            "The RTE, who runs the vote and the ART's risk board. The risk lands un-ROAMed on the vote's "
+            "PI at its level (the team's round: the team; the ART's round: the ART board), quoting the "
+            "concern; one concern makes at most one risk."
+        ),
+        request=FromVoteSerializer,
+        responses={201: RiskDetailSerializer, **REFUSALS},
+        examples=[OpenApiExample("A concern", value={"vote": 41}, request_only=True)],
+    )
+    def post(self, request, slug):
+        # Who may is the service's rule (the RTE); it answers 403 with its reason.
+        body = FromVoteSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        risk = risk_from_vote_concern(actor=request.user, **body.validated_data)
+        fresh = selectors.risk_detail(self.train, risk.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ app_name = "risks-api"
 urlpatterns = [
     # Risks (the ROAM board)
     path("risks/", roam.RiskList.as_view(), name="risk-list"),
+    path("risks/from-vote/", roam.RiskFromVote.as_view(), name="risk-from-vote"),
     path("risks/<int:pk>/", roam.RiskDetail.as_view(), name="risk-detail"),
     path("risks/<int:pk>/roam/", roam.RiskRoam.as_view(), name="risk-roam"),
     path("risks/<int:pk>/raise-to-art/", roam.RiskRaiseToArt.as_view(), name="risk-raise-to-art"),

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from planning.factories import FeatureFactory
+from planning.factories import ConfidenceVoteFactory, FeatureFactory
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImpedimentFactory, RiskFactory
 from risks.models import Impediment, ImpedimentEscalation, ProblemVote, Risk, RiskRoamChange
 from risks.services import problem_create, system_demo_plan
@@ -405,3 +405,20 @@ def test_a_demo_shows_its_readiness(world, rte):
     assert [(d["id"], d["items_planned"], d["items_shown"], d["readiness"]) for d in listed] == [
         (demo.pk, 2, 1, 50.0)
     ]
+
+
+def test_a_vote_concern_becomes_one_risk_on_the_votes_team(world, rte):
+    vote = ConfidenceVoteFactory(
+        pi=world.pi, team=world.team_a, voter=world.users["member"], score=2, concern="Two people on leave."
+    )
+
+    made = rte.post(url("risk-from-vote"), {"vote": vote.pk}, format="json")
+    again = rte.post(url("risk-from-vote"), {"vote": vote.pk}, format="json")
+
+    assert made.status_code == 201, made.json()
+    assert (made.json()["team"], made.json()["pi"], made.json()["from_vote"]) == (
+        world.team_a.pk,
+        world.pi.pk,
+        vote.pk,
+    )
+    assert again.status_code == 422 and Risk.objects.count() == 1

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from planning.factories import ProgramIncrementFactory
+from planning.factories import ConfidenceVoteFactory, ProgramIncrementFactory
 from planning.models import ProgramIncrement
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImpedimentFactory, RiskFactory
 from risks.models import Impediment
@@ -55,6 +55,13 @@ def _version(key: str):
 def risk(w):
     """A risk of team a in PI 7."""
     w.extra["risk"] = RiskFactory(train=w.train, pi=w.pi, team=w.team_a)
+
+
+def vote_concern(w):
+    """The team member's low vote on team a's plan, with a concern."""
+    w.extra["vote"] = ConfidenceVoteFactory(
+        pi=w.pi, team=w.team_a, voter=w.users["member"], score=2, concern="Two people on leave in I2."
+    )
 
 
 def impediment(w):
@@ -152,6 +159,14 @@ ROWS = [
         setup=risk,
         body=lambda w: {"note": "Two teams depend on it."},
         if_match=_version("risk"),
+    ),
+    Row(
+        "POST",
+        "risks-api:risk-from-vote",
+        lambda w: url("risk-from-vote"),
+        RTE,
+        setup=vote_concern,
+        body=lambda w: {"vote": w.extra["vote"].pk},
     ),
     # Impediments
     Row("GET", "risks-api:impediment-list", lambda w: url("impediment-list"), READERS, setup=impediment),
