@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from planning.factories import DependencyFactory, FeatureFactory
@@ -368,3 +368,27 @@ def test_the_safety_net_resends_deliveries_whose_message_was_lost(rte, train):
 def test_delivery_ids_are_unique(rte, train):
     delivery = _delivery(train, rte, "https://hooks.example.com/a")
     assert isinstance(delivery.uuid, uuid.UUID) and delivery.uuid != delivery.event_id
+
+
+# --- the database's own refusals ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"url": "ftp://hooks.example.com/a"},
+        {"secret": ""},
+        {"disabled_at": "2026-03-02T10:00Z"},  # still active
+    ],
+)
+def test_the_database_refuses_a_webhook_breaking_its_invariants(rte, train, change):
+    webhook = subscribe(train, rte)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(**change)
+
+
+@pytest.mark.parametrize("change", [{"state": "delivered", "response_status": 500}, {"state": "lost"}])
+def test_the_database_refuses_a_delivery_breaking_its_invariants(rte, train, change):
+    delivery = _delivery(train, rte, "https://hooks.example.com/a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**change)
