@@ -8,8 +8,10 @@
 """
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from trains.access import TrainAccess
@@ -19,6 +21,7 @@ from trains.selectors import train_for_user
 
 from .errors import PreconditionRequired, body
 from .pagination import Page
+from .schema import ApiSchema
 
 
 def etag(version: int) -> str:
@@ -53,12 +56,29 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
+class Metadata(SimpleMetadata):
+    """OPTIONS: what the resource is and where its OpenAPI document is. Not DRF's description of
+    each action's fields, which builds a serializer and reads the row as if for a PUT (a view with a
+    `get` of its own and no `queryset` fails there); the document says all of it already."""
+
+    def determine_metadata(self, request, view):
+        return {
+            **super().determine_metadata(request, view),
+            "schema": request.build_absolute_uri(reverse("api-schema")),
+        }
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class TrainScoped(generics.GenericAPIView):
     """A resource of one train, named by `slug` in the URL."""
 
     train: Train
     access: TrainAccess
     pagination_class = Page
+    schema = ApiSchema()
+    metadata_class = Metadata
     # The view's rows (`queryset`, with what it joins) are cut down to the train through this path.
     train_path = "train"
 
@@ -91,4 +111,13 @@ class TrainScoped(generics.GenericAPIView):
         return response
 
 
-__all__ = ["IF_MATCH", "ErrorSerializer", "Page", "TrainScoped", "etag", "extend_schema", "if_match"]
+__all__ = [
+    "IF_MATCH",
+    "ErrorSerializer",
+    "Metadata",
+    "Page",
+    "TrainScoped",
+    "etag",
+    "extend_schema",
+    "if_match",
+]

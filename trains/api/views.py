@@ -8,12 +8,15 @@ from trains.access import train_access
 from trains.models import Membership, Team, Train
 from trains.selectors import trains_for_user
 
-from .base import TrainScoped
+from .base import Metadata, TrainScoped
+from .schema import ApiSchema
 from .serializers import MembershipSerializer, TeamSerializer, TrainSerializer, TrainWithRolesSerializer
 
 
 @extend_schema(summary="The trains you hold a role on", description="Anyone signed in; each train once.")
 class TrainList(generics.ListAPIView):
+    schema = ApiSchema()
+    metadata_class = Metadata
     serializer_class = TrainSerializer
     queryset = Train.objects.none()
 
