@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -48,7 +49,8 @@ from risks.models import (
     SystemDemo,
 )
 from trains.guards import MISSING_VERSION
-from trains.models import Membership, Role, Team, Train
+from trains.models import Membership, Role, Team, Train, Webhook, WebhookDelivery
+from trains.services import api_token_create
 
 User = get_user_model()
 
@@ -138,6 +140,13 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
     PlanBaseline.objects.create(pi=world.pi, committed_at=now, committed_by=person, plan={"features": []})
     PIReopening.objects.create(
         pi=world.pi, reopened_by=person, reopened_at=now, reason="A score was mistyped."
+    )
+    api_token_create(user=person, name="CI pipeline")
+    hook = Webhook.objects.create(
+        train=world.train, url="https://hooks.example.com/artops", secret="s3cret", events=["feature.moved"]
+    )
+    WebhookDelivery.objects.create(
+        webhook=hook, uuid=uuid.uuid4(), event="feature.moved", event_id=uuid.uuid4(), payload={"id": "x"}
     )
     TeamCapacity.objects.create(team=world.team, iteration=world.iterations[0], fte=5, days_off=2)
     risk = Risk.objects.create(
@@ -419,8 +428,20 @@ def test_rte_can_neither_add_nor_delete_a_whole_train(client, rte, demo):
     assert client.get(admin_url(Train, "change", demo.train.pk)).status_code == 200
 
 
+# Rows of no train: only superusers see them in the admin.
+SUPERUSER_ONLY = ["trains.ApiToken"]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("label", ADMIN_MODELS)
+@pytest.mark.parametrize("label", SUPERUSER_ONLY)
+def test_an_rte_does_not_see_rows_of_no_train(client, rte, demo, label):
+    make_one_of_everything(demo, rte)
+    client.force_login(rte)
+    assert client.get(admin_url(apps.get_model(label), "changelist")).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", [label for label in ADMIN_MODELS if label not in SUPERUSER_ONLY])
 def test_rte_opens_every_list_and_change_page_of_their_train(client, rte, demo, other, label):
     make_one_of_everything(demo, rte)
     make_one_of_everything(other, make_staff("someone"))

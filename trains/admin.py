@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from . import services
-from .admin_base import ReadOnlyInline, ServiceAdmin, TrainScopedAdmin, related_only
-from .models import Membership, Team, Train
+from .admin_base import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, TrainScopedAdmin, related_only
+from .models import ApiToken, Membership, Team, Train, Webhook, WebhookDelivery
 from .services import TRAIN_FIELDS
 
 User = get_user_model()
@@ -301,3 +301,67 @@ class MembershipAdmin(ServiceAdmin, TrainScopedAdmin, admin.ModelAdmin):
 
     def service_delete(self, request, membership):
         services.membership_remove(membership=_stored_membership(membership.pk), actor=request.user)
+
+
+# --- tokens and webhooks: shown, never written here (the Account and Webhooks pages do) --------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Tokens belong to no train: only superusers see them (never the secret, which is not kept)."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    fields = list_display
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Webhook)
+class WebhookAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    list_display = ["url", "train", "is_active", "consecutive_failures", "disabled_at"]
+    list_filter = ["is_active", related_only("train")]
+    list_select_related = ["train"]
+    # Not the secret: it signs the train's deliveries.
+    fields = [
+        "train",
+        "url",
+        "description",
+        "events",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+        "disabled_reason",
+        "created_by",
+        "created_at",
+        "version",
+    ]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "webhook__train"
+    always_select_related = ("webhook__train",)
+    list_display = ["event", "webhook", "state", "attempts", "response_status", "duration_ms", "created_at"]
+    list_filter = ["state", "event"]
+    fields = [
+        "webhook",
+        "uuid",
+        "event",
+        "event_id",
+        "payload",
+        "state",
+        "attempts",
+        "attempt_log",
+        "response_status",
+        "duration_ms",
+        "error",
+        "created_at",
+        "last_attempt_at",
+    ]

@@ -25,6 +25,11 @@ TRANSIENT = (OperationalError, InterfaceError, BrokerError)
 def deliver_webhook(self, delivery_id: int) -> dict:
     """One attempt at a delivery; retried with backoff while the service asks for another."""
     delay = services.delivery_attempt(delivery_id=delivery_id)
+    if delay is not None and self.request.is_eager:
+        # In-process (the embedded default, no worker) a retry would wait inside the request that
+        # made the change: the delivery keeps its next attempt for the safety net and the
+        # webhook page's Redeliver button.
+        return {"delivery": delivery_id, "retry_in": delay}
     if delay is not None:
         # max_retries=None: the service counts the attempts (on the delivery row, which survives a
         # lost message and a redelivery), not Celery.

@@ -166,7 +166,8 @@ class FeatureMove(TrainScoped, generics.GenericAPIView):
     """A card of a PI's board (as the board's move: a feature in no PI is not on a board)."""
 
     serializer_class = FeatureSerializer
-    queryset = Feature.objects.select_related("pi").filter(pi__isnull=False)
+    # The train too: a move announces itself to the train's webhooks from the row (trains.webhooks).
+    queryset = Feature.objects.select_related("pi", "train").filter(pi__isnull=False)
 
     @extend_schema(
         summary="Move a card to a team and iteration",
