@@ -4,7 +4,8 @@ response conforms to the schema (its status code declared, its body of the decla
 
 The schema is loaded from the running Django app (`/api/schema/`, in-process over WSGI). Each
 operation is one test, on a small train with some of everything (tests/api/world.py plus features,
-dependencies, risks, …), called as its RTE with a personal token. Path parameters are pointed at
+dependencies, risks, …; built once, each test's writes rolled back), called as its RTE with a
+personal token. Path parameters are pointed at
 that train's real rows, so each operation does its real work rather than answering 404; the query,
 headers and bodies are generated. Bounded and derandomized: a handful of examples per operation,
 the same ones on every run.
