@@ -235,7 +235,7 @@ class FeatureBlockedSerializer(serializers.Serializer):
 
 
 class DependencySerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     health = serializers.SerializerMethodField(
         help_text="conflict (red), at_risk (amber), healthy, or resolved: computed by the server."
     )

@@ -89,3 +89,12 @@ def test_an_unknown_api_url_answers_404_in_the_error_shape(rte):
     _, secret = api_token_create(user=rte, name="script")
     response = bearer(secret).get("/api/v1/trains/orbit/teams/null,null/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_a_forged_cursor_is_refused_with_404_not_a_500(rte, train):
+    import base64
+
+    _, secret = api_token_create(user=rte, name="script")
+    cursor = base64.b64encode(b"p=abc").decode()
+    response = bearer(secret).get(f"/api/v1/trains/orbit/teams/?cursor={cursor}")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
