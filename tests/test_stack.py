@@ -105,6 +105,8 @@ def test_gunicorn_worker_and_beat_run_natively_and_the_worker_computes_a_snapsho
         pi=pi, team=team, is_committed=False, planned_business_value=4, actual_business_value=3
     )
 
+    # Static files of its own: the suite's other processes serve the checkout's STATIC_ROOT meanwhile.
+    stack_env = {**stack_env, "STATIC_ROOT": str(tmp_path / "static")}
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
