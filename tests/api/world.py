@@ -21,6 +21,7 @@ PERSONAS = [
     ("sm", Role.SCRUM_MASTER, "a"),
     ("po", Role.PRODUCT_OWNER, "a"),
     ("sm_other", Role.SCRUM_MASTER, "b"),
+    ("po_other", Role.PRODUCT_OWNER, "b"),
     ("member", Role.TEAM_MEMBER, "a"),
     ("viewer", Role.VIEWER, None),
 ]

@@ -20,7 +20,7 @@ from ..table import READERS, Row
 State = ProgramIncrement.State
 RTE = frozenset({"rte"})
 PLAN_TEAM_A = frozenset({"rte", "pm", "sm", "po"})
-PLAN_ANY = PLAN_TEAM_A | {"sm_other"}
+PLAN_ANY = PLAN_TEAM_A | {"sm_other", "po_other"}
 TRAIN_PLANNERS = frozenset({"rte", "pm"})
 
 
