@@ -44,12 +44,22 @@ class _Frame:
 
 @dataclass(frozen=True)
 class Series:
-    """A named series of values (None: no value there); `style` picks its colour and pattern."""
+    """A named series of values (None: no value there); `style` picks its colour and pattern.
+
+    `notes`, one per value (None or "" where there is nothing to say), mark values that are not
+    final, e.g. "partial: 3 of 28 scored": such a point is drawn hollow at the end of a dashed
+    segment (a bar: outlined and hatched), labelled in the plot, and the note follows the value
+    into its tooltip and the table. A figure over partial data is never drawn as if final.
+    """
 
     name: str
     values: Sequence[float | None]
     style: int = 0
     dashed: bool = False
+    notes: Sequence[str | None] = ()
+
+    def note(self, index: int) -> str:
+        return (self.notes[index] or "") if index < len(self.notes) else ""
 
 
 @dataclass(frozen=True)
@@ -301,13 +311,28 @@ def _legend(series: Sequence[Series]) -> list[tuple[str, str]]:
     return [(s.name, _css(s)) for s in series]
 
 
+def _value_text(s: Series, index: int, unit: str, digits: int) -> str:
+    """A value as the table and the tooltips write it, with its note ("16.0% (partial: …)")."""
+    text = fmt(s.values[index], unit, digits)
+    note = s.note(index)
+    return f"{text} ({note})" if note and s.values[index] is not None else text
+
+
 def _series_table(
     x_title: str, x_labels: Sequence[str], series: Sequence[Series], unit: str, digits: int
 ) -> Table:
     rows = [
-        [label, *(fmt(s.values[index], unit, digits) for s in series)] for index, label in enumerate(x_labels)
+        [label, *(_value_text(s, index, unit, digits) for s in series)]
+        for index, label in enumerate(x_labels)
     ]
     return Table([x_title, *(s.name for s in series)], rows)
+
+
+PARTIAL_LEGEND = ("Hollow mark: partial figure, not final", "partial-mark")
+
+
+def _partial_legend(series: Sequence[Series]) -> list[tuple[str, str]]:
+    return [PARTIAL_LEGEND] if any(s.note(i) for s in series for i in range(len(s.values))) else []
 
 
 def _chart(
@@ -366,15 +391,25 @@ def line_chart(
     parts += _y_axis(frame, scale, y_label, unit)
     parts += _x_axis(frame, xs, x_labels, x_label, every_label=categories)
     parts += _lines(frame, scale, lines, unit)
+    labelled: set[int] = set()
     for s in series:
         css = _css(s)
         segment: list[str] = []
         segments = []
-        for x, value in zip(xs, s.values, strict=True):
+        for index, (x, value) in enumerate(zip(xs, s.values, strict=True)):
             if value is None:
                 if segment:
                     segments.append(segment)
                 segment = []
+            elif s.note(index) and segment:
+                # The way into a value that is not final is drawn dashed, whatever comes after it.
+                previous = segment[-1]
+                segments.append(segment)
+                point = f"{_n(x)},{_n(scale.y(value))}"
+                parts.append(
+                    f'<polyline class="line {_swatch(s.style)} dashed partial" points="{previous} {point}"/>'
+                )
+                segment = [point]
             else:
                 segment.append(f"{_n(x)},{_n(scale.y(value))}")
         if segment:
@@ -382,13 +417,28 @@ def line_chart(
         for points in segments:
             if len(points) > 1:
                 parts.append(f'<polyline class="line {css}" points="{" ".join(points)}"/>')
-        if markers or len(x_labels) == 1:
-            for x, value, label in zip(xs, s.values, x_labels, strict=True):
-                if value is not None:
+        for index, (x, value, label) in enumerate(zip(xs, s.values, x_labels, strict=True)):
+            if value is None:
+                continue
+            note = s.note(index)
+            y = scale.y(value)
+            tooltip = f"<title>{_e(f'{s.name}, {label}: {_value_text(s, index, unit, digits)}')}</title>"
+            if note:
+                parts.append(
+                    f'<circle class="dot {_swatch(s.style)} partial" cx="{_n(x)}" cy="{_n(y)}" r="5">{tooltip}</circle>'
+                )
+                if index not in labelled:
+                    labelled.add(index)
+                    anchor = "start" if x <= LEFT + frame.plot_w / 2 else "end"
+                    shift = 8 if anchor == "start" else -8
                     parts.append(
-                        f'<circle class="dot {css}" cx="{_n(x)}" cy="{_n(scale.y(value))}" r="3.5">'
-                        f"<title>{_e(f'{s.name}, {label}: {fmt(value, unit, digits)}')}</title></circle>"
+                        f'<text class="partial-label" x="{_n(x + shift)}" y="{_n(max(y - 9, TOP + 10))}" '
+                        f'text-anchor="{anchor}">{_e(note)}</text>'
                     )
+            elif markers or len(x_labels) == 1:
+                parts.append(
+                    f'<circle class="dot {css}" cx="{_n(x)}" cy="{_n(y)}" r="3.5">{tooltip}</circle>'
+                )
     return _chart(
         frame,
         id,
@@ -396,7 +446,7 @@ def line_chart(
         description,
         parts,
         _series_table(x_label, x_labels, series, unit, digits),
-        _legend(series),
+        _legend(series) + _partial_legend(series),
     )
 
 
@@ -439,10 +489,16 @@ def bar_chart(
                 continue
             left = x - group / 2 + position * width
             y_top, y_low = scale.y(value), scale.y(0.0)
+            partial = " partial" if s.note(index) else ""
             parts.append(
-                f'<rect class="bar {_swatch(s.style)}" x="{_n(left)}" y="{_n(y_top)}" width="{_n(max(width - 1, 1))}" '
-                f'height="{_n(max(y_low - y_top, 0))}"><title>{_e(f"{s.name}, {category}: {fmt(value, unit, digits)}")}</title></rect>'
+                f'<rect class="bar {_swatch(s.style)}{partial}" x="{_n(left)}" y="{_n(y_top)}" width="{_n(max(width - 1, 1))}" '
+                f'height="{_n(max(y_low - y_top, 0))}"><title>{_e(f"{s.name}, {category}: {_value_text(s, index, unit, digits)}")}</title></rect>'
             )
+            if partial:
+                parts.append(
+                    f'<text class="partial-label" x="{_n(left + width / 2)}" y="{_n(max(y_top - 5, TOP + 10))}" '
+                    f'text-anchor="middle">partial</text>'
+                )
     parts += _lines(frame, scale, lines, unit, labelled=False)
     return _chart(
         frame,
@@ -451,7 +507,7 @@ def bar_chart(
         description,
         parts,
         _series_table(x_label, categories, series, unit, digits),
-        _legend(series) + _extras_legend(band, band_label, lines, unit),
+        _legend(series) + _partial_legend(series) + _extras_legend(band, band_label, lines, unit),
     )
 
 

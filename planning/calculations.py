@@ -6,6 +6,7 @@ planning screens show them live; metrics (which builds on planning) re-uses them
 so each formula exists once. Percentages are on a 0–100 scale; ``None`` means "no figure" ("—").
 """
 
+import math
 import statistics
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,24 @@ from typing import Any
 def share(part: float, whole: float) -> float | None:
     """part / whole × 100; None (no figure) when the whole is 0. Every app's percentages use this."""
     return None if whole == 0 else 100 * part / whole
+
+
+def percent_text(value: float | None, edges: Iterable[float] = ()) -> str:
+    """A percentage as the screens write it, without its unit: whole percent ("16"), "—" for none.
+
+    One rule for every figure with a band: a figure never shows an edge it has not reached. Where
+    whole-percent rounding would land on an edge the figure is not at (79.5 beside an 80 % edge),
+    it gets one decimal cut towards its own side of the edge ("79.5", 79.96 → "79.9", 100.02 →
+    "100.1"), so the text always reads on the same side of the band as the colour beside it.
+    """
+    if value is None:
+        return "—"
+    whole = f"{value:.0f}"
+    for edge in edges:
+        if float(whole) == edge != value:
+            tenths = math.floor(value * 10) / 10 if value < edge else math.ceil(value * 10) / 10
+            return f"{tenths:.1f}"
+    return whole
 
 
 # --- §4.1 Predictability ---------------------------------------------------------------------------
@@ -127,6 +146,23 @@ class PredictabilityFigure:
     @property
     def band(self) -> str | None:
         return band_position(self.percent)
+
+    @property
+    def partial_text(self) -> str:
+        """ "partial: 3 of 28 scored" while the figure is provisional, else ""."""
+        return partial_text(self.scored, self.objectives)
+
+    @property
+    def percent_text(self) -> str:
+        return percent_text(self.percent, PREDICTABILITY_BAND)
+
+
+def partial_text(scored: int, objectives: int) -> str:
+    """What a predictability figure over partial data says beside it, wherever it is shown (tile,
+    chart point, table): it is no result yet, and how far the scoring has got. "" when final."""
+    if 0 < scored < objectives:
+        return f"partial: {scored} of {objectives} scored"
+    return ""
 
 
 def predictability_figure(objectives: Iterable[ObjectiveValue]) -> PredictabilityFigure:

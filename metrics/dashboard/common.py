@@ -7,6 +7,8 @@ from datetime import date
 
 from django.utils.formats import date_format
 
+from planning.calculations import AMBER_ABOVE, PREDICTABILITY_BAND, RED_ABOVE, partial_text, percent_text
+
 from .. import charts
 from ..charts import fmt
 
@@ -24,8 +26,29 @@ def iso_day_label(iso: str) -> str:
     return charts.day_label(date.fromisoformat(iso))
 
 
-def pct(value: float | None) -> str:
-    return fmt(value, "%", 0)
+def pct(value: float | None, edges: tuple[float, ...] = ()) -> str:
+    """Whole percent; beside a band, never rounded onto an edge it has not reached
+    (planning.calculations.percent_text: the one rule)."""
+    text = percent_text(value, edges)
+    return text if value is None else f"{text}%"
+
+
+def predictability_partial(data: dict) -> str:
+    """ "partial: 3 of 28 scored" for a predictability snapshot over partial data, else ""."""
+    if data.get("reason"):
+        return ""
+    return partial_text(data.get("scored", 0), data.get("objectives", 0))
+
+
+# The edges the dashboard's banded figures are read against: their text never rounds across one.
+PREDICTABILITY_EDGES = PREDICTABILITY_BAND
+LOAD_EDGES = (AMBER_ABOVE, RED_ABOVE)
+FORECAST_EDGES = (50.0, 85.0)  # the forecast tile: amber from 50 %, green from 85 %
+FLOW_EFFICIENCY_TEXT = (
+    "Flow efficiency: of the time the features done took from starting implementation to done, the "
+    "share spent being worked on rather than waiting (flagged blocked or held by an open impediment). "
+    "Higher is better: the rest is waiting time."
+)
 
 
 def duration(value: float | None) -> str:

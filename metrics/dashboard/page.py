@@ -16,7 +16,17 @@ from .. import charts
 from ..charts import Chart, Series, fmt
 from ..models import Snapshot
 from . import pi_charts
-from .common import NOT_SCORED_TEXT, REASONS, duration, pct
+from .common import (
+    FLOW_EFFICIENCY_TEXT,
+    FORECAST_EDGES,
+    LOAD_EDGES,
+    NOT_SCORED_TEXT,
+    PREDICTABILITY_EDGES,
+    REASONS,
+    duration,
+    pct,
+    predictability_partial,
+)
 from .tiles import Tile, pi_tiles
 
 Metric = Snapshot.Metric
@@ -46,6 +56,8 @@ class PIDashboard:
     cards: list[Card]
     team_columns: list[str]
     team_rows: list[TeamRow]
+    # What the table's less obvious columns mean, said under it.
+    team_notes: list[str]
     load_matrix: dict
     oldest_impediments: list[dict]
     oldest_dependencies: list[dict]
@@ -80,12 +92,20 @@ def across_pis(snapshots: Iterable[Snapshot]) -> list[Card]:
     names = list(predictability)
     art = [predictability[name].value for name in names]
     mean = [predictability[name].data.get("mean_of_teams") for name in names]
+    partial = [predictability_partial(predictability[name].data) for name in names]
     notes = [
         f"{name}: {REASONS.get(predictability[name].data.get('reason'), '')}"
         for name in names
         if predictability[name].value is None
+    ] + [
+        f"{name} is {note}: not final, it can only rise as the rest are scored."
+        for name, note in zip(names, partial, strict=True)
+        if note
     ]
-    described = ", ".join(f"{name} {pct(value)}" for name, value in zip(names, art, strict=True))
+    described = ", ".join(
+        f"{name} {pct(value, PREDICTABILITY_EDGES)}" + (f" ({note})" if note else "")
+        for name, value, note in zip(names, art, partial, strict=True)
+    )
     cards.append(
         Card(
             charts.line_chart(
@@ -95,8 +115,8 @@ def across_pis(snapshots: Iterable[Snapshot]) -> list[Card]:
                 "Healthy band 80–100 %. The dashed line is the mean of the team percentages.",
                 x_labels=names,
                 series=[
-                    Series("ART (pooled business value)", art, style=0),
-                    Series("Mean of team percentages", mean, style=1, dashed=True),
+                    Series("ART (pooled business value)", art, style=0, notes=partial),
+                    Series("Mean of team percentages", mean, style=1, dashed=True, notes=partial),
                 ],
                 x_label="Program Increment",
                 y_label="Predictability (%)",
@@ -241,11 +261,13 @@ def pi_dashboard(
             return figures[metric].value if metric in figures else None
 
         predictability = figures.get(Metric.PREDICTABILITY)
-        predictability_text = pct(value(Metric.PREDICTABILITY))
+        predictability_text = pct(value(Metric.PREDICTABILITY), PREDICTABILITY_EDGES)
         if predictability and predictability.data.get("reason") == "not_scored_yet":
             predictability_text = f"— ({NOT_SCORED_TEXT})"
+        elif predictability and predictability_partial(predictability.data):
+            predictability_text += f" ({predictability_partial(predictability.data)})"
         forecast = figures.get(Metric.FORECAST)
-        forecast_text = pct(value(Metric.FORECAST))
+        forecast_text = pct(value(Metric.FORECAST), FORECAST_EDGES)
         if forecast and forecast.data.get("reason") == "pi_ended":
             forecast_text = f"{forecast.data['done']} of {forecast.data['committed']} done"
         team_rows.append(
@@ -258,7 +280,7 @@ def pi_dashboard(
                     pct(value(Metric.FLOW_EFFICIENCY)),
                     pct(value(Metric.CARRY_OVER)),
                     pct(value(Metric.ITERATION_COMPLETION)),
-                    pct(value(Metric.LOAD)),
+                    pct(value(Metric.LOAD), LOAD_EDGES),
                     fmt(value(Metric.CONFIDENCE), "", 1),
                     forecast_text,
                 ],
@@ -271,9 +293,19 @@ def pi_dashboard(
         cards=cards,
         team_columns=team_columns,
         team_rows=team_rows,
+        team_notes=[FLOW_EFFICIENCY_TEXT],
         load_matrix={
             "iterations": [cell["iteration"] for cell in load.get("iterations", [])],
-            "teams": load.get("teams", []),
+            "teams": [
+                {
+                    **team,
+                    "iterations": [
+                        {**cell, "ratio_text": pct(cell.get("ratio"), LOAD_EDGES)}
+                        for cell in team["iterations"]
+                    ],
+                }
+                for team in load.get("teams", [])
+            ],
         },
         oldest_impediments=data(Metric.BLOCKER_RESOLUTION).get("oldest", []),
         oldest_dependencies=data(Metric.DEPENDENCY_AGING).get("oldest", []),

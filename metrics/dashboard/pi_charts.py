@@ -11,7 +11,15 @@ from planning.models import Feature
 from .. import charts
 from ..charts import Chart, Line, Point, Series, fmt
 from ..models import Snapshot
-from .common import REASONS, date_text, duration, iso_day_label, pct
+from .common import (
+    PREDICTABILITY_EDGES,
+    REASONS,
+    date_text,
+    duration,
+    iso_day_label,
+    pct,
+    predictability_partial,
+)
 
 Metric = Snapshot.Metric
 
@@ -30,21 +38,30 @@ def team_predictability(pi, art: Snapshot, teams: dict, ordered: list[int]) -> C
     ]
     names = [snapshot.team.name for snapshot in with_figure]
     values = [snapshot.value for snapshot in with_figure]
+    partial = [predictability_partial(snapshot.data) for snapshot in with_figure]
+    art_partial = predictability_partial(art.data)
     message = REASONS.get(art.data.get("reason"), "No team has a figure")
     return charts.bar_chart(
         id="chart-predictability-teams",
         title=f"Predictability per team, {pi.name}",
         description=f"Predictability of each team in {pi.name}: "
-        + ", ".join(f"{name} {pct(value)}" for name, value in zip(names, values, strict=True))
-        + f". ART (pooled) {pct(art.value)}, mean of teams {pct(art.data.get('mean_of_teams'))}. Healthy band 80–100 %.",
+        + ", ".join(
+            f"{name} {pct(value, PREDICTABILITY_EDGES)}" + (f" ({note})" if note else "")
+            for name, value, note in zip(names, values, partial, strict=True)
+        )
+        + f". ART (pooled) {pct(art.value, PREDICTABILITY_EDGES)}"
+        + (f" ({art_partial})" if art_partial else "")
+        + f", mean of teams {pct(art.data.get('mean_of_teams'), PREDICTABILITY_EDGES)}. Healthy band 80–100 %.",
         categories=names,
-        series=[Series("Predictability", values, style=0)],
+        series=[Series("Predictability", values, style=0, notes=partial)],
         x_label="Team",
         y_label="Predictability (%)",
         unit="%",
         band=(80.0, 100.0),
         band_label="healthy 80–100 %",
-        lines=[Line("ART (pooled)", art.value, style=7)] if art.value is not None else [],
+        lines=[Line("ART (pooled, partial)" if art_partial else "ART (pooled)", art.value, style=7)]
+        if art.value is not None
+        else [],
         empty_message=message.split(":")[0],
     )
 
@@ -61,12 +78,17 @@ def predictability_notes(data: dict) -> list[str]:
     notes = []
     if data.get("reason"):
         notes.append(REASONS[data["reason"]])
-    elif data.get("teams_not_scored"):
+    elif predictability_partial(data):
+        notes.append(
+            f"The ART figure is {predictability_partial(data)}: not final. Committed objectives not yet "
+            "scored count in the plan and not yet in the actuals, so it can only rise as scoring goes on."
+        )
+    if not data.get("reason") and data.get("teams_not_scored"):
         notes.append(
             f"{data['teams_not_scored']} team(s) not scored yet: their planned value already counts."
         )
     if data.get("mean_of_teams") is not None:
-        notes.append(f"Mean of the team percentages: {pct(data['mean_of_teams'])}.")
+        notes.append(f"Mean of the team percentages: {pct(data['mean_of_teams'], PREDICTABILITY_EDGES)}.")
     return notes
 
 

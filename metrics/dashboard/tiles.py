@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from ..charts import fmt
 from ..models import Snapshot
-from .common import NOT_SCORED_TEXT, REASONS, date_text, duration, pct
+from .common import (
+    FLOW_EFFICIENCY_TEXT,
+    FORECAST_EDGES,
+    NOT_SCORED_TEXT,
+    PREDICTABILITY_EDGES,
+    REASONS,
+    date_text,
+    duration,
+    pct,
+    predictability_partial,
+)
 
 Metric = Snapshot.Metric
 
@@ -17,7 +27,11 @@ class Tile:
     label: str
     value: str
     detail: str = ""
-    status: str = ""  # a CSS modifier: "good", "warn", "bad"
+    status: str = ""  # a CSS modifier: "good", "warn", "bad"; "partial" for a figure not final yet
+    # Said beside the value, never in small print: "partial: 3 of 28 scored".
+    flag: str = ""
+    # What the figure means, in words, for a figure people ask about (shown on request).
+    explanation: str = ""
 
 
 def pi_tiles(art: dict[str, Snapshot]) -> list[Tile]:
@@ -25,18 +39,26 @@ def pi_tiles(art: dict[str, Snapshot]) -> list[Tile]:
     tiles = []
     predictability = get(Metric.PREDICTABILITY)
     if predictability:
-        reason = predictability.data.get("reason")
+        data = predictability.data
         value = predictability.value
-        status = "" if value is None else ("good" if 80 <= value <= 100 else "warn")
+        partial = predictability_partial(data)
+        mean_text = pct(data.get("mean_of_teams"), PREDICTABILITY_EDGES)
+        if data.get("reason") == "not_scored_yet":
+            detail = NOT_SCORED_TEXT
+        elif partial:
+            # Unscored committed objectives count in the plan and not yet in the actuals, so a
+            # partial figure only rises as scoring goes on: never coloured as a miss.
+            detail = "not final: it can only rise as the rest are scored · band 80–100 %"
+        else:
+            detail = f"mean of team % {mean_text} · band 80–100 %"
+        if value is None:
+            status = ""
+        elif partial:
+            status = "partial"
+        else:
+            status = "good" if 80 <= value <= 100 else "warn"
         tiles.append(
-            Tile(
-                "Predictability (ART)",
-                pct(value),
-                NOT_SCORED_TEXT
-                if reason == "not_scored_yet"
-                else f"mean of team % {pct(predictability.data.get('mean_of_teams'))} · band 80–100 %",
-                status,
-            )
+            Tile("Predictability (ART)", pct(value, PREDICTABILITY_EDGES), detail, status, flag=partial)
         )
     forecast = get(Metric.FORECAST)
     if forecast:
@@ -56,7 +78,13 @@ def pi_tiles(art: dict[str, Snapshot]) -> list[Tile]:
             status = (
                 ""
                 if probability is None
-                else ("good" if probability >= 85 else "warn" if probability >= 50 else "bad")
+                else (
+                    "good"
+                    if probability >= FORECAST_EDGES[1]
+                    else "warn"
+                    if probability >= FORECAST_EDGES[0]
+                    else "bad"
+                )
             )
             if probability is None:
                 detail = REASONS.get(data.get("reason"), "").split(": ", 1)[-1]
@@ -66,7 +94,7 @@ def pi_tiles(art: dict[str, Snapshot]) -> list[Tile]:
                 detail = (
                     f"{data.get('remaining', 0)} committed left · 85 % by {date_text(data.get('date_85'))}"
                 )
-            tiles.append(Tile("Forecast: done by PI end", pct(probability), detail, status))
+            tiles.append(Tile("Forecast: done by PI end", pct(probability, FORECAST_EDGES), detail, status))
     velocity = get(Metric.FLOW_VELOCITY)
     if velocity:
         tiles.append(Tile("Flow velocity", fmt(velocity.value, "", 0), "features done in the PI"))
@@ -85,7 +113,8 @@ def pi_tiles(art: dict[str, Snapshot]) -> list[Tile]:
             Tile(
                 "Flow efficiency",
                 pct(efficiency.value),
-                f"waiting {duration(efficiency.data.get('waiting_days'))} in total",
+                f"time worked ÷ time from start to done · waiting {duration(efficiency.data.get('waiting_days'))} in total",
+                explanation=FLOW_EFFICIENCY_TEXT,
             )
         )
     wip = get(Metric.FLOW_LOAD)

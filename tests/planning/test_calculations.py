@@ -265,3 +265,28 @@ def test_a_figure_knows_its_place_against_the_80_to_100_band(actual, band):
 
 def test_a_figure_without_a_value_has_no_band():
     assert predictability_figure([committed(10)]).band is None
+
+
+# --- how a percentage is written beside a band, and a partial figure -----------------------------
+
+
+def test_a_percentage_is_whole_unless_it_would_round_onto_an_edge_it_has_not_reached():
+    from planning.calculations import percent_text
+
+    band = (80.0, 100.0)
+    assert percent_text(None, band) == "—"
+    assert percent_text(16.2, band) == "16"
+    assert percent_text(79.5, band) == "79.5"  # not "80" beside the band's edge
+    assert percent_text(79.96, band) == "79.9"  # cut towards its own side, never up onto the edge
+    assert percent_text(100.02, band) == "100.1"
+    assert percent_text(80.0, band) == "80"  # exactly on the edge: it is the edge
+    assert percent_text(99.6, band) == "99.6"
+    assert percent_text(79.5) == "80"  # no band, no edge to keep away from
+
+
+def test_a_provisional_figure_says_partial_with_how_far_scoring_has_got():
+    partial = predictability_figure([committed(12, 8), committed(12), committed(10)])
+    assert partial.partial_text == "partial: 1 of 3 scored"
+    assert predictability_figure([committed(12, 8), committed(12, 12)]).partial_text == ""
+    assert predictability_figure([committed(12), committed(12)]).partial_text == ""
+    assert partial.percent_text == "24"  # 8 / 34 = 23.5 %: far from an edge, whole percent
