@@ -194,11 +194,15 @@ def feature_progress(train: Train, pi: ProgramIncrement, iteration: Iteration | 
 
 
 def syncs_of(pi: ProgramIncrement) -> list[ArtSync]:
-    return list(ArtSync.objects.filter(pi=pi).order_by("-held_on"))
+    return list(ArtSync.objects.filter(pi=pi).select_related("pi").order_by("-held_on"))
 
 
 @dataclass
 class SyncActions:
+    """The meeting's actions: carried from the PI's earlier syncs, raised in this one, and those left
+    open by earlier PIs, which are listed apart and not carried (a new PI starts from its own plan;
+    the RTE closes the leftovers or raises them again)."""
+
     carried: list[ActionItem]
     carried_from_earlier_pis: list[ActionItem]
     raised: list[ActionItem]
@@ -209,13 +213,24 @@ class SyncActions:
 
     @property
     def open_count(self) -> int:
-        return sum(1 for a in self.all if a.status == ActionItem.Status.OPEN)
+        """Open actions of this PI (the leftovers of earlier PIs are counted apart)."""
+        return sum(1 for a in (*self.carried, *self.raised) if a.status == ActionItem.Status.OPEN)
+
+    @property
+    def left_by_pi(self) -> list[tuple[ProgramIncrement, list[ActionItem]]]:
+        """The earlier PIs' leftovers, grouped by PI, latest PI first."""
+        groups: dict[int, list[ActionItem]] = defaultdict(list)
+        for action in self.carried_from_earlier_pis:
+            groups[action.raised_in.pi_id].append(action)
+        pis = sorted({a.raised_in.pi for a in self.carried_from_earlier_pis}, key=lambda pi: pi.start_date)
+        return [(pi, groups[pi.pk]) for pi in reversed(pis)]
 
 
 def actions_for_sync(sync: ArtSync) -> SyncActions:
-    """What the meeting goes through: actions from earlier syncs that were still open on its day
-    (carried until done, with those ticked off since), and the actions raised in it."""
-    base = ActionItem.objects.filter(train_id=sync.train_id).select_related("owner", "raised_in")
+    """What the meeting goes through: actions from the PI's earlier syncs that were still open on its
+    day (carried until done, with those ticked off since), the actions raised in it, and apart those
+    earlier PIs left open. Each action appears once."""
+    base = ActionItem.objects.filter(train_id=sync.train_id).select_related("owner", "raised_in__pi")
     carried = base.filter(raised_in__held_on__lt=sync.held_on).filter(
         Q(status=ActionItem.Status.OPEN) | Q(done_at__date__gte=sync.held_on)
     )

@@ -19,15 +19,28 @@ from .common import _check_member, _not_in_past, _raise
 
 @transaction.atomic
 def art_sync_start(*, train: Train, pi: ProgramIncrement, actor, held_on: date | None = None) -> ArtSync:
-    """Open the ART Sync of a day (today by default); starting it twice opens the same meeting."""
+    """Open the ART Sync of a day (today by default); starting it twice opens the same meeting.
+
+    The ART Sync is an event of the PI's execution (SAFe: held weekly once the iterations run), so a
+    PI that has not started yet has none: its meeting would hang under an iteration not begun."""
     require(actor, train.pk, can_run_art_sync, "The RTE runs the ART Sync.")
     if pi.train_id != train.pk:
         raise ValidationError({"pi": "That PI belongs to another train."})
     held_on = held_on or timezone.localdate()
+    if held_on < pi.start_date:
+        raise ValidationError({"pi": not_started_message(pi)})
     existing = ArtSync.objects.filter(train=train, held_on=held_on).first()
     if existing is not None:
         return existing
     return ArtSync.objects.create(train=train, pi=pi, held_on=held_on)
+
+
+def not_started_message(pi: ProgramIncrement) -> str:
+    """Why a PI has no ART Sync yet, in the words the page and the refusal both use."""
+    return (
+        f"{pi.name} has not started: it starts on {pi.start_date:%a} {pi.start_date.day} "
+        f"{pi.start_date:%b %Y}. Its ART Syncs are held once its first iteration runs."
+    )
 
 
 @transaction.atomic
@@ -46,9 +59,14 @@ def action_create(
     until it is done."""
     require(actor, sync.train_id, can_run_art_sync, "The RTE captures the ART Sync's actions.")
     errors: dict = {}
-    title = (title or "").strip()
+    title = " ".join((title or "").split())
     if not title:
         errors["title"] = "Say what is to be done."
+    elif (twin := _open_twin(sync, title)) is not None:
+        errors["title"] = (
+            f"“{twin.title}” is already open (raised at the sync of {twin.raised_in.held_on.day} "
+            f"{twin.raised_in.held_on:%b}): it is carried until done, so it need not be raised again."
+        )
     if owner is None:
         errors["owner"] = "Every action needs an owner."
     else:
@@ -65,6 +83,19 @@ def action_create(
         owner=owner,
         due_date=due_date,
         created_at=at or timezone.now(),
+    )
+
+
+def _open_twin(sync: ArtSync, title: str) -> ActionItem | None:
+    """An open action of the same PI with the same title (case aside): raising it again would list
+    the same work twice among the carried actions."""
+    return (
+        ActionItem.objects.filter(
+            raised_in__pi_id=sync.pi_id, status=ActionItem.Status.OPEN, title__iexact=title
+        )
+        .select_related("raised_in")
+        .order_by("raised_in__held_on", "pk")
+        .first()
     )
 
 

@@ -20,6 +20,7 @@ from ..forms import ActionForm, SyncNotesForm
 from ..models import ActionItem, ArtSync
 from ..permissions import can_complete_action, can_run_art_sync
 from ..services import action_create, action_set_done, art_sync_start, art_sync_update
+from ..services.art_sync import not_started_message
 from .common import page_context, url_with
 
 
@@ -64,6 +65,8 @@ def _page(request, train, access, pi, sync, *, pis=None, action_form=None, statu
     today = timezone.localdate()
     iteration = selectors.current_iteration(list(pi.iterations.order_by("number")), today)
     syncs = selectors.syncs_of(pi)
+    if today < pi.start_date:  # art_sync_start refuses it: the page says why instead of a button
+        context["not_started"] = not_started_message(pi)
     dependencies = selectors.dependencies_needing_attention(pi)
     context.update(
         today=today,

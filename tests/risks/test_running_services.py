@@ -331,8 +331,9 @@ def test_reopening_keeps_the_level_reached_and_blocks_the_features_again(rte, te
 
 
 def test_starting_the_art_sync_twice_on_a_day_opens_the_same_meeting(rte, train, running_pi):
-    first = art_sync_start(train=train, pi=running_pi, held_on=TODAY, actor=rte)
-    second = art_sync_start(train=train, pi=running_pi, held_on=TODAY, actor=rte)
+    day = running_pi.start_date + dt.timedelta(days=2)
+    first = art_sync_start(train=train, pi=running_pi, held_on=day, actor=rte)
+    second = art_sync_start(train=train, pi=running_pi, held_on=day, actor=rte)
 
     assert first == second
 

@@ -3,13 +3,20 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from planning.factories import DependencyFactory, FeatureFactory, PIObjectiveFactory, StoryFactory
-from planning.models import Dependency, Feature
+from planning.factories import (
+    DependencyFactory,
+    FeatureFactory,
+    PIObjectiveFactory,
+    ProgramIncrementFactory,
+    StoryFactory,
+)
+from planning.models import Dependency, Feature, ProgramIncrement
 from planning.services import feature_set_blocked
 from risks.factories import ActionItemFactory, ArtSyncFactory, ImpedimentFactory, RiskFactory
 from risks.models import ActionItem, ArtSync, Risk
@@ -19,7 +26,7 @@ from risks.selectors import (
     feature_progress,
     objectives_at_risk,
 )
-from risks.services import impediment_escalate, risk_roam
+from risks.services import action_create, art_sync_start, impediment_escalate, risk_roam
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -290,3 +297,93 @@ def test_the_page_costs_the_same_queries_for_a_quiet_and_a_busy_pi(
     add(15)
 
     assert count() == small
+
+
+# --- a PI that has not started, carried actions once, earlier PIs apart ------------------------------
+
+
+def test_art_sync_refuses_a_pi_that_has_not_started(client, rte, train, next_pi):
+    with pytest.raises(ValidationError) as error:
+        art_sync_start(train=train, pi=next_pi, actor=rte)
+    assert "PI 9 has not started" in str(error.value)
+
+    client.force_login(rte)
+    response = client.post(url("art_sync_start", train), {"pi": next_pi.pk})
+
+    assert response.status_code == 422
+    assert "PI 9 has not started: it starts on" in response.content.decode()
+    assert not ArtSync.objects.exists()
+
+
+def test_the_page_of_a_pi_not_started_offers_no_sync_and_says_why(client, rte, train, next_pi):
+    client.force_login(rte)
+
+    html = client.get(url("art_sync", train), {"pi": next_pi.pk}).content.decode()
+
+    assert "Start today's ART Sync" not in html
+    start = next_pi.start_date
+    assert f"PI 9 has not started: it starts on {start:%a} {start.day} {start:%b %Y}." in html
+    assert "No ART Sync before PI 9 starts." in html
+
+
+def test_the_sync_starts_on_the_pis_first_day(rte, train, next_pi):
+    sync = art_sync_start(train=train, pi=next_pi, actor=rte, held_on=next_pi.start_date)
+
+    assert (sync.pi, sync.held_on) == (next_pi, next_pi.start_date)
+
+
+def test_an_action_still_open_in_the_pi_is_not_raised_twice(rte, scrum_master, train, running_pi):
+    earlier = ArtSyncFactory(train=train, pi=running_pi, held_on=TODAY - dt.timedelta(days=7))
+    ActionItemFactory(raised_in=earlier, owner=scrum_master, title="Book the perf lab")
+    today = ArtSyncFactory(train=train, pi=running_pi, held_on=TODAY)
+
+    with pytest.raises(ValidationError) as error:
+        action_create(sync=today, title="  book the PERF   lab ", owner=rte, due_date=TODAY, actor=rte)
+
+    assert "is already open (raised at the sync of" in str(error.value)
+    assert ActionItem.objects.count() == 1
+    carried = actions_for_sync(today)
+    assert [a.title for a in carried.all] == ["Book the perf lab"]
+
+
+def test_each_carried_action_is_listed_once_on_the_page(client, rte, train, running_pi):
+    syncs = [
+        ArtSyncFactory(train=train, pi=running_pi, held_on=TODAY - dt.timedelta(days=days))
+        for days in (14, 7, 0)
+    ]
+    ActionItemFactory(raised_in=syncs[0], owner=rte, title="Share the SSO timeline")
+    client.force_login(rte)
+
+    html = client.get(url("art_sync", train), {"pi": running_pi.pk, "sync": syncs[2].pk}).content.decode()
+
+    assert html.count("Share the SSO timeline") == 1
+    assert "1 open in PI 8." in html
+
+
+def test_actions_left_open_by_an_earlier_pi_are_shown_apart_not_carried(client, rte, train, running_pi):
+    earlier_pi = ProgramIncrementFactory(
+        train=train,
+        name="PI 7",
+        start_date=running_pi.start_date - dt.timedelta(days=70),
+        state=ProgramIncrement.State.CLOSED,
+    )
+    old_sync = ArtSyncFactory(
+        train=train, pi=earlier_pi, held_on=earlier_pi.start_date + dt.timedelta(days=3)
+    )
+    ActionItemFactory(raised_in=old_sync, owner=rte, title="Left from before")
+    this_pi = ArtSyncFactory(train=train, pi=running_pi, held_on=TODAY - dt.timedelta(days=7))
+    ActionItemFactory(raised_in=this_pi, owner=rte, title="Raised in PI 8")
+    sync = ArtSyncFactory(train=train, pi=running_pi, held_on=TODAY)
+
+    actions = actions_for_sync(sync)
+
+    assert [a.title for a in actions.carried] == ["Raised in PI 8"]
+    assert [(pi.name, [a.title for a in left]) for pi, left in actions.left_by_pi] == [
+        ("PI 7", ["Left from before"])
+    ]
+    assert actions.open_count == 1
+    client.force_login(rte)
+    html = client.get(url("art_sync", train), {"pi": running_pi.pk, "sync": sync.pk}).content.decode()
+    carried_section = html.split("Carried from earlier syncs", 1)[1].split("Left from PI 7", 1)[0]
+    assert "Raised in PI 8" in carried_section and "Left from before" not in carried_section
+    assert "Left from PI 7: 1 action" in html and "Not carried into PI 8" in html
