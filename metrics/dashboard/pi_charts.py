@@ -276,13 +276,23 @@ def wip(pi, data: dict) -> Chart:
 
 
 def little_notes(data: dict) -> list[str]:
+    """Little's law (work in progress = pace of delivery × flow time), in the RTE's words."""
     law = data.get("littles_law")
     if not law or law.get("ratio") is None:
         return []
-    return [
-        f"Little's law check: mean WIP {fmt(law['actual_wip'], '', 1)} against velocity × mean flow time "
-        f"{fmt(law['expected_wip'], '', 1)} (ratio {fmt(law['ratio'], '', 2)}; near 1 over a stable window)."
-    ]
+    note = (
+        f"On average {fmt(law['actual_wip'], '', 1)} features were in progress; the pace at which features "
+        f"were finished and the time each took account for {fmt(law['expected_wip'], '', 1)}."
+    )
+    if law["ratio"] > 1.2:
+        note += " More work is started than is finished: finishing before starting shortens flow time."
+    elif law["ratio"] < 0.8:
+        note += (
+            " Fewer are open than that: work is finished faster than new work starts (as near a PI's end)."
+        )
+    else:
+        note += " The two agree: work flows steadily."
+    return [note]
 
 
 def distribution(pi, data: dict) -> Chart:
