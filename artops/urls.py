@@ -7,6 +7,10 @@ from trains import account
 
 from . import views
 
+# The admin speaks the product's name, not Django's (its default header is "Django administration").
+admin.site.site_header = admin.site.site_title = "ARTops administration"
+admin.site.index_title = "Trains, plans and risks"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -37,3 +37,10 @@ def test_the_flow_load_note_explains_work_in_progress_in_plain_words(ratio, says
 
 def test_no_flow_load_note_without_a_figure():
     assert little_notes({}) == [] and little_notes({"littles_law": {"ratio": None}}) == []
+
+
+@pytest.mark.django_db
+def test_the_admin_is_called_artops_administration(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert "ARTops administration" in html and "Django" not in html
