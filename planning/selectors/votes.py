@@ -7,9 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from planning.calculations import VoteSummary, vote_summary
-from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
-from trains.models import Team
+from planning.models import ConfidenceVote, Feature, PIObjective, ProgramIncrement, VoteRound
+from planning.permissions import can_vote_in
+from trains.access import VOTERS, TrainAccess
+from trains.models import Membership, Team
 
 ART_KEY = "art"
 
@@ -37,6 +41,64 @@ def scope_key(team_id: int | None) -> str:
     return ART_KEY if team_id is None else f"team-{team_id}"
 
 
+def entitled_voters(train_id: int, team_ids: Iterable[int | None]) -> dict[int | None, int]:
+    """How many people may vote in a round on each scope asked for (team id; None: the ART). One query.
+
+    Counted with `permissions.can_vote_in`, the rule the service applies to each vote, so "x of N
+    have voted" can never disagree with who is let in.
+    """
+    grants: dict[int, set[tuple[str, int | None]]] = defaultdict(set)
+    memberships = Membership.objects.filter(train_id=train_id, role__in=list(VOTERS))
+    for user_id, role, team_id in memberships.values_list("user_id", "role", "team_id"):
+        grants[user_id].add((role, team_id))
+    accesses = [
+        TrainAccess(train_id=train_id, user_id=user_id, grants=frozenset(held))
+        for user_id, held in grants.items()
+    ]
+    counts = {}
+    for team_id in set(team_ids):
+        scope = VoteRound(team_id=team_id)
+        counts[team_id] = sum(1 for access in accesses if can_vote_in(access, scope))
+    return counts
+
+
+def teams_yet_to_vote(pi: ProgramIncrement) -> tuple[list[Team], list[Team]]:
+    """(teams with planned work in the PI, those of them without a closed team round). One query.
+
+    Planned work: a feature of the PI on the team, or one of its PI objectives for the PI.
+    """
+    teams = list(
+        Team.objects.filter(train_id=pi.train_id)
+        .annotate(
+            has_work=Exists(Feature.objects.filter(pi=pi, team=OuterRef("pk")))
+            | Exists(PIObjective.objects.filter(pi=pi, team=OuterRef("pk"))),
+            has_voted=Exists(VoteRound.objects.filter(pi=pi, team=OuterRef("pk"), closed_at__isnull=False)),
+        )
+        .filter(has_work=True)
+        .order_by("position", "name")
+    )
+    return teams, [team for team in teams if not team.has_voted]
+
+
+def art_vote_refusal(pi: ProgramIncrement) -> str | None:
+    """Why the ART's vote cannot open yet, or None. SAFe's order (domain.md §4.2): each team votes
+    on its own plan first, then the whole train on the ART's. So the ART's round opens once every
+    team with planned work in the PI has had a team round closed (and at least one team has)."""
+    planning, waiting = teams_yet_to_vote(pi)
+    if not planning:
+        return (
+            f"No team has planned work in {pi.name} yet: the teams vote on their own plans first, "
+            "then the ART votes on the whole."
+        )
+    if waiting:
+        names = ", ".join(team.name for team in waiting)
+        return (
+            f"Team votes come first: {names} {'has' if len(waiting) == 1 else 'have'} no closed vote on "
+            "their plan yet. Open and close each team's vote, then the ART's."
+        )
+    return None
+
+
 @dataclass
 class RoundResult:
     """One round with its §4.2 summary, the viewer's own vote and the concerns raised in it."""
@@ -49,6 +111,8 @@ class RoundResult:
     # Changes whenever a score, a concern or a concern's risk changes: the live poll compares it
     # with what the page shows and sends nothing when they match.
     digest: str
+    # How many people may vote in this round: "x of N have voted".
+    entitled: int = 0
 
 
 @dataclass
@@ -57,6 +121,9 @@ class VoteScope:
 
     team: Team | None
     rounds: list[RoundResult] = field(default_factory=list)
+    # How many may vote on this scope, and why a round cannot open now (the ART before the teams).
+    entitled: int = 0
+    opening_refused: str | None = None
 
     @property
     def key(self) -> str:
@@ -97,7 +164,9 @@ def _risk_id(vote: ConfidenceVote) -> int | None:
     return risk.pk if risk else None
 
 
-def _round_result(vote_round: VoteRound, votes: list[ConfidenceVote], user_id: int | None) -> RoundResult:
+def _round_result(
+    vote_round: VoteRound, votes: list[ConfidenceVote], user_id: int | None, entitled: dict[int | None, int]
+) -> RoundResult:
     concerns = sorted((v for v in votes if v.concern), key=lambda v: (v.score, v.cast_at, v.pk))
     return RoundResult(
         round=vote_round,
@@ -105,6 +174,7 @@ def _round_result(vote_round: VoteRound, votes: list[ConfidenceVote], user_id: i
         my_vote=next((v for v in votes if v.voter_id == user_id), None),
         concerns=concerns,
         digest=_digest(votes),
+        entitled=entitled.get(vote_round.team_id, 0),
     )
 
 
@@ -117,20 +187,25 @@ def _votes_by_round(round_ids: Iterable[int]) -> dict[int, list[ConfidenceVote]]
 
 
 def vote_scopes(pi: ProgramIncrement, *, user_id: int | None) -> list[VoteScope]:
-    """The ART, then each team of the train, each with all its rounds in this PI. Three queries.
+    """The ART, then each team of the train, each with all its rounds in this PI. Five queries.
 
-    ``user_id`` picks out the viewer's own vote in each round.
+    ``user_id`` picks out the viewer's own vote in each round. The ART's scope says why its vote
+    cannot open yet (``art_vote_refusal``), if it cannot.
     """
     teams = list(Team.objects.filter(train_id=pi.train_id).order_by("position", "name"))
     scopes = {None: VoteScope(team=None)} | {team.pk: VoteScope(team=team) for team in teams}
     rounds = list(VoteRound.objects.filter(pi=pi).order_by("number"))
     votes = _votes_by_round(r.pk for r in rounds)
+    entitled = entitled_voters(pi.train_id, scopes)
     for vote_round in rounds:
         scope = scopes.get(vote_round.team_id)
         if scope is None:  # cannot happen: a round's team is on the PI's train
             continue
         vote_round.team = scope.team  # already loaded: no query per round for its label
-        scope.rounds.append(_round_result(vote_round, votes[vote_round.pk], user_id))
+        scope.rounds.append(_round_result(vote_round, votes[vote_round.pk], user_id, entitled))
+    for team_id, scope in scopes.items():
+        scope.entitled = entitled.get(team_id, 0)
+    scopes[None].opening_refused = art_vote_refusal(pi)
     return list(scopes.values())
 
 
@@ -143,7 +218,7 @@ class LiveVotes:
 
 
 def live_votes(pi: ProgramIncrement, *, user_id: int | None) -> LiveVotes:
-    """The cheap read behind the live results: two queries, however many teams and voters.
+    """The cheap read behind the live results: three queries, however many teams and voters.
 
     Teams are not loaded: the results region names no team, and a scope whose rounds changed is
     redrawn from `vote_scopes` instead.
@@ -154,12 +229,14 @@ def live_votes(pi: ProgramIncrement, *, user_id: int | None) -> LiveVotes:
         by_scope[scope_key(vote_round.team_id)].append(vote_round)
     open_rounds = [r for r in rounds if r.closed_at is None]
     votes = _votes_by_round(r.pk for r in open_rounds) if open_rounds else {}
+    entitled = entitled_voters(pi.train_id, [r.team_id for r in open_rounds]) if open_rounds else {}
     return LiveVotes(
         states={key: rounds_state(scope_rounds) for key, scope_rounds in by_scope.items()},
-        open_results=[_round_result(r, votes.get(r.pk, []), user_id) for r in open_rounds],
+        open_results=[_round_result(r, votes.get(r.pk, []), user_id, entitled) for r in open_rounds],
     )
 
 
 def round_result(vote_round: VoteRound, *, user_id: int | None) -> RoundResult:
-    """One round's result (after a vote is cast or a concern turned into a risk). One query."""
-    return _round_result(vote_round, _votes_by_round([vote_round.pk])[vote_round.pk], user_id)
+    """One round's result (after a vote is cast or a concern turned into a risk). Two queries."""
+    entitled = entitled_voters(vote_round.pi.train_id, [vote_round.team_id])
+    return _round_result(vote_round, _votes_by_round([vote_round.pk])[vote_round.pk], user_id, entitled)

@@ -25,6 +25,7 @@ from planning import hooks
 from planning.calculations import VOTE_SCORES
 from planning.models import ConfidenceVote, ProgramIncrement, VoteRound
 from planning.permissions import can_manage_pi, can_vote_in
+from planning.selectors.votes import art_vote_refusal
 from trains.access import train_access
 from trains.errors import NotAllowed
 from trains.guards import require
@@ -75,6 +76,9 @@ def _clean_concern(concern: str | None) -> str:
 def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) -> VoteRound:
     """Open a round on a team's plan (or the ART's, team None). RTE only; one open round per scope.
 
+    The ART's round opens only once the teams have voted (``art_vote_refusal``: every team with
+    planned work in the PI has a closed team round).
+
     The round is numbered after the scope's previous one, so a re-vote after rework keeps the
     earlier result as round 1 instead of overwriting it.
     """
@@ -94,6 +98,9 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
     rounds = VoteRound.objects.filter(pi=pi, team=team)
     if rounds.filter(closed_at__isnull=True).exists():
         raise ValidationError(already_open)
+    # SAFe: teams vote on their own plans first, then the train on the ART's (selectors say when).
+    if team is None and (refused := art_vote_refusal(pi)):
+        raise ValidationError(refused)
     number = (rounds.aggregate(last=Max("number"))["last"] or 0) + 1
     try:
         # A savepoint: two RTE tabs opening at once both pass the check above; the database's

@@ -60,8 +60,12 @@ def _scopes(page: PlanningPage):
 
 
 def _scope_response(request: HtmxHttpRequest, page: PlanningPage, team_id: int | None) -> HttpResponse:
-    scope = next(s for s in _scopes(page) if s.key == scope_key(team_id))
-    return render(request, f"{PAGE}#vote-scope", _context(page, scope=scope))
+    """The scope whose round opened or closed; for a team's, the ART's too (out of band): whether
+    the ART's vote may open follows the teams' rounds."""
+    scopes = _scopes(page)
+    scope = next(s for s in scopes if s.key == scope_key(team_id))
+    art_scope = scopes[0] if team_id is not None else None
+    return render(request, f"{PAGE}#scope-response", _context(page, scope=scope, art_scope=art_scope))
 
 
 def _refused(request: HtmxHttpRequest, page: PlanningPage, refused: Refusal, anchor: str = ""):

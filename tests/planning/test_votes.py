@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from planning.factories import ProgramIncrementFactory
+from planning.factories import FeatureFactory, PIObjectiveFactory, ProgramIncrementFactory
 from planning.models import ConfidenceVote, VoteRound
-from planning.selectors.votes import latest_vote_results, live_votes, vote_scopes
+from planning.selectors.votes import entitled_voters, latest_vote_results, live_votes, vote_scopes
+from planning.services import votes as votes_service
 from planning.services.votes import (
     SCORE_MESSAGE,
     vote_cast,
@@ -13,6 +14,7 @@ from planning.services.votes import (
     vote_round_open,
     vote_set_concern,
 )
+from tests.planning.conftest import teams_have_voted
 from trains.errors import NotAllowed
 from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
@@ -43,6 +45,7 @@ def cast_all(vote_round, scores, train):
 
 @pytest.fixture
 def art_round(pi, rte):
+    teams_have_voted(pi, rte)
     return vote_round_open(pi=pi, team=None, actor=rte)
 
 
@@ -186,14 +189,15 @@ def test_a_second_open_round_for_the_same_plan_is_refused(pi, team, rte, art_rou
         vote_round_open(pi=pi, team=None, actor=rte)
     with pytest.raises(ValidationError, match="Apollo's plan is already open"):
         vote_round_open(pi=pi, team=team, actor=rte)
-    assert VoteRound.objects.count() == 2
+    assert VoteRound.objects.filter(closed_at__isnull=True).count() == 2
 
 
 def test_the_database_refusal_of_a_second_open_round_becomes_the_same_message(
     pi, rte, art_round, monkeypatch
 ):
-    # Two tabs racing past the check: the one-open-round constraint answers, and says it clearly.
+    # Two tabs racing past the checks: the one-open-round constraint answers, and says it clearly.
     monkeypatch.setattr(VoteRound.objects, "filter", lambda **kw: VoteRound.objects.none())
+    monkeypatch.setattr(votes_service, "art_vote_refusal", lambda pi: None)
     with pytest.raises(ValidationError, match="already open"):
         vote_round_open(pi=pi, team=None, actor=rte)
 
@@ -289,7 +293,9 @@ def test_scopes_are_the_art_then_each_team_with_no_rounds_before_any_vote(pi, te
 
 def _populate(pi, rte, teams, voters_per_round):
     train = pi.train
-    for team in [None, *teams]:
+    for team in teams:
+        FeatureFactory(train=train, pi=pi, team=team)  # planned work, so its team votes first
+    for team in [*teams, None]:
         first = vote_round_open(pi=pi, team=team, actor=rte)
         cast_all(first, [1 + i % 5 for i in range(voters_per_round)], train)
         vote_round_close(vote_round=first, actor=rte)
@@ -298,25 +304,26 @@ def _populate(pi, rte, teams, voters_per_round):
             vote_cast(vote_round=second, voter=person, score=2, concern="worried")
 
 
-def test_the_vote_scopes_cost_three_queries_however_many_teams_rounds_and_voters(
+def test_the_vote_scopes_cost_five_queries_however_many_teams_rounds_and_voters(
     pi, rte, team, django_assert_num_queries
 ):
+    # Teams, rounds, votes, who may vote in each, and which teams are still to vote (for the ART's).
     _populate(pi, rte, [team], 2)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         small = vote_scopes(pi, user_id=rte.pk)
         [c.risk if hasattr(c, "risk") else None for s in small for r in s.rounds for c in r.concerns]
 
     bigger = ProgramIncrementFactory(train=pi.train)
     _populate(bigger, rte, [team, *TeamFactory.create_batch(4, train=pi.train)], 6)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         scopes = vote_scopes(bigger, user_id=rte.pk)
         [c.voter.username for s in scopes for r in s.rounds for c in r.concerns]
     assert sum(len(s.rounds) for s in scopes) == 12
 
 
-def test_the_live_read_costs_two_queries_and_tracks_round_changes(pi, rte, team, django_assert_num_queries):
+def test_the_live_read_costs_three_queries_and_tracks_round_changes(pi, rte, team, django_assert_num_queries):
     _populate(pi, rte, [team, *TeamFactory.create_batch(3, train=pi.train)], 5)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # rounds, the open rounds' votes, who may vote in them
         live = live_votes(pi, user_id=rte.pk)
     assert len(live.open_results) == 5
     before = live.states["art"]
@@ -330,3 +337,64 @@ def test_the_live_read_costs_two_queries_and_tracks_round_changes(pi, rte, team,
 
     vote_round_close(vote_round=art_open, actor=rte)
     assert live_votes(pi, user_id=rte.pk).states["art"] != before
+
+
+# --- team votes come first; who may vote ---------------------------------------------------------
+
+
+def test_the_art_vote_is_refused_until_every_team_with_planned_work_has_voted(pi, rte, team, other_team):
+    FeatureFactory(train=pi.train, pi=pi, team=team)
+    FeatureFactory(train=pi.train, pi=pi, team=other_team)
+    with pytest.raises(ValidationError, match="Team votes come first: Apollo, Gemini have no closed vote"):
+        vote_round_open(pi=pi, team=None, actor=rte)
+
+    teams_have_voted(pi, rte, team)
+    open_round = vote_round_open(pi=pi, team=other_team, actor=rte)
+    with pytest.raises(ValidationError, match="Gemini has no closed vote"):  # open is not voted yet
+        vote_round_open(pi=pi, team=None, actor=rte)
+
+    vote_round_close(vote_round=open_round, actor=rte)
+    assert vote_round_open(pi=pi, team=None, actor=rte).team is None
+    assert not VoteRound.objects.filter(team=None).exclude(number=1).exists()
+
+
+def test_a_team_without_planned_work_is_not_waited_for(pi, rte, team, other_team):
+    teams_have_voted(pi, rte, team)  # Gemini plans nothing in this PI
+
+    assert vote_round_open(pi=pi, team=None, actor=rte).team is None
+
+
+def test_the_art_vote_needs_some_team_plan_to_follow(pi, rte, team):
+    with pytest.raises(ValidationError, match="No team has planned work in PI"):
+        vote_round_open(pi=pi, team=None, actor=rte)
+    assert not VoteRound.objects.exists()
+
+
+def test_the_art_scope_says_why_its_vote_cannot_open_yet(pi, rte, team):
+    PIObjectiveFactory(pi=pi, team=team)  # an objective is planned work too
+
+    assert "Apollo has no closed vote" in art_scope(pi).opening_refused
+
+    teams_have_voted(pi, rte, team)
+    assert art_scope(pi).opening_refused is None
+
+
+def test_entitled_voters_follow_who_may_vote_in_each_round(pi, train, rte, team, other_team, viewer):
+    MembershipFactory(train=train, role=Role.TEAM_MEMBER, team=team)
+    MembershipFactory(train=train, role=Role.SCRUM_MASTER, team=team)
+    MembershipFactory(train=train, role=Role.TEAM_MEMBER, team=other_team)
+    MembershipFactory(train=train, role=Role.BUSINESS_OWNER)
+    MembershipFactory(user=rte, train=train, role=Role.PRODUCT_MANAGER)  # one person, two roles: once
+
+    counts = entitled_voters(train.pk, [None, team.pk, other_team.pk])
+
+    # ART: everyone but the viewer; a team: its own people and the train-level roles (RTE, BO).
+    assert counts == {None: 5, team.pk: 4, other_team.pk: 3}
+
+
+def test_each_round_result_knows_how_many_may_vote_in_it(pi, train, rte, team, art_round):
+    MembershipFactory(train=train, role=Role.TEAM_MEMBER, team=team)
+    cast_all(art_round, [4], train)  # the voter is a System Architect: one of the entitled
+
+    latest = art_scope(pi).latest
+    assert (latest.summary.voters, latest.entitled) == (1, 3)  # the RTE, Apollo's member, the voter

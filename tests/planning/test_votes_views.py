@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from planning.factories import ProgramIncrementFactory
+from planning.factories import FeatureFactory, ProgramIncrementFactory
 from planning.models import ConfidenceVote, VoteRound
 from planning.services.votes import SCORE_MESSAGE, vote_cast, vote_round_close, vote_round_open
+from tests.planning.conftest import teams_have_voted
 from trains.factories import MembershipFactory, TeamFactory, UserFactory
 from trains.models import Role
 
@@ -40,6 +41,7 @@ def as_user(client):
 
 @pytest.fixture
 def art_round(pi, rte):
+    teams_have_voted(pi, rte)
     return vote_round_open(pi=pi, team=None, actor=rte)
 
 
@@ -92,7 +94,7 @@ def test_a_viewer_sees_the_results_but_no_buttons(as_user, viewer, team_member, 
 
     assert 'name="score"' not in html
     assert "Viewers do not vote" in html
-    assert "Needs rework" in html
+    assert "So far: mean 2.00, below 3" in html  # open: a running count, not "Needs rework" yet
     assert "Make it a risk" not in html
 
 
@@ -141,7 +143,7 @@ def test_a_second_open_is_refused_with_a_clear_message(as_user, rte, train, pi, 
 
     assert response.status_code == 422
     assert "already open" in response.content.decode()
-    assert VoteRound.objects.count() == 1
+    assert VoteRound.objects.filter(team=None).count() == 1
 
 
 def test_only_the_rte_opens_and_closes(as_user, scrum_master, train, pi, art_round):
@@ -152,7 +154,7 @@ def test_only_the_rte_opens_and_closes(as_user, scrum_master, train, pi, art_rou
 
     assert (opened.status_code, closed.status_code) == (403, 403)
     art_round.refresh_from_db()
-    assert art_round.is_open and VoteRound.objects.count() == 1
+    assert art_round.is_open and VoteRound.objects.filter(team=None).count() == 1
 
 
 def test_closing_without_javascript_redirects_back_to_the_scope(as_user, rte, train, pi, art_round):
@@ -256,7 +258,7 @@ def test_the_poll_answers_204_while_nothing_changed_and_the_results_when_a_vote_
     html = response.content.decode()
     assert response.status_code == 200
     assert f'id="results-{art_round.pk}" hx-swap-oob="true"' in html
-    assert "Needs rework" in html and "Audit date" in html and "Make it a risk" in html
+    assert "So far: mean 2.00, below 3" in html and "Audit date" in html and "Make it a risk" in html
     assert 'name="score"' not in html  # the ballot is never redrawn by the poll
 
 
@@ -273,7 +275,9 @@ def test_the_poll_redraws_a_scope_whose_round_opened(as_user, rte, team_member, 
 
 def _crowd(pi, rte, teams, per_round):
     train = pi.train
-    for team in [None, *teams]:
+    for team in teams:
+        FeatureFactory(train=train, pi=pi, team=team)  # planned work, so its team votes first
+    for team in [*teams, None]:
         for number in (1, 2):
             vote_round = vote_round_open(pi=pi, team=team, actor=rte)
             for _ in range(per_round):
@@ -307,8 +311,64 @@ def test_the_page_and_the_poll_cost_the_same_queries_for_a_small_and_a_large_vot
 
     assert small_costs == big_costs
     page_cost, redraw_cost, quiet_cost = big_costs
-    # user, train with the user's roles, the PIs; then teams, rounds, votes (page) or rounds, votes (poll)
-    assert (page_cost, redraw_cost, quiet_cost) == (6, 5, 5)
+    # user, train with the user's roles, the PIs; then teams, rounds, votes, who may vote, which teams
+    # are still to vote and the header's unread count (page) or rounds, votes, who may vote (poll)
+    assert (page_cost, redraw_cost, quiet_cost) == (9, 6, 6)
     assert (
         page(client, train, big).content.decode().count("Make it a risk<") == 7 * 2 * 8
     )  # the ART and six teams
+
+
+# --- an open round is no result; team votes come first -------------------------------------------
+
+
+def test_an_open_round_shows_x_of_n_have_voted_and_no_verdict_yet(
+    as_user, rte, team_member, train, pi, art_round
+):
+    vote_cast(vote_round=art_round, voter=team_member, score=4)
+
+    html = page(as_user(rte), train, pi).content.decode()
+
+    # Entitled on the ART's plan: the RTE and Apollo's member (Voyager, who voted first, has nobody).
+    assert "So far: mean 4.00, at or above 3" in html
+    assert "1 of 2 has voted" in html
+    assert "decided when the RTE closes the vote" in html
+    assert "Accepted" not in html and "✓" not in html
+
+
+def test_a_closed_round_gives_its_verdict_with_the_turnout(as_user, rte, team_member, train, pi, art_round):
+    vote_cast(vote_round=art_round, voter=team_member, score=4)
+    vote_round_close(vote_round=art_round, actor=rte)
+
+    html = page(as_user(rte), train, pi).content.decode()
+
+    assert 'Accepted <span class="verdict-why">mean 4.00 ≥ 3</span>' in html
+    assert "1 of 2 voted" in html
+    assert "So far" not in html
+
+
+def test_the_art_open_button_is_disabled_with_the_reason_until_the_teams_have_voted(
+    as_user, rte, train, pi, team
+):
+    FeatureFactory(train=train, pi=pi, team=team)
+    client = as_user(rte)
+
+    html = page(client, train, pi).content.decode()
+    assert re.search(
+        r'<button type="button" class="vote-btn vote-btn-primary" disabled aria-describedby="scope-art-wait">',
+        html,
+    )
+    assert 'id="scope-art-wait">Team votes come first: Apollo has no closed vote on their plan yet.' in html
+
+    refused = client.post(url("vote_round_open", train), {"pi": pi.pk, "team": ""}, **HTMX)
+    assert refused.status_code == 422 and "Team votes come first" in refused.content.decode()
+    assert not VoteRound.objects.filter(team=None).exists()
+
+    team_round = vote_round_open(pi=pi, team=team, actor=rte)
+    closed = client.post(url("vote_round_close", train, team_round.pk), {"pi": pi.pk}, **HTMX)
+    # Closing the last team's vote redraws the ART's scope too: its button is live now.
+    html = closed.content.decode()
+    assert 'id="scope-art"' in html and 'hx-swap-oob="true"' in html
+    assert (
+        "scope-art-wait" not in html and 'Open vote<span class="visually-hidden"> on the ART\'s plan' in html
+    )
