@@ -30,4 +30,17 @@ app.conf.beat_schedule = {
         "task": "trains.tasks.resend_stalled_webhook_deliveries",
         "schedule": 60.0,
     },
+    # Hourly, on the hour: the e-mail digest. Each person gets one mail with what is new in their
+    # inbox and not read yet (what they read in the app meanwhile is not mailed); a no-op when e-mail
+    # is not configured.
+    "send-inbox-digest": {
+        "task": "trains.tasks.send_inbox_mail",
+        "schedule": crontab(minute=0),
+    },
+    # Daily at 07:00 (TIME_ZONE), before the working day: owners of risks whose due date has come
+    # find them in their inbox (once per due date, so the daily run never repeats itself).
+    "tell-owners-of-risks-due": {
+        "task": "risks.tasks.tell_owners_of_risks_due",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

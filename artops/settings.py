@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trains.conversation.context.inbox",
             ],
         },
     },
@@ -243,6 +244,28 @@ if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_DISABLE_AFTER < 1 or WEBHOOK_TIMEOUT_SECO
     raise ImproperlyConfigured(
         "WEBHOOK_MAX_ATTEMPTS and WEBHOOK_DISABLE_AFTER must be 1 or more, WEBHOOK_TIMEOUT_SECONDS above 0"
     )
+
+# E-mail (the inbox's mails, trains/conversation): off unless EMAIL_HOST (SMTP) or EMAIL_BACKEND is
+# set. A digest by default: every hour each person gets one mail with what is new in their inbox
+# (artops/celery.py); INBOX_EMAIL_IMMEDIATE mails right after each event instead. Links in the mails
+# start with SITE_URL. A comment can be edited by its author for CONVERSATION_EDIT_MINUTES.
+EMAIL_HOST = _read("EMAIL_HOST", env.str, "")
+EMAIL_PORT = _read("EMAIL_PORT", env.int, 587)
+EMAIL_HOST_USER = _read("EMAIL_HOST_USER", env.str, "")
+EMAIL_HOST_PASSWORD = _read("EMAIL_HOST_PASSWORD", env.str, "")
+EMAIL_USE_SSL = _read("EMAIL_USE_SSL", env.bool, False)
+EMAIL_USE_TLS = _read("EMAIL_USE_TLS", env.bool, not EMAIL_USE_SSL)
+_email_backend = _read("EMAIL_BACKEND", env.str, "")
+EMAIL_BACKEND = _email_backend or "django.core.mail.backends.smtp.EmailBackend"
+INBOX_EMAIL_ENABLED = bool(EMAIL_HOST or _email_backend)
+DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, "ARTops <artops@localhost>")
+INBOX_EMAIL_IMMEDIATE = _read("INBOX_EMAIL_IMMEDIATE", env.bool, False)
+SITE_URL = _read("SITE_URL", env.str, "http://localhost:8000").rstrip("/")
+CONVERSATION_EDIT_MINUTES = _read("CONVERSATION_EDIT_MINUTES", env.int, 15)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them")
+if CONVERSATION_EDIT_MINUTES < 0:
+    raise ImproperlyConfigured("CONVERSATION_EDIT_MINUTES must be 0 or more")
 
 # Sessions are read on every request: keep them in the cache (Redis when configured) and in the
 # database behind it, so a request does not pay a session query and nothing is lost on a restart.

@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/tokens/", account.tokens, name="account-tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="account-token-revoke"),
+    # Comments under a train's items and each person's inbox (trains/conversation).
+    path("", include("trains.conversation.urls")),
     path("trains/", include("trains.urls")),
     # Each app's screens hang under the train they belong to: /trains/<slug>/...
     path("trains/<slug:slug>/", include("planning.urls")),

@@ -16,6 +16,7 @@ that need attention.
 
 from django.db import models
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, IsNull
 
 from .models import Dependency
 
@@ -27,20 +28,25 @@ class Health(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-def _rule() -> Case:
+def health_rule(provided_start=None, provided_end=None) -> Case:
+    """The rule, for the providing feature's planned iteration (by default the one it is in now; a
+    move passes the dates of the iteration it left, to rate the strings as they were before it)."""
+    provided_start = (
+        provided_start if provided_start is not None else F("providing_feature__iteration__start_date")
+    )
+    provided_end = provided_end if provided_end is not None else F("providing_feature__iteration__end_date")
     needed_start, needed_end = F("needed_by_iteration__start_date"), F("needed_by_iteration__end_date")
-    provided = "providing_feature__iteration"
     return Case(
         When(state__in=Dependency.RESOLVED_STATES, then=Value(Health.RESOLVED.value)),
         When(
-            Q(state=Dependency.State.BLOCKED) | Q(**{f"{provided}__start_date__isnull": True}),
+            Q(state=Dependency.State.BLOCKED) | IsNull(provided_start, True),
             then=Value(Health.CONFLICT.value),
         ),
         When(needed_by_iteration__isnull=True, then=Value(Health.HEALTHY.value)),
-        When(**{f"{provided}__start_date__gt": needed_end}, then=Value(Health.CONFLICT.value)),
+        When(GreaterThan(provided_start, needed_end), then=Value(Health.CONFLICT.value)),
         When(
-            Q(**{f"{provided}__start_date__gte": needed_start})
-            | Q(**{f"{provided}__end_date__gte": needed_start}),
+            Q(GreaterThanOrEqual(provided_start, needed_start))
+            | GreaterThanOrEqual(provided_end, needed_start),
             then=Value(Health.AT_RISK.value),
         ),
         default=Value(Health.HEALTHY.value),
@@ -49,7 +55,7 @@ def _rule() -> Case:
 
 
 # Built once: an expression is immutable until a query resolves it, which works on a copy.
-HEALTH = _rule()
+HEALTH = health_rule()
 
 
 def with_health(dependencies: QuerySet[Dependency]) -> QuerySet[Dependency]:

@@ -266,3 +266,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.webhook} ({self.get_state_display()})"
+
+
+# Comments and the inbox live with their services (trains/conversation/); imported here so Django
+# finds them as trains' models.
+from .conversation.models import Comment, InboxItem, InboxKind  # noqa: E402, F401

@@ -5,10 +5,13 @@ attempt and says when to try again, and the task is retried then, up to WEBHOOK_
 our own transient errors (the database or broker dropping) are retried by Celery's autoretry.
 """
 
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
+from trains.conversation.services import inbox_mail_send
 from trains.webhooks import services
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError)
@@ -41,3 +44,15 @@ def deliver_webhook(self, delivery_id: int) -> dict:
 def resend_stalled_webhook_deliveries() -> list[int]:
     """Safety net: deliveries whose message was lost (broker down at commit, worker killed)."""
     return services.stalled_deliveries_resend()
+
+
+# A mail server that refuses or drops the connection is transient too: the items of a mail that was
+# not handed over stay unmailed (the service marks them in the same transaction), so a retry resends
+# nothing twice.
+@shared_task(
+    autoretry_for=(*TRANSIENT, SMTPException, OSError), retry_backoff=30, retry_jitter=True, max_retries=6
+)
+def send_inbox_mail(user_ids: list[int] | None = None) -> int:
+    """Mail people what is new in their inbox (the digest: everyone; right after an event: those it
+    concerns). Nothing when e-mail is not configured."""
+    return inbox_mail_send(user_ids=user_ids)

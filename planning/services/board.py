@@ -2,10 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
-from planning.health import Health, with_health
+from planning.health import Health, health_rule, with_health
 from planning.models import (
     Dependency,
     Feature,
@@ -17,9 +18,10 @@ from planning.models import (
 )
 from planning.permissions import can_edit_feature
 from trains.access import TRAIN_PLANNERS
+from trains.conversation.services import inbox_notify
 from trains.errors import StaleVersion
 from trains.guards import lock_for_change, require, require_version
-from trains.models import Team, Train, WebhookEvent
+from trains.models import InboxKind, Membership, Role, Team, Train, WebhookEvent
 from trains.webhooks.services import emit, listens
 
 from .common import board_changed, require_open
@@ -246,6 +248,9 @@ def feature_move(
     )
     if strings_before is not None:
         _announce_string_health(train, feature, strings_before, actor)
+    if was["iteration"] is not None and was["iteration"] != iteration_id:
+        # Only a card leaving a planned iteration can turn its strings red (a team change rates none).
+        _tell_strings_turned_red(train, feature, left_iteration_id=was["iteration"], actor=actor)
     return feature
 
 
@@ -279,6 +284,59 @@ def _announce_string_health(train: Train, feature: Feature, before: dict[int, st
                 "health": health,
             },
         )
+
+
+# --- what people's inboxes are told (trains.conversation) ------------------------------------------
+
+
+def _tell_strings_turned_red(train: Train, feature: Feature, *, left_iteration_id: int, actor) -> None:
+    """Tell the requesting teams' Scrum Masters and Product Owners of each string this move turned red.
+
+    One query on every move that changes a planned card's iteration: the strings the card provides,
+    rated as they are now and as they were in the iteration it left, keeping those that turned red.
+    Anything more happens only when one did.
+    """
+    left = Iteration.objects.filter(pk=left_iteration_id)
+    rated_before = health_rule(Subquery(left.values("start_date")[:1]), Subquery(left.values("end_date")[:1]))
+    red = Health.CONFLICT.value
+    turned = list(
+        with_health(Dependency.objects.filter(providing_feature=feature))
+        .annotate(health_before=rated_before)
+        .filter(health=red)
+        .exclude(health_before=red)
+        .select_related("requesting_team", "providing_team")
+    )
+    for dependency in turned:
+        dependency_turned_red_notify(
+            dependency=dependency,
+            train=train,
+            actor=actor,
+            cause=f"“{feature.title}” was moved",
+            # The move (the card's new version) is the event: the same string turning red again later is another.
+            event=f"dependency:{dependency.pk}:red:feature-{feature.pk}-v{feature.version}",
+        )
+
+
+def dependency_turned_red_notify(
+    *, dependency: Dependency, train: Train, actor, cause: str, event: str
+) -> int:
+    """The requesting team's Scrum Masters and Product Owners find the red string in their inbox."""
+    people = Membership.objects.filter(
+        team_id=dependency.requesting_team_id, role__in=[Role.SCRUM_MASTER, Role.PRODUCT_OWNER]
+    ).values_list("user_id", flat=True)
+    return inbox_notify(
+        user_ids=list(people),
+        train_id=train.pk,
+        kind=InboxKind.DEPENDENCY_RED,
+        event=event,
+        target=dependency,
+        text=(
+            f"{dependency.requesting_team}'s dependency on {dependency.providing_team} "
+            f"“{dependency.description}” turned red: {cause}."
+        ),
+        url=reverse("planning:dependency_edit", args=[train.slug, dependency.pk]),
+        actor=actor,
+    )
 
 
 def move_guards(*, team_id: int | None, iteration_id: int | None, done: bool, today) -> list[Exists]:
@@ -402,6 +460,8 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     if unknown:
         raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
     previous_state = current.state
+    red = Health.CONFLICT.value
+    was_red = with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists()
     for name, value in fields.items():
         setattr(current, name, value)
     _check_dependency(current.pi, current)
@@ -411,6 +471,14 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     current.version += 1
     current.save()
     board_changed(current.pi_id)
+    if not was_red and with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists():
+        dependency_turned_red_notify(
+            dependency=current,
+            train=current.pi.train,
+            actor=actor,
+            cause="blocked" if current.state == Dependency.State.BLOCKED else "its plan changed",
+            event=f"dependency:{current.pk}:red:v{current.version}",
+        )
     return current
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from trains.access import TrainAccess
+from trains.conversation.selectors import conversation_for
 from trains.errors import StaleVersion
 from trains.forms import apply_service_errors, form_refusal, save_form
 from trains.http import HtmxHttpRequest
@@ -205,7 +206,16 @@ def feature_move(request: HtmxHttpRequest, slug: str, feature_id: int) -> HttpRe
 
 
 def _dialog(
-    request, *, train: Train, access: TrainAccess, pi: ProgramIncrement, form, save, noun: str, columns=False
+    request,
+    *,
+    train: Train,
+    access: TrainAccess,
+    pi: ProgramIncrement,
+    form,
+    save,
+    noun: str,
+    columns=False,
+    commented=None,
 ) -> HttpResponse:
     """A board dialog: on a valid POST, save through the service. A stale version shows the current
     one (nothing of the user's is applied on top), a refusal goes on the fields. Served inside the
@@ -229,6 +239,9 @@ def _dialog(
         ),
         "pi_editable": not pi.is_closed,
         "columns": columns,
+        # An existing feature or dependency shows its comments under the form (trains.conversation).
+        "conversation": commented
+        and conversation_for(train=train, access=access, user=request.user, target=commented),
     }
     status = 200
     if request.method == "POST":
@@ -310,7 +323,15 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
         _save_feature(request.user, train, pi, feature, cleaned)
 
     return _dialog(
-        request, train=train, access=access, pi=pi, form=form, save=save, noun="feature", columns=True
+        request,
+        train=train,
+        access=access,
+        pi=pi,
+        form=form,
+        save=save,
+        noun="feature",
+        columns=True,
+        commented=feature,
     )
 
 
@@ -333,7 +354,15 @@ def dependency_edit(request: HtmxHttpRequest, slug: str, dependency_id: int | No
             )
 
     return _dialog(
-        request, train=train, access=access, pi=pi, form=form, save=save, noun="dependency", columns=True
+        request,
+        train=train,
+        access=access,
+        pi=pi,
+        form=form,
+        save=save,
+        noun="dependency",
+        columns=True,
+        commented=dependency,
     )
 
 

@@ -18,6 +18,7 @@ from trains.webhooks.services import emit
 from ..models import Impediment, ImpedimentEscalation
 from ..permissions import can_raise_impediment, can_update_impediment
 from .common import _bump, _check_member, _lock, _raise
+from .inbox import inbox_impediment_escalated
 
 LEVEL_ORDER = [level.value for level in Impediment.Level]
 NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
@@ -207,6 +208,7 @@ def impediment_escalate(
     impediment.escalation_level, impediment.status = new_level, Impediment.Status.ESCALATED
     _bump(impediment, "escalation_level", "status")
     _announce(impediment, WebhookEvent.IMPEDIMENT_ESCALATED, actor)
+    inbox_impediment_escalated(impediment=impediment, actor=actor)
     return impediment
 
 

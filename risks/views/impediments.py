@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from trains.conversation.selectors import conversation_for
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Role
@@ -150,6 +151,9 @@ def _page(request, train, access, impediment, *, forms=None, message="", status=
             if level_index + 1 < len(LEVEL_ORDER)
             else None,
             "message": message,
+            "conversation": conversation_for(
+                train=train, access=access, user=request.user, target=impediment
+            ),
         },
         status=status,
     )

@@ -13,6 +13,7 @@ from django_htmx.http import trigger_client_event
 
 from planning.selectors.pis import pis_of_train
 from trains.access import TrainAccess
+from trains.conversation.selectors import conversation_for
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
 from trains.models import Train
@@ -202,6 +203,7 @@ def _detail_page(
             "message": message,
             "unsaved": unsaved,
             "board_url": _board_url(train, risk.pi_id or "", "all"),
+            "conversation": conversation_for(train=train, access=access, user=request.user, target=risk),
         },
         status=status,
     )
