@@ -14,11 +14,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Embedded default: SQLite file, tasks in-process, the demo train, served on 127.0.0.1:8000.
+## DEBUG is off, as for a user: a wrong address shows the app's 404 page, not Django's list of URL
+## patterns, and WhiteNoise serves the collected static files. It needs a secret key, made once
+## per checkout in .venv/secret-key, and cookies sent over plain http://127.0.0.1. DEBUG,
+## SECRET_KEY or SESSION_COOKIE_SECURE set in the environment win (`DEBUG=true make run`).
+RUN_ENV = DEBUG=$${DEBUG:-false} SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .venv/secret-key)}"
 run: install
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	test -s .venv/secret-key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .venv/secret-key
+	$(RUN_ENV) $(PY) manage.py migrate --noinput -v0
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Lint, the import contract, migrations check and the whole suite, on PostgreSQL and Redis when
 ## they answer. Reads the tree, never rewrites it.
