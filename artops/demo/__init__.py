@@ -84,19 +84,33 @@ def _pis(build: Build, demo: DemoTrain) -> None:
             running.improvements(build, demo, pi)
         # Dependencies are agreed at PI Planning, so they are part of the committed plan;
         # their outcome (delivered, blocked, cancelled) comes with execution.
-        outcomes = execution.dependencies(build, demo, pi, closed=state == ProgramIncrement.State.CLOSED)
+        closed = state == ProgramIncrement.State.CLOSED
+        outcomes = execution.dependencies(build, demo, pi, closed=closed)
         planning.commit(demo, pi)
         # Every PI runs as the executing one; a past PI is run to its end, scored, and only then
         # closed (through the service, as the RTE would): a closed PI is a record nothing writes into.
-        closed = state == ProgramIncrement.State.CLOSED
         pi.state = ProgramIncrement.State.EXECUTING
         pi.save(update_fields=["state"])
         if not closed:
             execution.replan(build, demo, pi)
-        execution.execute(build, demo, pi, closed=closed)
+        # What holds features back is known before they run, so nothing blocked or waiting on an
+        # open dependency is ever Done.
+        holds = execution.holds(build, outcomes)
+        impediments = running.plan_impediments(build, demo, pi, closed=closed, held=holds)
+        for plan in impediments:
+            if plan.feature is not None and plan.resolved is None:
+                holds[plan.feature.pk] = execution.Hold(since=plan.raised, blocks=False)
+        impeded = {
+            plan.feature.pk: (plan.raised, plan.resolved)
+            for plan in impediments
+            if plan.feature is not None and plan.resolved is not None
+        }
+        execution.execute(build, demo, pi, closed=closed, holds=holds, impeded=impeded)
         execution.settle(outcomes)
-        running.risks_and_impediments(build, demo, pi, closed=closed)
-        running.art_syncs(build, demo, pi)
+        running.risks(build, demo, pi, closed=closed)
+        running.impediments(build, demo, impediments)
+        running.art_syncs(build, demo, pi, closed=closed)
+        running.system_demos(build, demo, pi)
         if closed:
             pi_transition(pi=pi, to_state=ProgramIncrement.State.CLOSED, actor=None)
     for pi in demo.pis[:3]:

@@ -3,7 +3,8 @@ after the commit, and features and stories moving through the PI up to today."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db.models import F
 
@@ -46,8 +47,16 @@ def dependencies(
     outcomes = []
     for n, state in enumerate(states):
         requester, provider = rng.sample(demo.teams, 2)
-        requesting_feature = rng.choice(planned[requester.pk])
-        providing_feature = rng.choice(planned[provider.pk])
+        if state in Dependency.RESOLVED_STATES:
+            # Delivered on time: needed early, by a feature its provider planned no later.
+            requesting_feature = rng.choice(_planned_in(planned[requester.pk], 1, 2 if not closed else 4))
+            providing_feature = rng.choice(
+                _planned_in(planned[provider.pk], 1, requesting_feature.iteration.number)
+            )
+        else:
+            # Still open mid-PI: work of the current and the next iteration, not yet done.
+            requesting_feature = rng.choice(_planned_in(planned[requester.pk], 3, 4))
+            providing_feature = rng.choice(_planned_in(planned[provider.pk], 3, 4))
         needed_by = requesting_feature.iteration
         # A few deliberate conflicts in the executing PI: the provider plans it too late.
         if not closed and n in (3, 7):
@@ -81,9 +90,42 @@ def dependencies(
     return outcomes
 
 
+def _planned_in(features: list[Feature], first: int, last: int) -> list[Feature]:
+    """The features planned in iterations `first`..`last`, or all of them if none is."""
+    return [f for f in features if first <= f.iteration.number <= last] or features
+
+
+def unresolved(outcomes: list[tuple[Dependency, str, datetime | None]]) -> list[tuple[Dependency, str]]:
+    return [(d, state) for d, state, _ in outcomes if state not in Dependency.RESOLVED_STATES]
+
+
+def holds(build: Build, outcomes) -> dict[int, Hold]:
+    """The features an open dependency holds back: both ends; a blocked one's provider is blocked."""
+    held: dict[int, Hold] = {}
+    for dependency, state in unresolved(outcomes):
+        if state == Dependency.State.BLOCKED and dependency.providing_feature_id:
+            held[dependency.providing_feature_id] = Hold(
+                since=build.today - timedelta(days=build.rng.randint(4, 9)),
+                blocks=True,
+                reason=f"Blocked: {dependency.description}"[:200],
+            )
+        for feature_id in (dependency.requesting_feature_id, dependency.providing_feature_id):
+            if feature_id is not None:
+                held.setdefault(feature_id, Hold(since=None, blocks=False))
+    return held
+
+
 def settle(outcomes: list[tuple[Dependency, str, datetime | None]]) -> None:
-    """Execution's outcome for each dependency: what "plan vs now" reports as changed."""
+    """Execution's outcome for each dependency: what "plan vs now" reports as changed. A delivered
+    dependency was delivered no later than its provider finished, nor than the feature that needed
+    it finished."""
     for dependency, state, resolved in outcomes:
+        if state == Dependency.State.DELIVERED:
+            done = Feature.objects.filter(
+                pk__in=[dependency.requesting_feature_id, dependency.providing_feature_id],
+                done_at__isnull=False,
+            ).values_list("done_at", flat=True)
+            resolved = max(min([resolved, *done]), dependency.created_at + timedelta(days=1))
         if state != dependency.state:
             Dependency.objects.filter(pk=dependency.pk).update(
                 state=state, resolved_at=resolved, version=F("version") + 1
@@ -108,6 +150,8 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
         for feature in planned[by_name[name].pk]
         if feature.iteration.number == 3 and feature.pk not in on_dependencies
     )
+    # Its remaining work slips with it.
+    Story.objects.filter(feature=slipping, iteration=iterations[2]).update(iteration=iterations[3])
     feature_move(
         feature=slipping,
         team_id=slipping.team_id,
@@ -149,11 +193,12 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     FeatureStateChange.objects.filter(feature=added).update(changed_at=at(added_day, 11))
     for state, days in ((Feature.State.ANALYZING, 1), (Feature.State.BACKLOG, 2)):
         feature_set_state(feature=added, state=state, at=at(added_day + timedelta(days=days), 10))
+    # Designed in I3 to meet the deadline, built and tested in I4.
     Story.objects.bulk_create(
         Story(
             team=borealis,
             feature=added,
-            iteration=iterations[3],
+            iteration=iterations[2 if verb == "Design" else 3],
             title=f"{verb} strong customer authentication",
             points=points,
         )
@@ -162,52 +207,114 @@ def replan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     planned[borealis.pk].append(added)
 
 
-def execute(build: Build, demo: DemoTrain, pi: ProgramIncrement, *, closed: bool) -> None:
+# Why a feature waits, besides an impediment or a blocked dependency (flow efficiency counts it).
+WAITING_REASONS = [
+    "Waiting for the shared test environment",
+    "Waiting for a review by the System Architect",
+    "Waiting on another team's merge",
+    "Waiting for the Business Owner's acceptance",
+    "Waiting for production access",
+]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What keeps a feature from Done: an open impediment raised on `since`, a blocked dependency it
+    provides (blocked since `since`), or an open dependency it needs or provides (`since` None)."""
+
+    since: date | None
+    blocks: bool  # the feature's own blocked flag is set from `since` (not for an impediment's,
+    #               which the impediment's service sets)
+    reason: str = ""
+
+
+def execute(
+    build: Build,
+    demo: DemoTrain,
+    pi: ProgramIncrement,
+    *,
+    closed: bool,
+    holds: dict[int, Hold],
+    impeded: dict[int, tuple[date, date]],
+) -> None:
     """Run the PI up to today (`closed`: to its end, and BV is scored): features move through the
-    Kanban, stories get done."""
+    Kanban as their stories get done. A feature is Done only when all its stories are, nothing
+    blocks it and no dependency it needs or provides is still open (`holds`); a resolved impediment
+    (`impeded`: raised, resolved) delays it."""
     rng = build.rng
     horizon = pi.end_date if closed else build.today
     for team in demo.teams:
         for feature in build.features[pi.pk][team.pk]:
-            iteration = feature.iteration
-            start_day = max(pi.start_date, iteration.start_date - timedelta(days=rng.randint(7, 20)))
-            if start_day >= horizon:
-                continue
-            feature_set_state(feature=feature, state=Feature.State.IMPLEMENTING, at=at(start_day, 9))
-            if rng.random() < 0.25:
-                block_start = start_day + timedelta(days=rng.randint(1, 4))
-                if block_start < horizon:
-                    feature_set_blocked(
-                        feature=feature,
-                        blocked=True,
-                        at=at(block_start, 11),
-                        reason="Waiting on another team",
-                    )
-                    block_end = block_start + timedelta(days=rng.randint(2, 6))
-                    if block_end < horizon or closed:
-                        feature_set_blocked(
-                            feature=feature, blocked=False, at=at(min(block_end, horizon), 15)
-                        )
-            slip = rng.choice([-3, -1, 0, 0, 2, 4, 9, 16])
-            done_day = iteration.end_date + timedelta(days=slip)
-            validating_day = done_day - timedelta(days=rng.randint(2, 5))
-            if validating_day < horizon and validating_day > start_day:
-                feature_set_state(feature=feature, state=Feature.State.VALIDATING, at=at(validating_day, 14))
-            if done_day < horizon and done_day <= pi.end_date:
-                feature_set_state(feature=feature, state=Feature.State.DONE, at=at(done_day, 16))
-            # Stories: done within their iteration, unless the feature slipped past it.
-            for story in feature.stories.select_related("iteration"):
-                finish = (
-                    story.iteration.end_date
-                    - timedelta(days=rng.randint(0, 5))
-                    + timedelta(days=max(0, slip))
-                )
-                if finish < horizon and rng.random() > 0.1:
-                    Story.objects.filter(pk=story.pk).update(state=Story.State.DONE, done_at=at(finish, 12))
-                elif story.iteration.start_date <= horizon:
-                    Story.objects.filter(pk=story.pk).update(state=Story.State.IN_PROGRESS)
+            _run(rng, pi, feature, horizon, hold=holds.get(feature.pk), impeded=impeded.get(feature.pk))
         if closed:
             for objective in pi.objectives.filter(team=team):
                 planned = objective.planned_business_value
                 objective.actual_business_value = max(0, min(10, planned - rng.choice([0, 0, 1, 2, 3, -1])))
                 objective.save(update_fields=["actual_business_value"])
+
+
+def _run(rng, pi, feature: Feature, horizon: date, *, hold: Hold | None, impeded) -> None:
+    stories = list(feature.stories.select_related("iteration").order_by("iteration__number", "pk"))
+    first = min((s.iteration.start_date for s in stories), default=feature.iteration.start_date)
+    start_day = max(pi.start_date, first - timedelta(days=rng.randint(0, 3)))
+    for day in (hold.since if hold else None, impeded[0] if impeded else None):
+        if day is not None:
+            start_day = min(start_day, day - timedelta(days=1))
+    if start_day >= horizon:
+        return
+    delay = (impeded[1] - impeded[0]) if impeded else timedelta(0)
+    # Stories finish within their iteration; about one in six is carried over into the next.
+    finishes = []
+    for story in stories:
+        # By the system demo, on the iteration's last Friday.
+        finish = story.iteration.end_date - timedelta(days=2 + rng.randint(0, 6))
+        if rng.random() < 0.18:
+            finish += timedelta(days=rng.randint(2, 8))
+        if impeded and finish >= impeded[0]:
+            finish += delay
+        finishes.append(max(finish, start_day + timedelta(days=1)))
+    open_stories = set()
+    if hold is not None and stories:
+        # The work that waits: what is left after `since`, or at least the last story.
+        last = max(range(len(stories)), key=lambda i: finishes[i])
+        open_stories = {i for i, f in enumerate(finishes) if hold.since and f >= hold.since} | {last}
+    # Validated (the Business Owners' acceptance) from the day its last story is done.
+    validating_day = max(finishes, default=feature.iteration.end_date - timedelta(days=3))
+    done_day = validating_day + timedelta(days=rng.randint(2, 6))
+    if impeded:
+        done_day = max(done_day, impeded[1] + timedelta(days=1))
+
+    # Waiting: a few short stretches while in progress, never overlapping an impediment's or the hold's.
+    end_of_waiting = min(d for d in (validating_day, hold.since if hold else None) if d is not None)
+    span = max(1, (end_of_waiting - start_day).days - 1)
+    periods = []
+    for _ in range(rng.choice([1, 2, 2, 3])):
+        begin = start_day + timedelta(days=rng.randint(1, span))
+        periods.append((begin, begin + timedelta(days=rng.randint(1, 4)), rng.choice(WAITING_REASONS)))
+    waiting, covered = [], start_day
+    for begin, end, reason in sorted(periods):
+        begin = max(begin, covered)
+        end = min(end, end_of_waiting - timedelta(days=1))
+        if impeded and begin < impeded[1] and end > impeded[0]:
+            continue
+        if begin < end and begin < horizon:
+            waiting.append((begin, end, reason))
+            covered = end + timedelta(days=1)
+
+    feature_set_state(feature=feature, state=Feature.State.IMPLEMENTING, at=at(start_day, 9))
+    for begin, end, reason in waiting:
+        feature_set_blocked(feature=feature, blocked=True, at=at(begin, 11), reason=reason)
+        if end < horizon or pi.end_date <= horizon:
+            feature_set_blocked(feature=feature, blocked=False, at=at(min(end, horizon), 15))
+    if hold is not None and hold.blocks and hold.since < horizon:
+        feature_set_blocked(feature=feature, blocked=True, at=at(hold.since, 11), reason=hold.reason)
+    if hold is None and not feature.is_blocked:
+        if validating_day < horizon:
+            feature_set_state(feature=feature, state=Feature.State.VALIDATING, at=at(validating_day, 14))
+        if done_day < horizon and done_day <= pi.end_date:
+            feature_set_state(feature=feature, state=Feature.State.DONE, at=at(done_day, 16))
+    for index, (story, finish) in enumerate(zip(stories, finishes, strict=True)):
+        if finish < horizon and index not in open_stories:
+            Story.objects.filter(pk=story.pk).update(state=Story.State.DONE, done_at=at(finish, 12))
+        elif story.iteration.start_date <= horizon:
+            Story.objects.filter(pk=story.pk).update(state=Story.State.IN_PROGRESS)

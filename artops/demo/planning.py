@@ -159,8 +159,12 @@ def plan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     build.features[pi.pk] = {}
     for team in demo.teams:
         fte = rng.choice([5, 6, 6, 7, 8])
-        for iteration in iterations:
-            TeamCapacityFactory(team=team, iteration=iteration, fte=fte, days_off=rng.randint(0, 6))
+        capacity = {
+            iteration.pk: TeamCapacityFactory(
+                team=team, iteration=iteration, fte=fte, days_off=rng.randint(0, 6)
+            ).capacity_points
+            for iteration in iterations
+        }
         features = []
         for slot in range(5):
             title = FEATURE_TITLES[
@@ -191,19 +195,7 @@ def plan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
                     at=at(pi.start_date - timedelta(days=days_before + slot)),
                 )
             features.append(feature)
-            stories = []
-            for n in range(rng.randint(3, 5)):
-                story_iteration = dev_iterations[max(0, dev_iterations.index(planned) - rng.randint(0, 1))]
-                stories.append(
-                    Story(
-                        team=team,
-                        feature=feature,
-                        iteration=story_iteration,
-                        title=f"{rng.choice(STORY_VERBS)} {title.lower()} part {n + 1}",
-                        points=rng.choice([1, 2, 3, 3, 5, 5, 8]),
-                    )
-                )
-            Story.objects.bulk_create(stories)
+        _plan_stories(build, team, features, dev_iterations, capacity)
         build.features[pi.pk][team.pk] = features
         for n in range(4):
             committed = n < 3
@@ -256,6 +248,40 @@ def plan(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
         ("PCI audit", 55, Milestone.Kind.AUDIT),
     ):
         MilestoneFactory(pi=pi, name=f"{name}", date=pi.start_date + timedelta(days=offset), kind=kind)
+
+
+def _plan_stories(build: Build, team: Team, features: list[Feature], iterations, capacity) -> None:
+    """The team's stories, iteration by iteration, up to a committed plan's load: 80–92 % of the
+    iteration's capacity (SAFe teams keep a buffer), each story for a feature planned in that
+    iteration or the next (the work that leads up to it)."""
+    rng = build.rng
+    numbers: dict[int, int] = {}
+    stories = []
+    for index, iteration in enumerate(iterations):
+        target = capacity[iteration.pk] * rng.uniform(0.8, 0.92)
+        ahead = iterations[index + 1] if index + 1 < len(iterations) else None
+        candidates = [f for f in features if f.iteration_id == iteration.pk] + [
+            f for f in features if ahead is not None and f.iteration_id == ahead.pk
+        ]
+        load = 0
+        while candidates:
+            points = rng.choice([1, 2, 3, 3, 5, 5, 8])
+            if load + points > target:
+                break
+            load += points
+            feature = candidates[len(stories) % len(candidates)]
+            numbers[feature.pk] = numbers.get(feature.pk, 0) + 1
+            base = feature.title.split(" – ")[0].lower()
+            stories.append(
+                Story(
+                    team=team,
+                    feature=feature,
+                    iteration=iteration,
+                    title=f"{rng.choice(STORY_VERBS)} {base} part {numbers[feature.pk]}",
+                    points=points,
+                )
+            )
+    Story.objects.bulk_create(stories)
 
 
 def commit(demo: DemoTrain, pi: ProgramIncrement) -> None:
