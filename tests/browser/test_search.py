@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 @pytest.fixture
 def items(train, team, other_team, pi, rte, outsider):
-    feature = FeatureFactory(train=train, pi=pi, team=team, title="Payment retries", description="Retry cards")
+    feature = FeatureFactory(
+        train=train, pi=pi, team=team, title="Payment retries", description="Retry cards"
+    )
     DependencyFactory(pi=pi, requesting_team=team, providing_team=other_team, description="Payment API")
     risk = RiskFactory(train=train, pi=pi, title="Payment sandbox unstable")
     ImpedimentFactory(team=team, title="Payment test cards expired")
