@@ -17,6 +17,7 @@ from planning.calculations import (
     PredictabilityFigure,
     VoteSummary,
     band_position,
+    percent_text,
     pi_predictability,
 )
 from planning.models import Feature, PIObjective, ProgramIncrement
@@ -67,6 +68,15 @@ class ObjectivesOverview:
     @property
     def mean_band(self) -> str | None:
         return band_position(self.predictability.mean_of_teams)
+
+    @property
+    def mean_partial(self) -> bool:
+        """The mean of team percentages is no result while a team's figure in it is partial."""
+        return any(f.percent is not None and f.partial_text for f in self.predictability.teams.values())
+
+    @property
+    def mean_text(self) -> str:
+        return percent_text(self.predictability.mean_of_teams, PREDICTABILITY_BAND)
 
     @property
     def teams_with_figure(self) -> int:

@@ -22,6 +22,7 @@ from planning.factories import ProgramIncrementFactory as PIFactory
 from planning.models import ConfidenceVote, Feature, PIObjective, ProgramIncrement, Story, TeamCapacity
 from planning.services.baseline import plan_commit
 from planning.services.votes import vote_round_open
+from tests.planning.conftest import teams_have_voted
 
 from .world import build_world
 
@@ -358,6 +359,10 @@ def test_a_feature_is_pulled_into_the_pi_and_not_into_another_trains(w):
 
 
 def test_a_vote_round_is_opened_voted_in_and_closed(w):
+    # The ART's round before the teams': refused, with the teams still to vote.
+    early = send(w, "rte", "POST", url("vote-round-list", w.pi.pk), {"team": None})
+    assert early.status_code == 422 and "the teams vote on their own plans first" in early.content.decode()
+    teams_have_voted(w.pi, None)
     opened = send(w, "rte", "POST", url("vote-round-list", w.pi.pk), {"team": None})
     assert opened.status_code == 201, opened.content
     round_id = opened.json()["id"]
@@ -387,6 +392,7 @@ def test_a_vote_round_is_opened_voted_in_and_closed(w):
 
 @pytest.mark.parametrize("score", [0, 6, "five", None, True, 10**30])
 def test_a_vote_off_the_fist_of_five_is_422(w, score):
+    teams_have_voted(w.pi, None)
     vote_round = vote_round_open(pi=w.pi, team=None, actor=None)
     assert_refused(send(w, "sm", "PUT", url("my-vote", vote_round.pk), {"score": score}), 422)
     assert not ConfidenceVote.objects.exists()
@@ -400,6 +406,7 @@ def test_a_concern_before_voting_is_422_and_a_second_open_round_is_refused(w):
 
 
 def test_vote_rounds_filter_and_cost_the_same_queries_for_few_and_many_votes(w):
+    teams_have_voted(w.pi, None)
     art = vote_round_open(pi=w.pi, team=None, actor=None)
     team_round = vote_round_open(pi=w.pi, team=w.team_a, actor=None)
     client = w.client("viewer")

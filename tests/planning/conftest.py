@@ -11,11 +11,16 @@ def iterations(pi):
 
 def teams_have_voted(pi, rte, *teams):
     """What SAFe takes before the ART's vote: each team plans work in the PI and votes on its plan
-    (a team round opened and closed). With no team given, a team of its own does it."""
+    (a team round opened and closed). With no team given: the teams that planned work and have not
+    voted yet, or when none did, a team of its own."""
     from planning.factories import FeatureFactory
+    from planning.selectors.votes import teams_yet_to_vote
     from planning.services.votes import vote_round_close, vote_round_open
     from trains.factories import TeamFactory
 
-    for team in teams or [TeamFactory(train=pi.train, name="Voyager", position=99)]:
+    if not teams:
+        planning, waiting = teams_yet_to_vote(pi)
+        teams = waiting if planning else [TeamFactory(train=pi.train, name="Voyager", position=99)]
+    for team in teams:
         FeatureFactory(train=pi.train, pi=pi, team=team)
         vote_round_close(vote_round=vote_round_open(pi=pi, team=team, actor=rte), actor=rte)

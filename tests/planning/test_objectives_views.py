@@ -437,3 +437,21 @@ def test_without_javascript_the_edit_form_is_a_page_and_a_bad_save_stays_on_it(
     assert form.status_code == 200 and "Save objective" in form.content.decode()
     assert refused.status_code == 422 and "Write the objective" in refused.content.decode()
     assert PIObjective.objects.get().text == "Self-service refunds live"
+
+
+def test_a_partial_predictability_says_partial_on_the_objectives_page_and_the_business_owner_view(
+    client, viewer, train, pi, team
+):
+    pi.state = ProgramIncrement.State.EXECUTING
+    pi.save()
+    PIObjectiveFactory(pi=pi, team=team, planned_business_value=10, actual_business_value=2)
+    PIObjectiveFactory(pi=pi, team=team, planned_business_value=10)
+    PIObjectiveFactory(pi=pi, team=team, planned_business_value=5)
+    client.force_login(viewer)
+
+    for name in ("objectives", "business_owners"):
+        html = page(client, train, pi, name).content.decode()
+        # 2 / 25 = 8 %: no red "below the healthy band" for a figure still being scored.
+        assert '<strong class="pred-value pred-partial">8 %</strong>' in html
+        assert ">partial: 1 of 3 scored</span>" in html
+        assert "below the healthy band" not in html

@@ -145,6 +145,18 @@ def test_a_team_without_committed_value_or_scores_shows_no_figure(
     assert "<strong>0 %</strong>" not in html
 
 
+def test_a_partly_scored_team_is_labelled_partial_not_out_of_band(client, rte, train, team, running_pi):
+    PIObjectiveFactory(pi=running_pi, team=team, planned_business_value=10, actual_business_value=2)
+    PIObjectiveFactory(pi=running_pi, team=team, planned_business_value=10, actual_business_value=None)
+    client.force_login(rte)
+
+    html = client.get(url("inspect_adapt", train)).content.decode()
+
+    # 2 / 20 = 10 %, with one of two objectives scored: said as partial, not as a miss of the band.
+    assert '<span class="band band-partial">partial: 1 of 2 scored</span>' in html
+    assert "below band" not in html
+
+
 def test_without_flow_snapshots_the_page_says_so_and_invents_nothing(client, rte, train, running_pi):
     client.force_login(rte)
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from planning.services.votes import vote_cast, vote_round_open
 from risks.models import Risk
 from risks.services import risk_from_vote_concern
+from tests.planning.conftest import teams_have_voted
 from trains.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ def team_vote(pi, team, rte, team_member):
 
 @pytest.fixture
 def art_vote(pi, rte, scrum_master):
+    teams_have_voted(pi, rte)
     vote_round = vote_round_open(pi=pi, team=None, actor=rte)
     return vote_cast(
         vote_round=vote_round, voter=scrum_master, score=1, concern="Audit week clashes with I3."
@@ -74,6 +76,7 @@ def test_a_second_click_is_refused_and_there_is_still_one_risk(rte, team_vote):
 
 
 def test_a_vote_without_a_concern_makes_no_risk(pi, rte, team_member):
+    teams_have_voted(pi, rte)
     vote_round = vote_round_open(pi=pi, team=None, actor=rte)
     vote = vote_cast(vote_round=vote_round, voter=team_member, score=2)
 
@@ -90,6 +93,7 @@ def test_only_the_rte_turns_a_concern_into_a_risk(request, team_vote, persona):
 
 
 def test_a_long_concern_gets_a_short_title_on_a_word_and_is_quoted_whole(pi, rte, team_member):
+    teams_have_voted(pi, rte)
     vote_round = vote_round_open(pi=pi, team=None, actor=rte)
     concern = ("We depend on the identity team's new token service " * 5).strip() + "\nSecond line."
     vote = vote_cast(vote_round=vote_round, voter=team_member, score=1, concern=concern)

@@ -24,6 +24,7 @@ from planning.factories import ProgramIncrementFactory as PIFactory
 from planning.models import ProgramIncrement
 from planning.services.baseline import plan_commit
 from planning.services.votes import vote_round_open
+from tests.planning.conftest import teams_have_voted
 
 from ..table import READERS, Row
 
@@ -72,6 +73,7 @@ def feature_unassigned(w):
 
 
 def art_round(w):
+    teams_have_voted(w.pi, None)  # the ART votes after the teams (planning.selectors.votes)
     w.extra["round"] = vote_round_open(pi=w.pi, team=None, actor=None)
 
 
@@ -270,6 +272,7 @@ ROWS = [
         "planning-api:vote-round-list",
         lambda w: url("vote-round-list", w.pi.pk),
         RTE,
+        lambda w: teams_have_voted(w.pi, None),  # the ART's round opens after the teams'
         body=lambda w: {"team": None},
     ),
     Row(
