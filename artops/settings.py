@@ -114,7 +114,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "trains.conversation.context.inbox",
             ],
         },
     },

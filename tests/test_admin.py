@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
@@ -49,7 +50,7 @@ from risks.models import (
     SystemDemo,
 )
 from trains.guards import MISSING_VERSION
-from trains.models import Membership, Role, Team, Train, Webhook, WebhookDelivery
+from trains.models import Comment, InboxItem, Membership, Role, Team, Train, Webhook, WebhookDelivery
 from trains.services import api_token_create
 
 User = get_user_model()
@@ -147,6 +148,26 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
     )
     WebhookDelivery.objects.create(
         webhook=hook, uuid=uuid.uuid4(), event="feature.moved", event_id=uuid.uuid4(), payload={"id": "x"}
+    )
+    on_feature = ContentType.objects.get_for_model(feature)
+    comment = Comment.objects.create(
+        train=world.train,
+        target_type=on_feature,
+        target_id=feature.pk,
+        author=person,
+        body="Looks good",
+        created_at=now,
+    )
+    InboxItem.objects.create(
+        user=person,
+        train=world.train,
+        kind="mention",
+        event=f"comment:{comment.pk}",
+        target_type=on_feature,
+        target_id=feature.pk,
+        text="You were mentioned",
+        url="/",
+        created_at=now,
     )
     TeamCapacity.objects.create(team=world.team, iteration=world.iterations[0], fte=5, days_off=2)
     risk = Risk.objects.create(

@@ -13,7 +13,7 @@ from django.db.models import Count
 
 from . import services
 from .admin_base import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, TrainScopedAdmin, related_only
-from .models import ApiToken, Membership, Team, Train, Webhook, WebhookDelivery
+from .models import ApiToken, Comment, InboxItem, Membership, Team, Train, Webhook, WebhookDelivery
 from .services import TRAIN_FIELDS
 
 User = get_user_model()
@@ -365,3 +365,35 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
         "created_at",
         "last_attempt_at",
     ]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: a comment is edited by its author and removed (with a trace) on the item's page,
+    through trains.conversation's services; the admin shows the text of a removed one for an audit."""
+
+    train_path = "train"
+    always_select_related = ("train", "author", "target_type")
+    list_display = ["__str__", "train", "author", "created_at", "edited_at", "removed_at"]
+    list_filter = [related_only("train")]
+    fields = [
+        "train",
+        "target_type",
+        "target_id",
+        "author",
+        "body",
+        "created_at",
+        "edited_at",
+        "removed_at",
+        "removed_by",
+        "version",
+    ]
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    train_path = "train"
+    always_select_related = ("train", "user")
+    list_display = ["user", "kind", "train", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind", related_only("train")]
+    fields = ["user", "train", "kind", "event", "text", "url", "actor", "created_at", "read_at", "emailed_at"]

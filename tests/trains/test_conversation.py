@@ -224,13 +224,17 @@ def test_the_header_counts_unread_items_and_opening_one_marks_it_read(client, rt
     comment_add(target=feature, body="@sm two", actor=rte)
     client.force_login(scrum_master)
     page = client.get(reverse("conversation:inbox")).content.decode()
-    assert 'class="inbox-count">2<' in page and page.count("inbox-item unread") == 2
+    assert reverse("conversation:inbox_count") in page and page.count("inbox-item unread") == 2
+    count = client.get(reverse("conversation:inbox_count"), **HTMX).content.decode()
+    assert '<span class="inbox-count">2<' in count
     item = InboxItem.objects.get(event=f"comment:{comment.pk}")
     response = client.get(reverse("conversation:inbox_open", args=[item.pk]))
     assert response.status_code == 302 and response["Location"] == item.url
     item.refresh_from_db()
     assert item.read_at is not None
-    assert 'class="inbox-count">1<' in client.get(reverse("conversation:inbox")).content.decode()
+    assert '<span class="inbox-count">1<' in client.get(reverse("conversation:inbox_count")).content.decode()
+    client.post(reverse("conversation:inbox_read_all"))
+    assert client.get(reverse("conversation:inbox_count")).content.decode().strip() == ""
 
 
 def test_nobody_opens_someone_elses_inbox_item(client, rte, scrum_master, feature):
@@ -240,11 +244,15 @@ def test_nobody_opens_someone_elses_inbox_item(client, rte, scrum_master, featur
     assert client.get(reverse("conversation:inbox_open", args=[item.pk])).status_code == 404
 
 
-def test_the_header_count_costs_one_query(client, rte, scrum_master, feature, django_assert_num_queries):
+def test_the_header_count_costs_one_count_and_no_page_a_query(
+    client, rte, scrum_master, feature, django_assert_num_queries
+):
     comment_add(target=feature, body="@sm one", actor=rte)
     client.force_login(scrum_master)
-    client.get(reverse("conversation:inbox"))
-    with django_assert_num_queries(3):  # the user (the session is cached), the inbox, its unread count
+    client.get(reverse("conversation:inbox_count"))
+    with django_assert_num_queries(2):  # the user (the session is cached), the COUNT
+        client.get(reverse("conversation:inbox_count"), **HTMX)
+    with django_assert_num_queries(2):  # the user, the inbox itself: the count is not the page's
         client.get(reverse("conversation:inbox"))
 
 

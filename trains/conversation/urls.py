@@ -6,6 +6,7 @@ app_name = "conversation"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/unread/", views.inbox_count, name="inbox_count"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:item_id>/", views.inbox_open, name="inbox_open"),
     path("trains/<slug:slug>/comments/<slug:kind>/<int:target_id>/", views.conversation, name="comments"),
