@@ -15,7 +15,7 @@ from .board import (
     with_card_figures,
     wsjf_key,
 )
-from .pis import pi_being_run, pis_of_train
+from .pis import pi_being_run, pi_on_the_board, pis_of_train
 
 __all__ = [
     "Board",
@@ -26,6 +26,7 @@ __all__ = [
     "board_strings",
     "card_for_user",
     "pi_being_run",
+    "pi_on_the_board",
     "pis_of_train",
     "program_board",
     "string_json",

@@ -1,13 +1,16 @@
-"""Which PI a screen shows when none is asked for: three questions, each answered once.
+"""Which PI a screen shows when none is asked for: four questions, each answered once.
 
-- ``pi_being_run``: the PI the train is executing (the program board, the running-the-PI screens);
+- ``pi_on_the_board``: the program board (and the header's "Program board" link, which names no PI):
+  the PI in planning when there is one, else the executing one;
+- ``pi_being_run``: the PI the train is executing (the running-the-PI screens);
 - ``pi_being_planned``: the next plan (the PI Planning screens);
 - ``pi_with_latest_results``: the PI whose figures are the latest there are (the metrics dashboard).
 
-They differ only when no PI is executing, and there on purpose: between PIs the board shows the
-newest PI (the one being planned, so teams can place features), PI Planning the earliest one still
-in planning or draft, and the dashboard the latest closed PI, which has figures where a draft has none.
-Every one answers `?pi=` first and 404s when the train has no such PI.
+The board leads with the PI in planning because that is where the RTE and the teams place features
+during PI Planning, while the one executing is still running; once the plan is committed it executes
+and the board follows it. Between PIs the board shows the newest PI, PI Planning the earliest one
+still in planning or draft, and the dashboard the latest closed PI, which has figures where a draft
+has none. Every one answers `?pi=` first and 404s when the train has no such PI.
 """
 
 from django.db.models import QuerySet
@@ -48,6 +51,20 @@ def pi_being_run(
     if pi_id:
         return pi_asked_for(pis, pi_id)
     return _newest([pi for pi in pis if pi.state == State.EXECUTING] or pis)
+
+
+def pi_on_the_board(
+    train: Train, pi_id: str | int | None, pis: list[ProgramIncrement] | None = None
+) -> ProgramIncrement:
+    """The PI asked for; else the one in planning (the earliest, if several); else the executing
+    one; else the newest. 404 when the train has none. Costs no query when given the train's PIs."""
+    pis = list(pis_of_train(train)) if pis is None else pis
+    if pi_id:
+        return pi_asked_for(pis, pi_id)
+    in_planning = [pi for pi in pis if pi.state == State.PLANNING]
+    if in_planning:
+        return min(in_planning, key=lambda pi: pi.start_date)
+    return pi_being_run(train, None, pis)
 
 
 def pi_being_planned(pi_id: str | int | None, pis: list[ProgramIncrement]) -> ProgramIncrement:

@@ -28,7 +28,7 @@ from ..selectors import (
     BoardFilters,
     board_strings,
     card_for_user,
-    pi_being_run,
+    pi_on_the_board,
     pis_of_train,
     program_board,
     strings_after_move,
@@ -76,7 +76,7 @@ def _get_feature_for_user(request: HtmxHttpRequest, slug: str, feature_id: int):
 def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
-    pi = pi_being_run(train, request.GET.get("pi"), pis)
+    pi = pi_on_the_board(train, request.GET.get("pi"), pis)
     context = _board_context(train, access, pi, BoardFilters.from_query(request.GET), pis)
     if request.htmx and request.htmx.target == "board-main":
         return render(request, f"{PAGE}#board-main", context)
@@ -88,7 +88,7 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Polled by open boards: 204 while nothing changed, else the fresh board body."""
     train, access = train_for_user(request.user, slug)
-    pi = pi_being_run(train, request.GET.get("pi"))
+    pi = pi_on_the_board(train, request.GET.get("pi"))
     try:
         since = int(request.GET.get("since", ""))
     except ValueError:
@@ -123,7 +123,7 @@ def board_dependencies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The strings as a table (loaded when opened: the board itself stays light)."""
     train, access = train_for_user(request.user, slug)
     pis = list(pis_of_train(train))
-    pi = pi_being_run(train, request.GET.get("pi"), pis)
+    pi = pi_on_the_board(train, request.GET.get("pi"), pis)
     context = {
         "train": train,
         "access": access,
@@ -265,7 +265,7 @@ def _get_for_dialog(request: HtmxHttpRequest, train: Train, model, object_id: in
     """What a dependency or milestone dialog edits (404 unless it is in one of the train's PIs) and its
     PI; for a new one (no id), None and the board's PI (`?pi=`, or the dialog's hidden `pi` field)."""
     if object_id is None:
-        return None, pi_being_run(train, request.GET.get("pi") or request.POST.get("pi"))
+        return None, pi_on_the_board(train, request.GET.get("pi") or request.POST.get("pi"))
     instance = get_object_or_404(model.objects.select_related("pi"), pk=object_id, pi__train=train)
     return instance, instance.pi
 
@@ -311,7 +311,7 @@ def feature_edit(request: HtmxHttpRequest, slug: str, feature_id: int | None = N
     """Create (no id) or edit a feature from the board, in a dialog."""
     if feature_id is None:
         train, access = train_for_user(request.user, slug)
-        pi = pi_being_run(train, request.GET.get("pi") or request.POST.get("pi"))
+        pi = pi_on_the_board(train, request.GET.get("pi") or request.POST.get("pi"))
         feature = None
         access.require(access.can_plan_any, "Only planners of this train add features.")
     else:
