@@ -15,6 +15,13 @@ WSJF_FIELDS = ("business_value", "time_criticality", "risk_reduction", "job_size
 SCALE_MESSAGE = "Use the modified Fibonacci scale: 1, 2, 3, 5, 8, 13 or 20."
 
 
+def _require_not_done(feature: Feature, why: str) -> None:
+    """A done feature is delivered: ranking it or moving it between PIs and teams would rewrite
+    what happened (flow figures, predictability) rather than plan anything."""
+    if feature.state == Feature.State.DONE:
+        raise ValidationError(f"“{feature.title}” is done: {why}.")
+
+
 @transaction.atomic
 def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs) -> Feature:
     """Set any of the four WSJF inputs (None clears one). Off the scale: field messages, nothing saved."""
@@ -33,6 +40,7 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs
         raise ValidationError(errors)
     current = lock_for_change(Feature.objects.select_related("team", "pi"), feature.pk, expected_version)
     require_open(current.pi)
+    _require_not_done(current, "its WSJF inputs stay as they were when it was ranked")
     changed = [name for name, value in inputs.items() if getattr(current, name) != value]
     if not changed:
         return current
@@ -68,6 +76,7 @@ def feature_pull(
     )
     # Taking a feature out of a closed PI rewrites that PI's record as surely as changing it.
     require_open(current.pi)
+    _require_not_done(current, "it stays in the PI and on the team that delivered it")
     errors = {}
     if pi is not None and pi.train_id != current.train_id:
         errors["pi"] = "That PI belongs to another train."

@@ -45,8 +45,11 @@ def _context(
     row_errors = row_errors or {}
     for row in [*data.in_pi, *data.not_in_pi]:
         feature = row.feature
-        feature.can_pull = any(can_pull_feature(access, feature, team) for team in own_teams)
-        feature.can_remove = page.editable and can_pull_feature(access, feature, None)
+        # A done feature is delivered: no ranking, pulling or taking out (the services refuse it too).
+        feature.is_done = feature.state == Feature.State.DONE
+        open_feature = not feature.is_done
+        feature.can_pull = open_feature and any(can_pull_feature(access, feature, team) for team in own_teams)
+        feature.can_remove = open_feature and page.editable and can_pull_feature(access, feature, None)
         feature.just_changed = feature.pk == changed_id
         feature.errors = _messages(row_errors.get(feature.pk, {}))
     return page.context(

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from planning.factories import FeatureFactory, StoryFactory
 from planning.models import Feature, Story, TeamCapacity
@@ -137,6 +138,48 @@ def test_without_javascript_a_pull_redirects_back_to_the_backlog(client, rte, tr
     )
     assert response.status_code == 302
     assert f"pi={pi.pk}" in response["Location"]
+
+
+def test_a_done_feature_shows_no_wsjf_inputs_nor_remove_and_the_services_refuse_both(
+    client, rte, train, pi, team
+):
+    done = FeatureFactory(
+        train=train,
+        pi=pi,
+        team=team,
+        title="Shipped",
+        state=Feature.State.DONE,
+        done_at=timezone.now(),
+        business_value=3,
+        job_size=5,
+    )
+    open_one = FeatureFactory(train=train, pi=pi, team=team, title="Open")
+    client.force_login(rte)
+
+    html = client.get(url("backlog", train, pi=pi)).content.decode()
+
+    row = html[
+        html.index(f'id="feature-{done.pk}"') : html.index("</tr>", html.index(f'id="feature-{done.pk}"'))
+    ]
+    assert "<select" not in row and f'id="remove-{done.pk}"' not in row and "wsjf-form" not in row
+    assert "Done: delivered" in row
+    assert f'id="wsjf-{open_one.pk}-bv"' in html and f'id="remove-{open_one.pk}"' in html
+
+    wsjf = client.post(
+        url("backlog_wsjf", train, done.pk),
+        {"pi": pi.pk, "version": done.version, "business_value": 8},
+        **HTMX,
+    )
+    removed = client.post(
+        url("backlog_pull", train, done.pk),
+        {"pi": pi.pk, "version": done.version, "action": "remove"},
+        **HTMX,
+    )
+    assert wsjf.status_code == removed.status_code == 422
+    assert "“Shipped” is done: its WSJF inputs stay as they were" in wsjf.content.decode()
+    assert "“Shipped” is done: it stays in the PI" in removed.content.decode()
+    done.refresh_from_db()
+    assert (done.business_value, done.pi, done.team) == (3, pi, team)
 
 
 def test_an_outsider_gets_404_on_every_page_and_write(client, outsider, train, pi, team, two_features):
