@@ -63,7 +63,8 @@ def entitled_voters(train_id: int, team_ids: Iterable[int | None]) -> dict[int |
 
 
 def teams_yet_to_vote(pi: ProgramIncrement) -> tuple[list[Team], list[Team]]:
-    """(teams with planned work in the PI, those of them without a closed team round). One query.
+    """(teams with planned work in the PI, those of them without a closed team round that has at
+    least one vote). One query.
 
     Planned work: a feature of the PI on the team, or one of its PI objectives for the PI.
     """
@@ -72,7 +73,12 @@ def teams_yet_to_vote(pi: ProgramIncrement) -> tuple[list[Team], list[Team]]:
         .annotate(
             has_work=Exists(Feature.objects.filter(pi=pi, team=OuterRef("pk")))
             | Exists(PIObjective.objects.filter(pi=pi, team=OuterRef("pk"))),
-            has_voted=Exists(VoteRound.objects.filter(pi=pi, team=OuterRef("pk"), closed_at__isnull=False)),
+            # A round closed without a single vote is no team vote: it does not count.
+            has_voted=Exists(
+                ConfidenceVote.objects.filter(
+                    round__pi=pi, round__team=OuterRef("pk"), round__closed_at__isnull=False
+                )
+            ),
         )
         .filter(has_work=True)
         .order_by("position", "name")
@@ -83,7 +89,8 @@ def teams_yet_to_vote(pi: ProgramIncrement) -> tuple[list[Team], list[Team]]:
 def art_vote_refusal(pi: ProgramIncrement) -> str | None:
     """Why the ART's vote cannot open yet, or None. SAFe's order (domain.md §4.2): each team votes
     on its own plan first, then the whole train on the ART's. So the ART's round opens once every
-    team with planned work in the PI has had a team round closed (and at least one team has)."""
+    team with planned work in the PI has had a team round closed with votes in it (and at least one
+    team has planned work)."""
     planning, waiting = teams_yet_to_vote(pi)
     if not planning:
         return (
@@ -94,7 +101,8 @@ def art_vote_refusal(pi: ProgramIncrement) -> str | None:
         names = ", ".join(team.name for team in waiting)
         return (
             f"Team votes come first: {names} {'has' if len(waiting) == 1 else 'have'} no closed vote on "
-            "their plan yet. Open and close each team's vote, then the ART's."
+            "their plan yet (a closed round with at least one vote). Open and close each team's vote, "
+            "then the ART's."
         )
     return None
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from artops.celery import app
 from artops.demo import build_demo
 from metrics import tasks
-from tests.conftest import log_in
+from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -115,3 +115,38 @@ def test_recompute_now_shows_progress_and_then_the_updated_figures(
     expect(status).to_contain_text("Figures updated at", timeout=15_000)
     expect(page.locator("#figures .chart-card").first).to_be_visible()
     expect(page.locator(".metric-tile", has_text="Flow velocity")).to_be_visible()
+
+
+def test_a_partly_scored_pi_is_labelled_partial_on_the_tile_and_drawn_hollow_on_the_chart(
+    page, demo, screenshot
+):
+    from django.contrib.auth import get_user_model
+
+    from metrics.services import pi_recompute
+    from planning.models import PIObjective
+    from planning.services.objectives import objective_score_actual
+
+    pi = demo.pis.get(name="PI 26")
+    objectives = list(PIObjective.objects.filter(pi=pi).order_by("pk"))
+    business_owner = get_user_model().objects.get(username="bo")
+    for objective in objectives[:3]:
+        objective_score_actual(
+            objective=objective, value=2, actor=business_owner, expected_version=objective.version
+        )
+    pi_recompute(pi_id=pi.pk)
+
+    log_in(page, "rte")
+    page.goto(f"/trains/{demo.slug}/metrics/")
+
+    tile = page.locator(".metric-tile", has_text="Predictability (ART)")
+    expect(tile.locator(".tile-flag")).to_have_text(f"partial: 3 of {len(objectives)} scored")
+    expect(tile).to_have_class("metric-tile partial")
+    chart = page.locator("figure:has(svg[aria-labelledby^='chart-predictability-pis-'])")
+    expect(chart.locator("circle.dot.partial")).to_have_count(2)  # the ART and the mean of teams
+    expect(chart.locator("text.partial-label")).to_have_text(f"partial: 3 of {len(objectives)} scored")
+    expect(chart.locator(".legend")).to_contain_text("Hollow mark: partial figure, not final")
+    page.locator(".metric-tile", has_text="Flow efficiency").get_by_text("What is this?").click()
+    expect(page.locator(".tile-explain p")).to_contain_text("rather than waiting")
+    screenshot("metrics-dashboard-partial-predictability")
+    page.locator(".metric-tiles").screenshot(path=ARTIFACTS / "metrics-dashboard-partial-tiles.png")
+    chart.screenshot(path=ARTIFACTS / "metrics-dashboard-partial-chart.png")

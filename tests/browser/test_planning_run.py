@@ -120,7 +120,7 @@ def run_data(train, team, other_team, rte, scrum_master, business_owner, team_me
 
 
 def test_a_planning_run_from_draft_to_executing(
-    page, screenshot, people, run_data, train, team, business_owner, team_member
+    page, screenshot, people, run_data, train, team, other_team, business_owner, team_member
 ):
     pi, payouts = run_data
     first = pi.iterations.get(number=1)
@@ -252,7 +252,8 @@ def test_a_planning_run_from_draft_to_executing(
     people.shot(member, "planning-run-5-member-concern")
 
     # The RTE's page was not reloaded: the poll brings the verdict and the concern in.
-    expect(apollo.locator(".verdict")).to_contain_text("Needs rework", timeout=LIVE)
+    # Open: a running count, never a verdict yet.
+    expect(apollo.locator(".verdict")).to_contain_text("So far: mean 2.00, below 3", timeout=LIVE)
     concern_row = apollo.locator(".concern")
     expect(concern_row).to_contain_text("payout file format")
     screenshot("planning-run-5-rte-needs-rework")
@@ -264,13 +265,23 @@ def test_a_planning_run_from_draft_to_executing(
     # After the risk is on the table the member changes their vote; the RTE sees it accepted, closes.
     ballot.get_by_role("button", name="4 Confident").click()
     expect(ballot.get_by_role("button", name="4 Confident")).to_have_attribute("aria-pressed", "true")
-    expect(apollo.locator(".verdict")).to_contain_text("Accepted", timeout=LIVE)
+    expect(apollo.locator(".verdict")).to_contain_text("So far: mean 4.00, at or above 3", timeout=LIVE)
     apollo.get_by_role("button", name=f"Close vote on {team.name}'s plan").click()
     expect(apollo.get_by_role("button", name=f"Open round 2 on {team.name}'s plan")).to_be_visible()
+    expect(apollo.locator(".verdict")).to_contain_text("Accepted")
     team_round = VoteRound.objects.get(pi=pi, team=team)
     assert team_round.closed_at is not None
     assert list(team_round.votes.values_list("voter_id", "score")) == [(team_member.pk, 4)]
     people.shot(rte, "planning-run-5-team-vote-closed")
+    # Gemini planned work too: its vote comes before the ART's, whose button waits until then.
+    art = rte.locator("#scope-art")
+    expect(art.get_by_role("button", name="Open vote on the ART's plan")).to_be_disabled()
+    gemini = rte.locator(f"#scope-team-{other_team.pk}")
+    gemini.get_by_role("button", name=f"Open vote on {other_team.name}'s plan").click()
+    gemini.locator(".ballot").get_by_role("button", name="4 Confident").click()  # the RTE votes
+    expect(gemini.locator(".verdict")).to_contain_text("1 of")
+    gemini.get_by_role("button", name=f"Close vote on {other_team.name}'s plan").click()
+    expect(art.get_by_role("button", name="Open vote on the ART's plan")).to_be_enabled()
 
     # The ART vote: the Business Owner votes 3, exactly the acceptance threshold.
     art = rte.locator("#scope-art")
@@ -283,9 +294,10 @@ def test_a_planning_run_from_draft_to_executing(
         "aria-pressed", "true"
     )
     expect(bo_ballot.get_by_label("What worries you?")).to_have_count(0)  # 3 is not a low score
-    expect(art.locator(".verdict")).to_contain_text("Accepted mean 3.00 ≥ 3", timeout=LIVE)
+    expect(art.locator(".verdict")).to_contain_text("So far: mean 3.00, at or above 3", timeout=LIVE)
     art.get_by_role("button", name="Close vote on the ART's plan").click()
     expect(art.get_by_role("button", name="Open round 2 on the ART's plan")).to_be_visible()
+    expect(art.locator(".verdict")).to_contain_text("Accepted mean 3.00 ≥ 3")
     art_round = VoteRound.objects.get(pi=pi, team=None)
     assert art_round.closed_at is not None
     assert list(ConfidenceVote.objects.filter(round=art_round).values_list("score", flat=True)) == [3]

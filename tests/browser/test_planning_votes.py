@@ -1,8 +1,11 @@
 """The confidence vote in a real headless Chromium: two people, two browsers, live results."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from planning.factories import FeatureFactory
 from risks.models import Risk
 from tests.conftest import ARTIFACTS, log_in
 
@@ -33,13 +36,25 @@ def shot(a_page, name):
 def test_a_low_vote_asks_for_a_concern_which_the_rte_sees_live_and_turns_into_a_risk(
     page, member_page, rte, team_member, train, pi, team, other_team, screenshot
 ):
+    FeatureFactory(train=train, pi=pi, team=team)  # Apollo has planned work: it votes first
     votes_url = f"/trains/{train.slug}/planning/votes/?pi={pi.pk}"
     log_in(page, "rte")
     page.goto(votes_url)
     art = page.locator("#scope-art")
+    # Team votes come first: the ART's button waits, and says why.
+    expect(art.get_by_role("button", name="Open vote on the ART's plan")).to_be_disabled()
+    expect(art.locator(".vote-wait")).to_contain_text("Team votes come first: Apollo has no closed vote")
+    screenshot("votes-rte-art-waits-for-the-teams")
+    apollo = page.locator(f"#scope-team-{team.pk}")
+    apollo.get_by_role("button", name="Open vote on Apollo's plan").click()
+    apollo.locator(".ballot").get_by_role("button", name="4 Confident").click()  # the RTE votes too
+    expect(apollo.locator(".verdict")).to_contain_text("1 of")
+    apollo.get_by_role("button", name="Close vote on Apollo's plan").click()
+    expect(art.locator(".vote-wait")).to_have_count(0)
     art.get_by_role("button", name="Open vote on the ART's plan").click()
     expect(art.get_by_text("Voting open")).to_be_visible()
-    expect(art.locator(".verdict")).to_have_text("No votes yet · live, so far")
+    expect(art.locator(".verdict")).to_contain_text("No votes yet")
+    expect(art.locator(".verdict")).to_contain_text("open: decided when the RTE closes the vote")
 
     log_in(member_page, "member")
     member_page.goto(votes_url)
@@ -52,12 +67,13 @@ def test_a_low_vote_asks_for_a_concern_which_the_rte_sees_live_and_turns_into_a_
     shot(member_page, "votes-member-typing-concern")
     ballot.get_by_role("button", name="Save concern").click()
     expect(ballot.get_by_text("Concern saved.")).to_be_visible()
-    expect(member_page.locator("#scope-art .verdict")).to_contain_text("Needs rework")
+    expect(member_page.locator("#scope-art .verdict")).to_contain_text("So far: mean 2.00, below 3")
     shot(member_page, "votes-member-after-concern")
 
     # The RTE's page has not been reloaded: the poll brings the vote and the concern in.
-    expect(art.locator(".verdict")).to_contain_text("Needs rework", timeout=10_000)
-    expect(art.locator(".vote-figures dd").nth(1)).to_have_text("1")
+    expect(art.locator(".verdict")).to_contain_text("So far: mean 2.00, below 3", timeout=10_000)
+    expect(art.locator(".verdict")).to_contain_text(re.compile(r"1 of \d+ has voted"))
+    expect(art.locator(".vote-figures dd").nth(1)).to_have_text(re.compile(r"^1 of \d+$"))
     concern_row = art.locator(".concern")
     expect(concern_row).to_contain_text("The payments API from Gemini")
     screenshot("votes-rte-live-result")
@@ -71,7 +87,8 @@ def test_a_low_vote_asks_for_a_concern_which_the_rte_sees_live_and_turns_into_a_
     # The member changes their mind while it is open, then the RTE closes and the result stays.
     ballot.get_by_role("button", name="4 Confident").click()
     expect(ballot.get_by_role("button", name="4 Confident")).to_have_attribute("aria-pressed", "true")
-    expect(art.locator(".verdict")).to_contain_text("Accepted", timeout=10_000)
+    expect(art.locator(".verdict")).to_contain_text("So far: mean 4.00, at or above 3", timeout=10_000)
+    expect(art.locator(".verdict")).not_to_contain_text("Accepted")
     art.get_by_role("button", name="Close vote on the ART's plan").click()
     expect(art.get_by_role("button", name="Open round 2 on the ART's plan")).to_be_visible()
     expect(member_page.locator("#scope-art .ballot")).to_have_count(0, timeout=10_000)
@@ -83,7 +100,9 @@ def test_a_low_vote_asks_for_a_concern_which_the_rte_sees_live_and_turns_into_a_
 
 def test_a_viewer_sees_results_and_no_buttons(page, viewer, rte, train, pi, screenshot):
     from planning.services.votes import vote_round_open
+    from tests.planning.conftest import teams_have_voted
 
+    teams_have_voted(pi, rte)
     vote_round_open(pi=pi, team=None, actor=rte)
     log_in(page, "viewer")
     page.goto(f"/trains/{train.slug}/planning/votes/?pi={pi.pk}")
