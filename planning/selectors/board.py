@@ -178,7 +178,11 @@ def card_for_user(user, slug: str, feature_id: int) -> tuple[Train, TrainAccess,
     PI: 404 when the user holds no role on the train, or the card is not on its board."""
     train, access = train_for_user(user, slug)
     card = get_object_or_404(
-        Feature.objects.select_related("pi"), pk=feature_id, train=train, pi__isnull=False
+        # Its iteration too: a move rates the strings the card provides as they were there (inbox).
+        Feature.objects.select_related("pi", "iteration"),
+        pk=feature_id,
+        train=train,
+        pi__isnull=False,
     )
     card.train = train  # the row just read: its services ask it (who listens to webhooks) at no query
     return train, access, card

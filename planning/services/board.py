@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import DateField, Exists, F, OuterRef, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -219,6 +219,7 @@ def feature_move(
     if iteration_id is not None and feature.pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
     train = feature.train  # the caller's loaded train (card_for_user): says who listens, at no query
+    left = _iteration_dates(feature)
     strings_before = _provided_health(feature) if listens(train, *STRING_EVENTS) else None
     was = {"team": feature.team_id, "iteration": feature.iteration_id}
     now = at or timezone.now()
@@ -248,9 +249,9 @@ def feature_move(
     )
     if strings_before is not None:
         _announce_string_health(train, feature, strings_before, actor)
-    if was["iteration"] is not None and was["iteration"] != iteration_id:
+    if left is not None and was["iteration"] != iteration_id:
         # Only a card leaving a planned iteration can turn its strings red (a team change rates none).
-        _tell_strings_turned_red(train, feature, left_iteration_id=was["iteration"], actor=actor)
+        _tell_strings_turned_red(train, feature, left=left, actor=actor)
     return feature
 
 
@@ -289,23 +290,39 @@ def _announce_string_health(train: Train, feature: Feature, before: dict[int, st
 # --- what people's inboxes are told (trains.conversation) ------------------------------------------
 
 
-def _tell_strings_turned_red(train: Train, feature: Feature, *, left_iteration_id: int, actor) -> None:
+def _iteration_dates(feature: Feature) -> tuple | None:
+    """The start and end of the iteration a card is planned in (None: unplanned), as expressions for
+    the health rule: the dates themselves when the caller read the iteration with the card
+    (card_for_user does), else a subquery, so that no caller pays a query of its own for them."""
+    if feature.iteration_id is None:
+        return None
+    if Feature.iteration.is_cached(feature):
+        iteration = feature.iteration
+        return Value(iteration.start_date, DateField()), Value(iteration.end_date, DateField())
+    dates = Iteration.objects.filter(pk=feature.iteration_id)
+    return Subquery(dates.values("start_date")[:1]), Subquery(dates.values("end_date")[:1])
+
+
+def _tell_strings_turned_red(train: Train, feature: Feature, *, left: tuple, actor) -> None:
     """Tell the requesting teams' Scrum Masters and Product Owners of each string this move turned red.
 
     One query on every move that changes a planned card's iteration: the strings the card provides,
-    rated as they are now and as they were in the iteration it left, keeping those that turned red.
-    Anything more happens only when one did.
+    rated as they are now and as they were in the iteration it left (`left`: its start and end),
+    keeping those that turned red. Anything more happens only when one did.
     """
-    left = Iteration.objects.filter(pk=left_iteration_id)
-    rated_before = health_rule(Subquery(left.values("start_date")[:1]), Subquery(left.values("end_date")[:1]))
+    rated_before = health_rule(*left)
     red = Health.CONFLICT.value
-    turned = list(
-        with_health(Dependency.objects.filter(providing_feature=feature))
-        .annotate(health_before=rated_before)
-        .filter(health=red)
-        .exclude(health_before=red)
-        .select_related("requesting_team", "providing_team")
+    # Plain values, compared here: filtering on the two ratings would make the ORM build (and the
+    # database run) each CASE twice, and this runs on the board's hot path (bench: move_ratio_framework).
+    rated = with_health(Dependency.objects.filter(providing_feature=feature)).annotate(
+        health_before=rated_before
     )
+    turned_ids = [
+        pk for pk, now, before in rated.values_list("pk", "health", "health_before") if now == red != before
+    ]
+    if not turned_ids:
+        return
+    turned = Dependency.objects.filter(pk__in=turned_ids).select_related("requesting_team", "providing_team")
     for dependency in turned:
         dependency_turned_red_notify(
             dependency=dependency,
