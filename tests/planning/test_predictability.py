@@ -131,9 +131,10 @@ def test_pages_show_the_figures_with_what_they_are_computed_from(client, viewer,
     for name in ("planning:objectives", "planning:business_owners"):
         html = client.get(reverse(name, args=[train.slug]), {"pi": pi.pk}).content.decode()
 
-        assert "126.7 %" in html and "actual 19 / planned 15 (committed)" in html
+        # Whole percent, as on the dashboard and the I&A review (planning.calculations.percent_text).
+        assert "127 %" in html and "actual 19 / planned 15 (committed)" in html
         assert "50 %" in html and "below the healthy band" in html
         assert "no committed planned value" in html
         assert "124 %" in html and "actual 31 / planned 25 (committed)" in html
-        assert "Mean of team percentages" in html and "88.3 %" in html
+        assert "Mean of team percentages" in html and "88 %" in html
         assert "Healthy band: 80–100 %" in html
