@@ -54,9 +54,11 @@ def dependencies(
                 _planned_in(planned[provider.pk], 1, requesting_feature.iteration.number)
             )
         else:
-            # Still open mid-PI: work of the current and the next iteration, not yet done.
-            requesting_feature = rng.choice(_planned_in(planned[requester.pk], 3, 4))
-            providing_feature = rng.choice(_planned_in(planned[provider.pk], 3, 4))
+            # Still open mid-PI: needed by the next iteration's work (by the current one's where the
+            # provider plans it too late, below), provided by the next iteration's.
+            needed_in = 3 if n in (3, 7) else 4
+            requesting_feature = rng.choice(_planned_in(planned[requester.pk], needed_in, needed_in))
+            providing_feature = rng.choice(_planned_in(planned[provider.pk], 4, 4))
         needed_by = requesting_feature.iteration
         # A few deliberate conflicts in the executing PI: the provider plans it too late.
         if not closed and n in (3, 7):
@@ -223,8 +225,9 @@ class Hold:
     provides (blocked since `since`), or an open dependency it needs or provides (`since` None)."""
 
     since: date | None
-    blocks: bool  # the feature's own blocked flag is set from `since` (not for an impediment's,
-    #               which the impediment's service sets)
+    # Whether execution sets the feature's blocked flag from `since`: for a blocked dependency, not
+    # for an impediment, whose own service sets it when it is raised.
+    blocks: bool
     reason: str = ""
 
 
@@ -263,12 +266,18 @@ def _run(rng, pi, feature: Feature, horizon: date, *, hold: Hold | None, impeded
     if start_day >= horizon:
         return
     delay = (impeded[1] - impeded[0]) if impeded else timedelta(0)
-    # Stories finish within their iteration; about one in six is carried over into the next.
+    # Stories finish within their iteration, by the system demo on its last Friday. About one
+    # feature in five slips: its last stories are carried over a few days into the next iteration
+    # (and it misses its demo); now and then an earlier story is carried over too.
+    last_iteration = max((s.iteration.number for s in stories), default=0)
+    slips = rng.random() < 0.2
     finishes = []
     for story in stories:
-        # By the system demo, on the iteration's last Friday.
         finish = story.iteration.end_date - timedelta(days=2 + rng.randint(0, 6))
-        if rng.random() < 0.18:
+        final = story.iteration.number == last_iteration
+        if (slips and final and finish >= story.iteration.end_date - timedelta(days=5)) or (
+            not final and rng.random() < 0.1
+        ):
             finish += timedelta(days=rng.randint(2, 8))
         if impeded and finish >= impeded[0]:
             finish += delay

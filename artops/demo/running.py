@@ -229,7 +229,7 @@ FOLLOW_UPS = [
 
 def system_demos(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
     """The system demo of every iteration begun, on its last Friday: the features planned in it,
-    shown if their work was finished by then (one in four with issues), with follow-ups. The current
+    shown if their work was finished by then (one in five with issues), with follow-ups. The current
     iteration's demo is planned, its items not shown yet until its day has come."""
     rng = build.rng
     rte, pm = demo.users["rte"], demo.users["pm"]
@@ -259,7 +259,7 @@ def system_demos(build: Build, demo: DemoTrain, pi: ProgramIncrement) -> None:
                 changed_at__date__lte=held_on,
             ).exists()
             if finished:
-                outcome = DemoItem.Outcome.ISSUES if rng.random() < 0.25 else DemoItem.Outcome.SHOWN
+                outcome = DemoItem.Outcome.ISSUES if rng.random() < 0.2 else DemoItem.Outcome.SHOWN
             else:
                 outcome = DemoItem.Outcome.NOT_SHOWN
             demo_item_record(item=item, outcome=outcome, feedback=FEEDBACK[outcome], actor=rte)
@@ -385,7 +385,8 @@ def improvements(build: Build, demo: DemoTrain, target: ProgramIncrement) -> Non
         # Through the Kanban like any feature, so flow time sees when improvements started, and
         # with the wait any change across teams has.
         started = iterations[0].start_date + timedelta(days=3)
-        done_day = min(iterations[1].end_date, build.today - timedelta(days=1))
+        # Done in time for I2's system demo, on its last Friday.
+        done_day = min(iterations[1].end_date - timedelta(days=3), build.today - timedelta(days=1))
         if status in (ImprovementItem.Status.IN_PROGRESS, ImprovementItem.Status.DONE):
             feature_set_state(feature=feature, state=Feature.State.IMPLEMENTING, at=at(started))
             feature_set_blocked(

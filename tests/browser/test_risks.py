@@ -216,14 +216,30 @@ def test_an_improvement_item_from_the_ia_lands_in_the_next_pis_backlog(page, dem
 
 
 def test_system_demo_records_readiness(page, demo, screenshot):
+    # The demo plans the current iteration's system demo (issue 17: no empty screen on first run),
+    # and has held it if its day has passed: record one more item shown as expected.
     log_in(page, "rte")
     page.goto(f"/trains/{demo.slug}/system-demo/")
-    page.get_by_role("button", name=re.compile("Plan the system demo")).click()
     rows = page.locator(".demo-table tbody tr")
     expect(rows.first).to_be_visible()
     count = rows.count()
-    first = rows.first
-    first.locator("select[name=outcome]").select_option("shown")
-    first.get_by_role("button", name="Save").click()
-    expect(page.locator("#demo-readiness")).to_contain_text(f"1 of {count} planned")
+    not_shown = page.locator(
+        ".demo-table tbody tr:has(select[name=outcome] option[value=shown]:not([selected]))"
+    )
+    shown = count - not_shown.count()
+    row = not_shown.first
+    row.locator("select[name=outcome]").select_option("shown")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator("#demo-readiness")).to_contain_text(f"{shown + 1} of {count} planned")
     screenshot("system-demo")
+
+
+def test_the_rte_plans_the_system_demo_of_the_next_iteration(page, demo):
+    executing = _executing(demo)
+    upcoming = executing.iterations.filter(is_ip=False, system_demo__isnull=True).order_by("number").first()
+    log_in(page, "rte")
+    page.goto(f"/trains/{demo.slug}/system-demo/?pi={executing.pk}&iteration={upcoming.pk}")
+    page.get_by_role("button", name=re.compile("Plan the system demo")).click()
+    rows = page.locator(".demo-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("#demo-readiness")).to_contain_text(f"0 of {rows.count()} planned")

@@ -22,7 +22,16 @@ from planning.models import (
     Story,
     TeamCapacity,
 )
-from risks.models import ActionItem, Impediment, ImpedimentEscalation, ImprovementItem, Risk, RiskRoamChange
+from risks.models import (
+    ActionItem,
+    DemoItem,
+    Impediment,
+    ImpedimentEscalation,
+    ImprovementItem,
+    Problem,
+    Risk,
+    RiskRoamChange,
+)
 from trains.factories import DEFAULT_PASSWORD
 from trains.models import Membership, Train
 
@@ -247,6 +256,25 @@ def _fingerprint(train: Train) -> dict[str, list]:
                 "status",
                 "created_at",
                 "done_at",
+            )
+        ),
+        "system_demos": _sorted(
+            DemoItem.objects.filter(demo__iteration__pi__train=train).values_list(
+                "demo__iteration__pi__name",
+                "demo__iteration__number",
+                "demo__held_on",
+                "demo__notes",
+                "feature__title",
+                "title",
+                "outcome",
+                "feedback",
+                "demo__follow_ups__title",
+                "demo__follow_ups__status",
+            )
+        ),
+        "problems": _sorted(
+            Problem.objects.filter(pi__train=train).values_list(
+                "pi__name", "statement", "root_causes", "votes__voter__username", "improvement_items__title"
             )
         ),
         "snapshots": _sorted(
