@@ -9,7 +9,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from planning.health import Health, with_health
+from planning.health import Health, health_rule, with_health
 from planning.models import (
     Dependency,
     Feature,
@@ -264,39 +264,45 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     )
 
 
-def strings_after_move(feature: Feature) -> list[dict]:
+def strings_after_move(feature: Feature, *, left: tuple | None = None) -> list[dict]:
     """After a move: the strings the moved card provides, as the board draws them.
 
     A string's health depends on where its provider is planned (planning/health.py), so these are
     the only strings whose health a move can change. The board counts its red and amber strings
     itself from its strings and these (static/js/board.js): one small query, whatever the PI.
+    With `left` (the start and end of the iteration the card left, as expressions) each string
+    also says its `health_before`, in the same query, for what a move announces.
     """
-    provided = (
-        with_health(Dependency.objects.filter(providing_feature=feature))
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "health",
-            "state",
-            "requesting_feature_id",
-            "requesting_team__name",
-            "providing_team__name",
-            "description",
-            "needed_by_iteration__number",
-            "needed_by_iteration__is_ip",
-        )
-    )
-    return [
-        string_json(
-            pk=pk,
-            providing_feature_id=feature.pk,
-            requesting_feature_id=wants,
-            health=Health(health),
-            requesting_team=requesting,
-            providing_team=providing,
-            description=description,
-            needed_by=iteration_label(number, is_ip) if number else "—",
-            state=state,
-        )
-        for pk, health, state, wants, requesting, providing, description, number, is_ip in provided
+    provided = with_health(Dependency.objects.filter(providing_feature=feature)).order_by("pk")
+    if left is not None:
+        provided = provided.annotate(health_before=health_rule(*left))
+    columns = [
+        "pk",
+        "health",
+        "state",
+        "requesting_feature_id",
+        "requesting_team__name",
+        "providing_team__name",
+        "description",
+        "needed_by_iteration__number",
+        "needed_by_iteration__is_ip",
     ]
+    strings = []
+    for row in provided.values(*columns, *(["health_before"] if left is not None else [])):
+        string = string_json(
+            pk=row["pk"],
+            providing_feature_id=feature.pk,
+            requesting_feature_id=row["requesting_feature_id"],
+            health=Health(row["health"]),
+            requesting_team=row["requesting_team__name"],
+            providing_team=row["providing_team__name"],
+            description=row["description"],
+            needed_by=iteration_label(row["needed_by_iteration__number"], row["needed_by_iteration__is_ip"])
+            if row["needed_by_iteration__number"]
+            else "—",
+            state=row["state"],
+        )
+        if left is not None:
+            string["health_before"] = row["health_before"]
+        strings.append(string)
+    return strings

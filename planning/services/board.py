@@ -6,7 +6,7 @@ from django.db.models import DateField, Exists, F, OuterRef, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from planning.health import Health, health_rule, with_health
+from planning.health import Health, with_health
 from planning.models import (
     Dependency,
     Feature,
@@ -17,12 +17,13 @@ from planning.models import (
     ProgramIncrement,
 )
 from planning.permissions import can_edit_feature
+from planning.selectors.board import strings_after_move
 from trains.access import TRAIN_PLANNERS
 from trains.conversation.services import inbox_notify
 from trains.errors import StaleVersion
 from trains.guards import lock_for_change, require, require_version
 from trains.models import InboxKind, Membership, Role, Team, Train, WebhookEvent
-from trains.webhooks.services import emit, listens
+from trains.webhooks.services import emit
 
 from .common import board_changed, require_open
 
@@ -220,7 +221,6 @@ def feature_move(
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
     train = feature.train  # the caller's loaded train (card_for_user): says who listens, at no query
     left = _iteration_dates(feature)
-    strings_before = _provided_health(feature) if listens(train, *STRING_EVENTS) else None
     was = {"team": feature.team_id, "iteration": feature.iteration_id}
     now = at or timezone.now()
     today = timezone.localdate(now)
@@ -247,11 +247,10 @@ def feature_move(
             "to": {"team": team_id, "iteration": iteration_id},
         },
     )
-    if strings_before is not None:
-        _announce_string_health(train, feature, strings_before, actor)
-    if left is not None and was["iteration"] != iteration_id:
-        # Only a card leaving a planned iteration can turn its strings red (a team change rates none).
-        _tell_strings_turned_red(train, feature, left=left, actor=actor)
+    # The strings the card provides, the only ones a move can re-rate, read once: as they are now
+    # and as they were (for webhooks and inboxes), and carried back for the mover's board.
+    feature.provided_strings = strings_after_move(feature, left=left)
+    _announce_string_health(train, feature, feature.provided_strings, actor)
     return feature
 
 
@@ -264,38 +263,38 @@ def _feature_json(feature: Feature) -> dict:
     return {"id": feature.pk, "title": feature.title, "version": feature.version, "pi": feature.pi_id}
 
 
-def _provided_health(feature: Feature) -> dict[int, str]:
-    """The health of the strings a card provides, the only ones its move can change (read only
-    when a webhook wants to hear of strings turning red or recovering)."""
-    return dict(with_health(Dependency.objects.filter(providing_feature=feature)).values_list("pk", "health"))
-
-
-def _announce_string_health(train: Train, feature: Feature, before: dict[int, str], actor) -> None:
+def _announce_string_health(train: Train, feature: Feature, strings: list[dict], actor) -> None:
+    """Each string the move turned red or back: to the train's webhooks, and a red one to the
+    requesting team's Scrum Masters and Product Owners."""
     red = Health.CONFLICT.value
-    for pk, health in _provided_health(feature).items():
-        if (before.get(pk) == red) == (health == red):
+    for string in strings:
+        before, health = string["health_before"], string["health"]
+        if (before == red) == (health == red):
             continue
         emit(
             train=train,
             event=WebhookEvent.DEPENDENCY_RED if health == red else WebhookEvent.DEPENDENCY_RECOVERED,
             actor=actor,
             data={
-                "dependency": {"id": pk, "pi": feature.pi_id, "providing_feature": feature.pk},
-                "health_before": before.get(pk),
+                "dependency": {"id": string["id"], "pi": feature.pi_id, "providing_feature": feature.pk},
+                "health_before": before,
                 "health": health,
             },
         )
+    turned_red = [string["id"] for string in strings if string["health"] == red != string["health_before"]]
+    if turned_red:
+        _tell_strings_turned_red(train, feature, turned_red, actor=actor)
 
 
 # --- what people's inboxes are told (trains.conversation) ------------------------------------------
 
 
-def _iteration_dates(feature: Feature) -> tuple | None:
+def _iteration_dates(feature: Feature) -> tuple:
     """The start and end of the iteration a card is planned in (None: unplanned), as expressions for
     the health rule: the dates themselves when the caller read the iteration with the card
     (card_for_user does), else a subquery, so that no caller pays a query of its own for them."""
     if feature.iteration_id is None:
-        return None
+        return Value(None, DateField()), Value(None, DateField())
     if Feature.iteration.is_cached(feature):
         iteration = feature.iteration
         return Value(iteration.start_date, DateField()), Value(iteration.end_date, DateField())
@@ -303,25 +302,8 @@ def _iteration_dates(feature: Feature) -> tuple | None:
     return Subquery(dates.values("start_date")[:1]), Subquery(dates.values("end_date")[:1])
 
 
-def _tell_strings_turned_red(train: Train, feature: Feature, *, left: tuple, actor) -> None:
-    """Tell the requesting teams' Scrum Masters and Product Owners of each string this move turned red.
-
-    One query on every move that changes a planned card's iteration: the strings the card provides,
-    rated as they are now and as they were in the iteration it left (`left`: its start and end),
-    keeping those that turned red. Anything more happens only when one did.
-    """
-    rated_before = health_rule(*left)
-    red = Health.CONFLICT.value
-    # Plain values, compared here: filtering on the two ratings would make the ORM build (and the
-    # database run) each CASE twice, and this runs on the board's hot path (bench: move_ratio_framework).
-    rated = with_health(Dependency.objects.filter(providing_feature=feature)).annotate(
-        health_before=rated_before
-    )
-    turned_ids = [
-        pk for pk, now, before in rated.values_list("pk", "health", "health_before") if now == red != before
-    ]
-    if not turned_ids:
-        return
+def _tell_strings_turned_red(train: Train, feature: Feature, turned_ids: list[int], *, actor) -> None:
+    """Tell the requesting teams' Scrum Masters and Product Owners of each string this move turned red."""
     turned = Dependency.objects.filter(pk__in=turned_ids).select_related("requesting_team", "providing_team")
     for dependency in turned:
         dependency_turned_red_notify(

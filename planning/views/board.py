@@ -31,7 +31,6 @@ from ..selectors import (
     pi_on_the_board,
     pis_of_train,
     program_board,
-    strings_after_move,
 )
 
 PAGE = "planning/board.html"
@@ -105,7 +104,7 @@ def _moved_response(request, feature) -> HttpResponse:
     already shows the card, and moves it there itself: static/js/board.js) and the strings it
     provides, the only ones whose health a move can change (the board recounts its red and amber
     strings from them)."""
-    context = {"strings_delta_json": json.dumps(strings_after_move(feature))}
+    context = {"strings_delta_json": json.dumps(feature.provided_strings)}
     response = render(request, f"{PAGE}#move-result", context)
     moved = {
         "id": feature.pk,
