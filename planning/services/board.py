@@ -216,6 +216,7 @@ def feature_move(
         )
     require_open(feature.pi)
     if (feature.team_id, feature.iteration_id) == (team_id, iteration_id):
+        feature.provided_strings = []  # nothing moved: no string re-rated
         return feature
     if iteration_id is not None and feature.pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})

@@ -13,8 +13,11 @@
     last = { action: form.getAttribute("action"), value: submitter ? submitter.value : null };
   });
 
-  document.body.addEventListener("htmx:afterSettle", function () {
-    if (!last) return;
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    // Only the score's own answer: another request settling meanwhile (the inbox count) is not it.
+    const config = event.detail.requestConfig;
+    const from = config && config.elt;
+    if (!last || !from || !from.matches || !from.matches("form.bv-scale")) return;
     const form = document.querySelector('form.bv-scale[action="' + last.action + '"]');
     const again = form && (form.querySelector('button[value="' + last.value + '"]:not([disabled])') ||
       form.querySelector('button[aria-pressed="true"]') || form.querySelector("button"));

@@ -114,7 +114,7 @@ def test_editing_a_wsjf_input_changes_the_rank_at_once(page, product_manager, tr
     dark = Feature.objects.get(title="Dark mode")
     page.locator(f"#pull-team-{dark.pk}").select_option(label=team.name)
     page.locator(f"#pull-{dark.pk}").click()
-    expect(page.get_by_role("status")).to_contain_text("unplanned lane")
+    expect(page.locator("main").get_by_role("status")).to_contain_text("unplanned lane")
     expect(page.locator("#in-pi-heading")).to_contain_text("3")
     dark.refresh_from_db()
     assert (dark.pi_id, dark.team_id, dark.iteration_id) == (pi.pk, team.pk, None)
