@@ -1,6 +1,5 @@
 """The program board: the screen the RTE lives in during PI Planning and every ART Sync."""
 
-import json
 from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
@@ -100,20 +99,19 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _moved_response(request, feature) -> HttpResponse:
-    """What a move changed, and only that: the card's new place and version (the mover's board
-    already shows the card, and moves it there itself: static/js/board.js) and the strings it
-    provides, the only ones whose health a move can change (the board recounts its red and amber
-    strings from them)."""
-    context = {"strings_delta_json": json.dumps(feature.provided_strings)}
-    response = render(request, f"{PAGE}#move-result", context)
+    """What a move changed, and only that, as the `board:moved` event (static/js/board.js): the
+    card's new place and version (the mover's board already shows the card and moves it there
+    itself) and the strings it provides, the only ones whose health a move can change (the board
+    recounts its red and amber strings from them). No body: nothing to render."""
     moved = {
         "id": feature.pk,
         "cell": f"cell-{feature.team_id}-{feature.iteration_id}" if feature.team_id else "lane-unplanned",
         "version": feature.version,
         # The version the mover's board is at once it shows this move (see feature_move).
         "board_version": feature.pi.board_version,
+        "strings": feature.provided_strings,
     }
-    return trigger_client_event(response, "board:moved", moved)
+    return trigger_client_event(HttpResponse(), "board:moved", moved)
 
 
 @login_required

@@ -57,6 +57,11 @@
     var poll = document.getElementById("board-poll");
     var version = event.detail && event.detail.board_version;
     if (poll && version > Number(poll.dataset.version)) poll.dataset.version = version;
+    // The strings the card provides, re-rated: the only ones whose health a move can change.
+    (moved.strings || []).forEach(function (s) { strings[s.id] = s; });
+    markRedCards();
+    countStrings();
+    redrawSoon();
   });
   // A refusal is shown by app.js in the page's alert area; the board only makes it visible (the
   // modal dialog would cover it) and, when the plan changed meanwhile (409), shows the current one.
@@ -163,13 +168,6 @@
       loadedFrom = data;
       strings = {};
       JSON.parse(data.textContent || "[]").forEach(function (s) { strings[s.id] = s; });
-    }
-    var delta = document.getElementById("strings-delta");
-    if (delta && delta.dataset.json) {
-      JSON.parse(delta.dataset.json).forEach(function (s) { strings[s.id] = s; });
-      delta.dataset.json = "";
-      markRedCards();
-      countStrings();
     }
   }
 
