@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from planning.models import ProgramIncrement
-from trains.forms import ShowsVersionErrors, VersionField
+from trains.forms import DayInput, ShowsVersionErrors, VersionField
 
 from .models import SCALE_1_TO_5, DemoItem, Impediment, ImprovementItem, Risk
 from .selectors import AGE_BUCKETS, UNRESOLVED
@@ -26,13 +26,6 @@ class FeatureChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title} ({obj.team.name})" if obj.team_id else obj.title
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class VersionedForm(ShowsVersionErrors, forms.Form):
     """Carries the version the person was looking at, so a change on top of someone else's is refused."""
 
@@ -48,7 +41,7 @@ class RiskFieldsForm(forms.Form):
     owner = PersonChoiceField(queryset=None, required=False, empty_label="Nobody yet")
     impact = forms.TypedChoiceField(choices=SCALE_1_TO_5, coerce=int, initial=3)
     likelihood = forms.TypedChoiceField(choices=SCALE_1_TO_5, coerce=int, initial=3)
-    due_date = forms.DateField(required=False, widget=DateInput())
+    due_date = forms.DateField(required=False, widget=DayInput())
     mitigation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     features = FeatureChoiceField(queryset=None, required=False)
     dependencies = forms.ModelMultipleChoiceField(queryset=None, required=False)
@@ -179,7 +172,7 @@ class ImpedimentFilterForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, label="Action")
     owner = PersonChoiceField(queryset=None, required=False, empty_label="Choose an owner")
-    due_date = forms.DateField(required=False, widget=DateInput(), label="Due")
+    due_date = forms.DateField(required=False, widget=DayInput(), label="Due")
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,7 +187,7 @@ class SyncNotesForm(forms.Form):
 
 
 class SystemDemoForm(forms.Form):
-    held_on = forms.DateField(required=False, widget=DateInput(), label="Demo date")
+    held_on = forms.DateField(required=False, widget=DayInput(), label="Demo date")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Feedback notes")
 
 

@@ -10,6 +10,25 @@ from .guards import MISSING_VERSION
 from .refusals import Refusal, refusal
 
 
+class DayInput(forms.DateInput):
+    """A date typed day first, as the app writes dates ("04/01/2027" for 4 Jan 2027), whatever the
+    browser's language: a browser's own date field follows its locale (mm/dd/yyyy in US English).
+    ISO dates ("2027-01-04") are accepted too."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "placeholder": "dd/mm/yyyy",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                **(attrs or {}),
+            },
+            format="%d/%m/%Y",
+        )
+
+
 class VersionField(forms.IntegerField):
     """The version of the row an edit form was loaded with, posted back so the service can refuse a
     change based on an older one. Required: a form without it is refused, never saved unchecked."""

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from planning.services.board import DEPENDENCY_FIELDS
-from trains.forms import ShowsVersionErrors, VersionField
+from trains.forms import DayInput, ShowsVersionErrors, VersionField
 from trains.models import Team
 
 
@@ -138,7 +138,7 @@ class MilestoneForm(BoardDialogForm):
         model = Milestone
         fields = ["name", "date", "kind", "description"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DayInput(),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
 

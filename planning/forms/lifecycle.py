@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 
 from planning.models import ProgramIncrement
 from planning.services.lifecycle import MAX_ITERATIONS, MIN_ITERATIONS, NEXT_STATE
+from trains.forms import DayInput
 from trains.models import Role, Train
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DayInput()
 
 
 class PINewForm(forms.Form):
