@@ -18,6 +18,7 @@ from planning.models import (
     PIReopening,
     ProgramIncrement,
 )
+from planning.services import DEPENDENCY_FIELDS
 from planning.services.lifecycle import MAX_ITERATIONS, MIN_ITERATIONS, NEXT_STATE
 from trains.models import Team
 
@@ -245,15 +246,7 @@ class DependencySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "pi",
-            "requesting_team",
-            "providing_team",
-            "requesting_feature",
-            "providing_feature",
-            "needed_by_iteration",
-            "description",
-            "kind",
-            "state",
-            "owner",
+            *DEPENDENCY_FIELDS,
             "health",
             "version",
             "created_at",

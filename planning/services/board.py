@@ -257,8 +257,6 @@ def feature_move(
 
 # --- what the webhooks are told (trains.webhooks) ---------------------------------------------------
 
-STRING_EVENTS = (WebhookEvent.DEPENDENCY_RED, WebhookEvent.DEPENDENCY_RECOVERED)
-
 
 def _feature_json(feature: Feature) -> dict:
     return {"id": feature.pk, "title": feature.title, "version": feature.version, "pi": feature.pi_id}
