@@ -31,6 +31,17 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium fonts-dejavu-core || missing "Chromium could not be installed (see /tmp/artops-apt.log): browser tests will be skipped"
 fi
 
+# --- axe-core for the accessibility test (npm registry, pinned in package-lock.json) ----------------
+# Injected into the pages by tests/browser/test_accessibility.py; never served to users, never committed.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  say "Installing the browser tests' JavaScript (npm ci: axe-core)"
+  if command -v npm >/dev/null && npm ci --no-audit --no-fund >/tmp/artops-npm.log 2>&1; then
+    touch node_modules  # newer than the lock now, so the next run skips the install
+  else
+    missing "npm ci failed or npm is missing (see /tmp/artops-npm.log): the accessibility test will be skipped"
+  fi
+fi
+
 # --- PostgreSQL ----------------------------------------------------------------------------------
 if ! answers 127.0.0.1 5432 && command -v pg_ctlcluster >/dev/null; then
   say "Starting PostgreSQL"

@@ -5,29 +5,10 @@ look at."""
 import pytest
 
 from artops.demo import build_demo
+from tests.browser.demo_pages import PAGES, ROLES
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-ROLES = ["rte", "pm", "bo", "architect", "sm", "po", "member", "viewer"]
-PAGES = {
-    "train": "/trains/aurora/",
-    "board": "/trains/aurora/board/",
-    "pi": "/trains/aurora/planning/",
-    "backlog": "/trains/aurora/planning/backlog/",
-    "capacity": "/trains/aurora/planning/capacity/",
-    "objectives": "/trains/aurora/planning/objectives/",
-    "votes": "/trains/aurora/planning/votes/",
-    "plan-vs-now": "/trains/aurora/planning/plan-vs-now/",
-    "business-owners": "/trains/aurora/planning/business-owners/",
-    "risks": "/trains/aurora/risks/",
-    "impediments": "/trains/aurora/impediments/",
-    "art-sync": "/trains/aurora/art-sync/",
-    "system-demo": "/trains/aurora/system-demo/",
-    "inspect-adapt": "/trains/aurora/inspect-adapt/",
-    "metrics": "/trains/aurora/metrics/",
-    "api-tokens": "/account/tokens/",
-}
 
 
 @pytest.fixture
