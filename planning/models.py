@@ -58,6 +58,39 @@ class ProgramIncrement(models.Model):
         return self.state == ProgramIncrementState.CLOSED
 
 
+class BoardChangeKind(models.TextChoices):
+    FEATURE = "feature", "Feature"
+    DEPENDENCY = "dependency", "Dependency"
+    # Anything else a board shows (teams, iterations, milestones, objectives…): boards reload.
+    BOARD = "board", "Whole board"
+
+
+class BoardChange(models.Model):
+    """What one step of a PI's board version changed, so that an open board fetches that alone
+    (planning.selectors.board.board_delta). Written with the bump, in its transaction; kept while
+    the PI is open (closing it deletes them: a closed board never changes)."""
+
+    Kind = BoardChangeKind
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["pi", "version"], name="board_change_since")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=BoardChangeKind.BOARD, object_id__isnull=True)
+                | Q(kind__in=[BoardChangeKind.FEATURE, BoardChangeKind.DEPENDENCY], object_id__isnull=False),
+                name="board_change_names_its_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pi_id} v{self.version}: {self.kind} {self.object_id or ''}".rstrip()
+
+
 def iteration_label(number: int, is_ip: bool) -> str:
     """How every screen names an iteration ("I3", "IP"), also from plain values read without the model."""
     return "IP" if is_ip else f"I{number}"

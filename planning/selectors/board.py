@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from planning.health import Health, health_rule, with_health
 from planning.models import (
+    BoardChange,
     Dependency,
     Feature,
     Iteration,
@@ -57,6 +58,15 @@ class BoardFilters:
     @property
     def active(self) -> bool:
         return bool(self.team or self.kind or self.state or self.red_only)
+
+    def admits(self, feature: Feature, red_ids: set[int]) -> bool:
+        """Whether the filtered board shows this card (the unplanned lane shows every team's)."""
+        return (
+            (not self.kind or feature.kind == self.kind)
+            and (not self.state or feature.state == self.state)
+            and (not self.red_only or feature.pk in red_ids)
+            and (not self.team or feature.team_id in (self.team, None))
+        )
 
 
 @dataclass
@@ -194,8 +204,22 @@ def board_dependencies(pi: ProgramIncrement) -> QuerySet[Dependency]:
     )
 
 
-def board_strings(pi: ProgramIncrement) -> list[BoardString]:
-    return [BoardString(dependency=dep, health=Health(dep.health)) for dep in board_dependencies(pi)]
+def board_strings(
+    pi: ProgramIncrement, dependencies: QuerySet[Dependency] | None = None
+) -> list[BoardString]:
+    dependencies = board_dependencies(pi) if dependencies is None else dependencies
+    return [BoardString(dependency=dep, health=Health(dep.health)) for dep in dependencies]
+
+
+def red_feature_ids(strings: list[BoardString]) -> set[int]:
+    """The cards at either end of a conflicting string: the board marks them red."""
+    ids: set[int] = set()
+    for s in strings:
+        if s.health == Health.CONFLICT:
+            ids.update(
+                i for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id) if i
+            )
+    return ids
 
 
 def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> Board:
@@ -208,24 +232,13 @@ def program_board(pi: ProgramIncrement, filters: BoardFilters | None = None) -> 
     iterations = list(pi.iterations.order_by("number"))
     all_teams = list(Team.objects.filter(train_id=pi.train_id).order_by("position", "name"))
     strings = board_strings(pi)
-    red_ids: set[int] = set()
-    for s in strings:
-        if s.health == Health.CONFLICT:
-            red_ids.update(
-                i for i in (s.dependency.providing_feature_id, s.dependency.requesting_feature_id) if i
-            )
+    red_ids = red_feature_ids(strings)
 
     cells: dict[tuple[int, int], list[Feature]] = defaultdict(list)
     unplanned: list[Feature] = []
     count = 0
     for feature in board_features(pi):
-        if filters.kind and feature.kind != filters.kind:
-            continue
-        if filters.state and feature.state != filters.state:
-            continue
-        if filters.red_only and feature.pk not in red_ids:
-            continue
-        if filters.team and feature.team_id not in (filters.team, None):
+        if not filters.admits(feature, red_ids):
             continue
         count += 1
         if feature.team_id and feature.iteration_id:
@@ -306,3 +319,61 @@ def strings_after_move(feature: Feature, *, left: tuple | None = None) -> list[d
             string["health_before"] = row["health_before"]
         strings.append(string)
     return strings
+
+
+# How many changes an open board may be behind and still be brought up to date card by card;
+# further behind, one body costs less than that many cards.
+DELTA_LIMIT = 100
+
+
+@dataclass
+class BoardDelta:
+    """What changed on a board since the version an open board shows, as that board shows it."""
+
+    version: int
+    cards: list[Feature]  # changed cards the board shows, with their figures (with_card_figures)
+    removed: list[int]  # changed features it no longer shows (moved out of the PI, filtered, deleted)
+    strings: list[BoardString]  # the strings at those cards, and the changed strings, re-rated
+    removed_strings: list[int]
+    red_feature_ids: set[int]
+
+
+def board_delta(pi: ProgramIncrement, since: int, filters: BoardFilters) -> BoardDelta | None:
+    """The changes since version `since` (planning.services.common.board_changed notes them), read
+    in three queries whatever the size of the board. None when the board must reload its body
+    instead: too far behind, a change to something else than cards and strings (milestones,
+    iterations, a PI's state), or the red filter (a change elsewhere may redden any card)."""
+    if filters.red_only or not 0 <= since < pi.board_version:
+        return None
+    changes = list(
+        BoardChange.objects.filter(pi=pi, version__gt=since, version__lte=pi.board_version).values_list(
+            "kind", "object_id"
+        )[: DELTA_LIMIT + 1]
+    )
+    if len(changes) > DELTA_LIMIT or any(kind == BoardChange.Kind.BOARD for kind, _ in changes):
+        return None
+    feature_ids = {pk for kind, pk in changes if kind == BoardChange.Kind.FEATURE}
+    dependency_ids = {pk for kind, pk in changes if kind == BoardChange.Kind.DEPENDENCY}
+    strings = board_strings(
+        pi,
+        board_dependencies(pi).filter(
+            Q(pk__in=dependency_ids)
+            | Q(providing_feature__in=feature_ids)
+            | Q(requesting_feature__in=feature_ids)
+        ),
+    )
+    red_ids = red_feature_ids(strings)
+    cards = [
+        feature
+        for feature in with_card_figures(Feature.objects.filter(pi=pi, pk__in=feature_ids)).order_by("pk")
+        if filters.admits(feature, red_ids)
+    ]
+    shown = {card.pk for card in cards}
+    return BoardDelta(
+        version=pi.board_version,
+        cards=cards,
+        removed=sorted(feature_ids - shown),
+        strings=strings,
+        removed_strings=sorted(dependency_ids - {s.dependency.pk for s in strings}),
+        red_feature_ids=red_ids,
+    )

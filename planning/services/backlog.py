@@ -48,7 +48,7 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs
         setattr(current, name, inputs[name])
     current.version += 1
     current.save(update_fields=[*changed, "version", "updated_at"])
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=[current.pk])
     return current
 
 
@@ -101,7 +101,7 @@ def feature_pull(
     current.pi, current.team, current.iteration = pi, team, None
     current.version += 1
     current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
-    board_changed(old_pi_id)
+    board_changed(old_pi_id, features=[current.pk])
     if current.pi_id != old_pi_id:
-        board_changed(current.pi_id)
+        board_changed(current.pi_id, features=[current.pk])
     return current

@@ -66,7 +66,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
         update_fields=["state", "state_changed_at", "started_at", "done_at", "version", "updated_at"]
     )
     feature.refresh_from_db(fields=["version"])
-    board_changed(feature.pi_id)  # the card shows its state: open boards redraw, metrics go stale
+    board_changed(feature.pi_id, features=[feature.pk])  # the card shows its state; metrics go stale
     emit(
         train=feature.train,
         event=WebhookEvent.FEATURE_STATE_CHANGED,
@@ -92,7 +92,7 @@ def feature_set_blocked(*, feature: Feature, blocked: bool, actor=None, at=None,
     feature.version = F("version") + 1
     feature.save(update_fields=["is_blocked", "version", "updated_at"])
     feature.refresh_from_db(fields=["version"])
-    board_changed(feature.pi_id)
+    board_changed(feature.pi_id, features=[feature.pk])
     return feature
 
 
@@ -149,7 +149,7 @@ def feature_create(
     FeatureStateChange.objects.create(
         feature=feature, from_state="", to_state=feature.state, changed_at=timezone.now(), actor=actor
     )
-    board_changed(feature.pi_id)
+    board_changed(feature.pi_id, features=[feature.pk])
     return feature
 
 
@@ -167,7 +167,7 @@ def feature_update(*, feature: Feature, expected_version: int, actor=None, **fie
     current.full_clean(exclude=["train", "pi", "team", "iteration"])
     current.version += 1
     current.save()
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=[current.pk])
     return current
 
 
@@ -202,7 +202,8 @@ def feature_move(
     again, to say why.
 
     `board_version` is the version of the board the mover is looking at: when nobody else changed
-    the board since, the returned feature's `pi.board_version` is the board's version with this move.
+    the board since, the returned feature's `board_now` is the board's version with this move (the
+    mover's board is current once it shows the move); otherwise None (its next poll catches up).
     """
     if require_version(expected_version) != feature.version:
         raise StaleVersion(Feature.objects.get(pk=feature.pk))
@@ -216,7 +217,7 @@ def feature_move(
         )
     require_open(feature.pi)
     if (feature.team_id, feature.iteration_id) == (team_id, iteration_id):
-        feature.provided_strings = []  # nothing moved: no string re-rated
+        feature.provided_strings, feature.board_now = [], None  # nothing moved: nothing re-rated or new
         return feature
     if iteration_id is not None and feature.pi_id is None:
         raise ValidationError({"iteration": "Pull the feature into a PI before planning it in an iteration."})
@@ -235,9 +236,7 @@ def feature_move(
         _refuse_move(feature, team_id=team_id, iteration_id=iteration_id, today=today)
     feature.team_id, feature.iteration_id = team_id, iteration_id
     feature.version, feature.updated_at = feature.version + 1, now
-    current = board_changed(feature.pi_id, seen_version=board_version)
-    if current is not None:
-        feature.pi.board_version = current
+    feature.board_now = board_changed(feature.pi_id, features=[feature.pk], seen_version=board_version)
     emit(
         train=train,
         event=WebhookEvent.FEATURE_MOVED,
@@ -415,6 +414,10 @@ def _check_dependency(pi: ProgramIncrement, dependency) -> None:
         raise ValidationError(errors)
 
 
+def _string_ends(dependency: Dependency) -> list[int | None]:
+    return [dependency.requesting_feature_id, dependency.providing_feature_id]
+
+
 def _require_dependency_rights(actor, pi: ProgramIncrement, dependency) -> None:
     require(
         actor,
@@ -445,7 +448,7 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
     _stamp_resolution(dependency, None)
     dependency.full_clean(exclude=["pi"])
     dependency.save()
-    board_changed(pi.pk)
+    board_changed(pi.pk, features=_string_ends(dependency), dependencies=[dependency.pk])
     return dependency
 
 
@@ -458,6 +461,7 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     if unknown:
         raise TypeError(f"Unknown dependency fields: {sorted(unknown)}")
     previous_state = current.state
+    ends_before = _string_ends(current)
     red = Health.CONFLICT.value
     was_red = with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists()
     for name, value in fields.items():
@@ -468,7 +472,8 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     current.full_clean(exclude=["pi"])
     current.version += 1
     current.save()
-    board_changed(current.pi_id)
+    # Both ends, before and after: each card counts its strings (⇄), and may turn red or not.
+    board_changed(current.pi_id, features=ends_before + _string_ends(current), dependencies=[current.pk])
     if not was_red and with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists():
         dependency_turned_red_notify(
             dependency=current,

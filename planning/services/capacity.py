@@ -106,5 +106,5 @@ def capacity_set(
         current.fte, current.days_off, current.capacity_override = fte, days_off, capacity_override
         current.version += 1
         current.save(update_fields=["fte", "days_off", "capacity_override", "version"])
-    board_changed(iteration.pi_id)
+    board_changed(iteration.pi_id, features=())  # no card shows capacity: boards stay as they are
     return current

@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from planning.models import Iteration, PIObjective, PIReopening, PlanBaseline, ProgramIncrement
+from planning.models import (
+    BoardChange,
+    Iteration,
+    PIObjective,
+    PIReopening,
+    PlanBaseline,
+    ProgramIncrement,
+)
 from planning.permissions import can_manage_pi
 from trains.guards import require
 from trains.models import Membership, Role, Train, WebhookEvent
@@ -251,6 +258,9 @@ def pi_transition(
     from_state = current.state
     current.state = to_state
     current.save(update_fields=["state"])
+    if to_state == State.CLOSED:
+        # A closed board never changes: its open boards need only this last change, to reload.
+        BoardChange.objects.filter(pi=current).delete()
     board_changed(current.pk)
     _announce_state(current, from_state, actor)
     pi.state = to_state

@@ -99,7 +99,7 @@ def objective_create(
         position=_next_position(pi.pk, team.pk, is_committed),
     )
     objective.features.set(features)
-    board_changed(pi.pk)
+    board_changed(pi.pk, features=[f.pk for f in features])  # their cards count their objectives
     return objective
 
 
@@ -120,6 +120,7 @@ def objective_update(*, objective: PIObjective, expected_version: int, actor, **
     )
     _require_planner(actor, current.pi, current.team_id)
     require_open(current.pi)
+    linked = set(current.features.values_list("pk", flat=True))
     if "text" in fields:
         current.text = _clean_text(fields["text"])
     if "features" in fields:
@@ -129,7 +130,7 @@ def objective_update(*, objective: PIObjective, expected_version: int, actor, **
         current.position = _next_position(current.pi_id, current.team_id, current.is_committed)
     current.version += 1
     current.save()
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=linked | set(current.features.values_list("pk", flat=True)))
     return current
 
 
@@ -140,8 +141,9 @@ def objective_delete(*, objective: PIObjective, actor, expected_version: int) ->
     )
     _require_planner(actor, current.pi, current.team_id)
     require_open(current.pi)
+    linked = list(current.features.values_list("pk", flat=True))
     current.delete()
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=linked)
 
 
 @transaction.atomic
@@ -173,7 +175,7 @@ def objective_move(*, objective: PIObjective, offset: int, actor, expected_versi
             sibling.version = current.version + 1
             current = sibling
     PIObjective.objects.bulk_update(siblings, ["position", "version"])
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=())  # the order shows on no card
     return current
 
 
@@ -207,7 +209,7 @@ def _set_value(
     setattr(current, field, value)
     current.version += 1
     current.save(update_fields=[field, "version"])
-    board_changed(current.pi_id)
+    board_changed(current.pi_id, features=())  # business value shows on no card
     return current
 
 

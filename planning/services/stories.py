@@ -74,7 +74,7 @@ def story_create(
     title = _check(team, title=title, points=points, feature=feature, iteration=iteration)
     story = Story.objects.create(team=team, title=title, points=points, feature=feature, iteration=iteration)
     for pi_id in _pi_ids(story):
-        board_changed(pi_id)
+        board_changed(pi_id, features=[story.feature_id])  # the card sums its stories' points
     return story
 
 
@@ -89,6 +89,7 @@ def story_update(*, story: Story, expected_version: int, actor, **fields) -> Sto
     )
     require_team_planner(actor, current.team, DENIED)
     before = _pi_ids(current)
+    feature_before = current.feature_id
     values = {name: fields.get(name, getattr(current, name)) for name in STORY_FIELDS}
     # Both where the story is and where it would go: it may neither leave nor join a closed PI.
     _require_open(feature=current.feature, iteration=current.iteration)
@@ -102,7 +103,7 @@ def story_update(*, story: Story, expected_version: int, actor, **fields) -> Sto
     current.version += 1
     current.save(update_fields=[*changed, "version"])
     for pi_id in before | _pi_ids(current):
-        board_changed(pi_id)
+        board_changed(pi_id, features=[feature_before, current.feature_id])
     return current
 
 
@@ -113,7 +114,7 @@ def story_delete(*, story: Story, expected_version: int, actor) -> None:
     )
     require_team_planner(actor, current.team, DENIED)
     _require_open(feature=current.feature, iteration=current.iteration)
-    pi_ids = _pi_ids(current)
+    pi_ids, feature_id = _pi_ids(current), current.feature_id
     current.delete()
     for pi_id in pi_ids:
-        board_changed(pi_id)
+        board_changed(pi_id, features=[feature_id])

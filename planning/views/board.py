@@ -5,8 +5,9 @@ from dataclasses import replace
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -25,6 +26,7 @@ from ..forms import DependencyForm, FeatureForm, MilestoneForm, MoveForm
 from ..models import Dependency, Feature, Milestone, ProgramIncrement
 from ..selectors import (
     BoardFilters,
+    board_delta,
     board_strings,
     card_for_user,
     pi_on_the_board,
@@ -35,25 +37,32 @@ from ..selectors import (
 PAGE = "planning/board.html"
 
 
-def _board_context(
-    train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters, pis: list | None = None
-) -> dict:
-    board = program_board(pi, filters)
+def _card_context(train: Train, access: TrainAccess, pi: ProgramIncrement) -> dict:
+    """What a card needs beside itself: whether this person may move it, and where its links go."""
     # A closed PI's board is a record: no card draggable, no "Move to…", no add or edit links.
     editable = not pi.is_closed
     return {
         "train": train,
         "access": access,
-        "nav": "board",
         "pi": pi,
-        "pis": pis if pis is not None else pis_of_train(train),
-        "board": board,
         "pi_editable": editable,
         "can_plan_all": editable and access.has("rte", "product_manager"),
         "plannable_team_ids": access.team_ids("scrum_master", "product_owner") if editable else frozenset(),
-        "can_plan_any": editable and access.can_plan_any,
-        "can_place_milestones": editable and access.has("rte", "product_manager"),
         "feature_base": reverse("planning:board", args=[train.slug]) + "features/",
+    }
+
+
+def _board_context(
+    train: Train, access: TrainAccess, pi: ProgramIncrement, filters: BoardFilters, pis: list | None = None
+) -> dict:
+    context = _card_context(train, access, pi)
+    return {
+        **context,
+        "nav": "board",
+        "pis": pis if pis is not None else pis_of_train(train),
+        "board": program_board(pi, filters),
+        "can_plan_any": context["pi_editable"] and access.can_plan_any,
+        "can_place_milestones": context["pi_editable"] and access.has("rte", "product_manager"),
         "kinds": Feature.Kind.choices,
         "states": Feature.State.choices,
     }
@@ -84,7 +93,9 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Polled by open boards: 204 while nothing changed, else the fresh board body."""
+    """Polled by open boards (static/js/board.js) with the version they show: 204 while nothing
+    changed; else what changed, as JSON the board applies (its cost grows with the change, not
+    with the board); else, when the board cannot be brought up to date that way, its whole body."""
     train, access = train_for_user(request.user, slug)
     pi = pi_on_the_board(train, request.GET.get("pi"))
     try:
@@ -93,9 +104,36 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         since = -1
     if since == pi.board_version:
         return HttpResponse(status=204)
-    return render(
-        request, f"{PAGE}#board-main", _board_context(train, access, pi, BoardFilters.from_query(request.GET))
+    filters = BoardFilters.from_query(request.GET)
+    delta = board_delta(pi, since, filters)
+    if delta is None:
+        return render(request, f"{PAGE}#board-main", _board_context(train, access, pi, filters))
+    context = {**_card_context(train, access, pi), "board": delta}
+    cards = [
+        {
+            "id": card.pk,
+            "cell": _cell_id(card),
+            "version": card.version,
+            "html": render_to_string(f"{PAGE}#feature-card", {**context, "f": card}, request),
+        }
+        for card in delta.cards
+    ]
+    return JsonResponse(
+        {
+            "version": delta.version,
+            "cards": cards,
+            "removed": delta.removed,
+            "strings": [s.as_json() for s in delta.strings],
+            "removed_strings": delta.removed_strings,
+        }
     )
+
+
+def _cell_id(feature: Feature) -> str:
+    """The board cell a card sits in (templates/planning/board.html names them so)."""
+    if feature.team_id and feature.iteration_id:
+        return f"cell-{feature.team_id}-{feature.iteration_id}"
+    return "lane-unplanned"
 
 
 def _moved_response(request, feature) -> HttpResponse:
@@ -105,10 +143,11 @@ def _moved_response(request, feature) -> HttpResponse:
     recounts its red and amber strings from them). No body: nothing to render."""
     moved = {
         "id": feature.pk,
-        "cell": f"cell-{feature.team_id}-{feature.iteration_id}" if feature.team_id else "lane-unplanned",
+        "cell": _cell_id(feature),
         "version": feature.version,
-        # The version the mover's board is at once it shows this move (see feature_move).
-        "board_version": feature.pi.board_version,
+        # The version the mover's board is at once it shows this move, when nobody else changed the
+        # board meanwhile; else None, and its next poll brings what it missed (see feature_move).
+        "board_version": feature.board_now,
         "strings": feature.provided_strings,
     }
     return trigger_client_event(HttpResponse(), "board:moved", moved)

@@ -70,6 +70,74 @@
     if (event.detail.status === 409) refreshBoard();
   });
 
+  // --- live refresh ------------------------------------------------------------------------------
+  // A poll answers 204 (nothing new), the whole board body (htmx swaps it in), or what changed as
+  // JSON (planning.views.board.board_changes), applied here card by card instead of a swap.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var from = event.detail.requestConfig && event.detail.requestConfig.elt;  // detail.elt is the target
+    if (!from || from.id !== "board-poll" || xhr.status !== 200) return;
+    if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") !== 0) return;
+    event.detail.shouldSwap = false;
+    applyChanges(JSON.parse(xhr.responseText));
+  });
+
+  function placeCard(card, cell) {
+    // Cells list their cards by title, as the server renders them; the lane keeps its WSJF order
+    // until the next full render, a changed card joining at its end.
+    if (cell.id !== "lane-unplanned") {
+      var title = card.querySelector(".ft").textContent.toLowerCase();
+      var cards = cell.querySelectorAll(":scope > .fc");
+      for (var i = 0; i < cards.length; i++) {
+        if (cards[i].querySelector(".ft").textContent.toLowerCase() > title) { cell.insertBefore(card, cards[i]); return; }
+      }
+    }
+    cell.appendChild(card);
+  }
+
+  function applyChanges(changes) {
+    loadStrings();
+    var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".fc");
+    var refocus = null;
+    (changes.removed || []).forEach(function (id) {
+      var card = document.getElementById("f-" + id);
+      if (card) card.remove();
+    });
+    (changes.cards || []).forEach(function (change) {
+      var old = document.getElementById("f-" + change.id);
+      var cell = document.getElementById(change.cell);
+      if (old) old.remove();
+      if (!cell) return;  // a row this board does not show (team filter)
+      var template = document.createElement("template");
+      template.innerHTML = change.html.trim();
+      var card = template.content.firstElementChild;
+      placeCard(card, cell);
+      if (old && old === focused) refocus = card;
+    });
+    (changes.removed_strings || []).forEach(function (id) { delete strings[id]; });
+    (changes.strings || []).forEach(function (s) { strings[s.id] = s; });
+    var poll = document.getElementById("board-poll");
+    if (poll) poll.dataset.version = changes.version;
+    if (refocus) refocus.focus();
+    markRedCards();
+    countStrings();
+    countCards();
+    redrawSoon();
+  }
+
+  // The card counters after cards came or went: the lane's and the board's.
+  function countCards() {
+    var lane = document.getElementById("lane-unplanned");
+    var laneCount = document.querySelector(".lane .count");
+    if (lane && laneCount) laneCount.textContent = lane.querySelectorAll(".fc").length;
+    var shown = document.getElementById("card-count");
+    if (shown) {
+      var n = document.querySelectorAll("#board-main .fc").length;
+      shown.querySelector("strong").textContent = n;
+      shown.querySelector(".plural").textContent = n === 1 ? "" : "s";
+    }
+  }
+
   // Live refresh: skip a poll while a card is being dragged or a dialog is open, so nobody loses
   // what they are doing; the next poll catches up.
   document.body.addEventListener("htmx:beforeRequest", function (event) {

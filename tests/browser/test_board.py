@@ -161,10 +161,14 @@ def test_another_open_board_shows_a_move_within_seconds_without_reloading(
         log_in(p, "rte")
         p.goto(f"/trains/{train.slug}/board/")
     watcher.evaluate("window.__stillTheSamePage = true")
+    watcher.evaluate("document.getElementById('board-wrap').__sameBody = true")
     mover.locator(f"#f-{plan['give'].pk}").drag_to(cell(mover, team, plan["iterations"][3]))
-    expect(cell(watcher, team, plan["iterations"][3]).locator(f"#f-{plan['give'].pk}")).to_be_visible(
-        timeout=8000
-    )
+    moved = cell(watcher, team, plan["iterations"][3]).locator(f"#f-{plan['give'].pk}")
+    expect(moved).to_be_visible(timeout=8000)
     assert watcher.evaluate("window.__stillTheSamePage") is True  # refreshed in place, not reloaded
+    # Only the change came: the board's body is the one it had, the card and its string patched in.
+    assert watcher.evaluate("document.getElementById('board-wrap').__sameBody") is True
+    expect(moved).to_have_class(re.compile(r"\bred\b"))
+    expect(watcher.locator("#red-count strong")).to_have_text("1")
     for p in pages:
         p.context.close()
