@@ -8,7 +8,10 @@ dependencies, 20 milestones), then measures, interleaved in the same run:
 - a move (the view, HTMX request) against two floors: the same signed-in request through a minimal
   Django view that only runs the guarded UPDATE and commits (bench/urls.py; the target), and a raw
   UPDATE + COMMIT of the same row (for information);
-- what the mover's browser receives for one move, its answer and its next poll.
+- what the mover's browser receives for one move, its answer and its next poll;
+- what every other open board receives after that move (its poll brings the change alone), on the
+  typical and the large train: queries (flat in the board's size), bytes and time, against the
+  poll that finds nothing new (the floor).
 
 The large train's PI runs now (it starts this week), so the cards move into iterations that have
 not ended; a stored bench train whose iterations have ended is built afresh.
@@ -29,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from planning.models import Dependency, Feature, Milestone, ProgramIncrement, Story
-from planning.services import pi_create
+from planning.services import feature_move, pi_create
 from trains.models import Membership, Role, Team, Train
 
 RUNS = 25
@@ -273,6 +276,47 @@ def measure_move(train, pi) -> dict:
     }
 
 
+def measure_poll(train, pi) -> dict:
+    """Another open board's poll after a move it did not make, against its poll with nothing new."""
+    watcher = _client()
+    url = reverse("planning:board_changes", args=[train.slug])
+    feature = (
+        Feature.objects.filter(pi=pi, team__isnull=False).exclude(state=Feature.State.DONE).order_by("pk")[1]
+    )
+    its = [it for it in pi.iterations.order_by("number") if it.end_date >= timezone.localdate()]
+    places = [(feature.team_id, its[0].pk), (feature.team_id, its[1].pk)]
+
+    def remote_move(n: int) -> int:
+        """Someone else's move (outside the measured request); the board version before it."""
+        seen = ProgramIncrement.objects.values_list("board_version", flat=True).get(pk=pi.pk)
+        current = Feature.objects.select_related("pi").get(pk=feature.pk)
+        current.train = train
+        team, iteration = places[n % 2]
+        feature_move(feature=current, team_id=team, iteration_id=iteration, expected_version=current.version)
+        return seen
+
+    def poll(since: int):
+        return watcher.get(url, {"pi": pi.pk, "since": since}, HTTP_HX_REQUEST="true")
+
+    remote_move(0)  # warm
+    since = remote_move(1)
+    with CaptureQueriesContext(connection) as captured:
+        response = poll(since)
+    queries = len(captured.captured_queries)  # now: the next request clears the query log
+    assert response.status_code == 200 and response["Content-Type"] == "application/json", response
+    polls, floors = [], []
+    for n in range(RUNS):
+        since = remote_move(n)
+        polls.append(_timed(lambda since=since: poll(since)))
+        floors.append(_timed(lambda since=since: poll(since + 1)))  # nothing new since: 204
+    return {
+        "queries": queries,
+        "bytes": _received_bytes(response),
+        "ms": statistics.median(polls),
+        "floor_ms": statistics.median(floors),
+    }
+
+
 def run() -> dict:
     typical = build("bench-typical", teams=8, iterations=5, features=40, dependencies=30, milestones=4)
     large = build("bench-large", teams=12, iterations=6, features=400, dependencies=300, milestones=20)
@@ -281,6 +325,8 @@ def run() -> dict:
     board_typical = measure_board(*typical)
     board_large = measure_board(*large)
     move = measure_move(*large)
+    poll_typical = measure_poll(*typical)
+    poll_large = measure_poll(*large)
     return {
         "board_queries_typical": board_typical["queries"],
         "board_queries_large": board_large["queries"],
@@ -298,4 +344,10 @@ def run() -> dict:
         "move_ratio": round(move["raw_ratio"], 2),
         "move_followup_bytes_large": move["followup_bytes"],
         "move_followup_poll_status": move["poll_status"],
+        "poll_after_remote_move_queries_typical": poll_typical["queries"],
+        "poll_after_remote_move_queries_large": poll_large["queries"],
+        "poll_after_remote_move_bytes_large": poll_large["bytes"],
+        "poll_after_remote_move_ms_large": round(poll_large["ms"], 2),
+        "poll_nothing_new_ms_large": round(poll_large["floor_ms"], 2),
+        "poll_ratio_large": round(poll_large["ms"] / poll_large["floor_ms"], 2),
     }

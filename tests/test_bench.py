@@ -25,6 +25,9 @@ def test_the_board_bench_builds_its_train_and_measures_the_board_and_a_move(sett
     assert 0 < move["queries"] <= 8 and move["ratio_framework"] > 0 and move["raw_ratio"] > 0
     # The mover's board is current after the move: its next poll has nothing new.
     assert move["poll_status"] == 204 and 0 < move["followup_bytes"] < 15_000
+    # Another open board's poll brings that move alone.
+    poll = board.measure_poll(train, pi)
+    assert 0 < poll["queries"] <= 8 and 0 < poll["bytes"] < 10_000 and poll["floor_ms"] > 0
 
 
 def test_the_metrics_bench_builds_its_pis_with_votes_and_recomputes_them():
