@@ -1,97 +1,35 @@
 """The production processes, started natively: gunicorn, a Celery worker and beat, on PostgreSQL and
 Redis. docker-compose.yml runs these same commands (tests/test_compose.py checks that file)."""
 
-import contextlib
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from metrics.models import Snapshot
 from planning.factories import PIObjectiveFactory
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.processes import (
+    ROOT,
+    celery,
+    current_database_url,
+    free_port,
+    gunicorn,
+    http_get,
+    processes,
+    production_env,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("stack")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def stack_env(postgres, redis_url) -> dict:
     """The environment of a production process, pointed at this test's own database."""
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "artops.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "stack-test-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SESSION_COOKIE_SECURE": "false",
-        "DATABASE_CONN_MAX_AGE": "0",
-    }
-
-
-@contextlib.contextmanager
-def processes(tmp_path: Path, env: dict, commands: dict[str, list[str]]):
-    running: dict[str, tuple[subprocess.Popen, Path]] = {}
-    try:
-        for name, command in commands.items():
-            log = tmp_path / f"{name}.log"
-            handle = log.open("w")
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-            running[name] = (process, log)
-        yield running
-    except BaseException:
-        for name, (_, log) in running.items():
-            sys.stderr.write(f"\n----- {name} log -----\n{log.read_text()[-4000:]}\n")
-        raise
-    finally:
-        for process, _ in running.values():
-            process.terminate()
-        for process, _ in running.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_for(check, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline, then reported
-            last_error = exc
-        time.sleep(0.3)
-    raise AssertionError(f"{what} did not happen within {timeout}s (last error: {last_error!r})")
-
-
-def http_get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-        return response.status, response.read().decode()
+    return production_env(database_url=current_database_url(), redis_url=redis_url)
 
 
 def test_gunicorn_worker_and_beat_run_natively_and_the_worker_computes_a_snapshot(
@@ -117,37 +55,9 @@ def test_gunicorn_worker_and_beat_run_natively_and_the_worker_computes_a_snapsho
     port = free_port()
     queue = f"artops-test-{uuid.uuid4().hex[:8]}"  # a queue of its own: no stray task reaches this worker
     commands = {
-        "web": [
-            str(BIN / "gunicorn"),
-            "artops.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        "worker": [
-            str(BIN / "celery"),
-            "-A",
-            "artops",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "-l",
-            "info",
-        ],
-        "beat": [
-            str(BIN / "celery"),
-            "-A",
-            "artops",
-            "beat",
-            "-l",
-            "info",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-        ],
+        "web": gunicorn(port),
+        "worker": celery("worker", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h"),
+        "beat": celery("beat", "--schedule", str(tmp_path / "beat-schedule")),
     }
     with processes(tmp_path, stack_env, commands) as running:
         status, body = wait_for(
