@@ -11,7 +11,8 @@ queue, claims the queue token (an atomic conditional UPDATE on `PIRecompute.queu
 one recompute a few seconds after the commit unless one is already queued, so a burst of board
 moves costs a handful of recomputes. The task clears the token when it starts, so a change
 during a run queues exactly one follow-up; the beat job `recompute_stale_pis` re-enqueues what a
-lost message or a killed worker left stale.
+lost message or a killed worker left stale, and a worker starting re-enqueues every stale PI at once
+(`stale_pis_resume`), so figures catch up as soon as a crashed worker or broker is back.
 
 The embedded default has no worker (CELERY_TASK_ALWAYS_EAGER): a countdown cannot defer anything
 there, and recomputing inside every board move would make dragging a card as slow as a recompute
@@ -249,6 +250,29 @@ def stale_pis_enqueue() -> list[int]:
     """The safety net (beat): enqueue a recompute for every PI left stale; returns those enqueued."""
     now = timezone.now()
     return [pi_id for pi_id in pis_needing_recompute(now) if _enqueue_once(pi_id, now, countdown=0)]
+
+
+def stale_pis_resume() -> list[int]:
+    """A worker has started: enqueue a recompute for every stale PI, whatever its marks say.
+
+    A worker starting is often one coming back from a crash, and the broker may have restarted
+    meanwhile: a recompute marked queued may have been lost with the broker's messages, one marked
+    running with the worker that ran it. The safety net trusts those marks for QUEUED_EXPIRY and
+    RUNNING_EXPIRY, and a board move does not queue over them, so the figures would stay behind the
+    plan for minutes. Here they are taken for lost. With other workers alive, a recompute may so run
+    twice, which changes nothing (upsert, advisory lock). A PI that failed lately keeps its backoff.
+    """
+    now = timezone.now()
+    pi_ids = list(
+        PIRecompute.objects.filter(change_seq__gt=F("computed_seq"))
+        .filter(Q(last_error_at__isnull=True) | Q(last_error_at__lt=now - FAILURE_BACKOFF))
+        .order_by("pi_id")
+        .values_list("pi_id", flat=True)
+    )
+    for pi_id in pi_ids:
+        PIRecompute.objects.filter(pi_id=pi_id).update(queued_at=now)
+        transaction.on_commit(lambda pi_id=pi_id: _send(pi_id, 0))
+    return pi_ids
 
 
 def _note_change(pi_id: int, now: datetime) -> None:

@@ -6,6 +6,7 @@ PI stale with the error noted for the dashboard.
 """
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -33,6 +34,19 @@ def recompute_pi(pi_id: int) -> dict | None:
 def recompute_stale_pis() -> list[int]:
     """Safety net: enqueue the PIs whose recompute was lost (dead worker, purged queue, broker down)."""
     return services.stale_pis_enqueue()
+
+
+@shared_task(**RETRY)
+def resume_recomputes() -> list[int]:
+    """A worker started: re-send the recomputes a dead worker or a restarted broker may have lost."""
+    return services.stale_pis_resume()
+
+
+@worker_ready.connect
+def _resume_recomputes_when_a_worker_starts(**kwargs) -> None:
+    # Sent as a task, not run here: this is the worker's main process, which forks the pool
+    # processes and must not hold a database connection they would inherit.
+    resume_recomputes.delay()
 
 
 @shared_task(**RETRY)
