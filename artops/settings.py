@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "artops.middleware.DomainErrorMiddleware",
+    "artops.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "artops.urls"
