@@ -123,6 +123,7 @@
     countStrings();
     countCards();
     redrawSoon();
+    document.body.dispatchEvent(new CustomEvent("board:applied"));  // board_view.js fits again
   }
 
   // The card counters after cards came or went: the lane's and the board's.
@@ -290,31 +291,22 @@
     var svg = document.getElementById("strings");
     if (!wrap || !svg) return;
     loadStrings();
+    // Sized to the board: measured without the layer itself, which would keep a board that got
+    // smaller (zoom, fit, a filter) scrolling to the size it had.
+    svg.setAttribute("width", 0);
+    svg.setAttribute("height", 0);
     svg.setAttribute("width", wrap.scrollWidth);
     svg.setAttribute("height", wrap.scrollHeight);
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var origin = wrap.getBoundingClientRect();
     Object.keys(strings).forEach(function (key) {
       var s = strings[key];
       if (!s.from || !s.to) return;
       var from = document.getElementById("f-" + s.from);
       var to = document.getElementById("f-" + s.to);
       if (!from || !to || !wrap.contains(from) || !wrap.contains(to)) return;
-      var a = from.getBoundingClientRect();
-      var b = to.getBoundingClientRect();
-      // Anchor on the facing edges so a string never runs through a card's text.
-      var dx = origin.left - wrap.scrollLeft, dy = origin.top - wrap.scrollTop;
-      var y1 = a.top + a.height / 2 - dy, y2 = b.top + b.height / 2 - dy;
-      var x1, x2, c1, c2;
-      if (b.left >= a.right) { x1 = a.right - dx; x2 = b.left - dx; }
-      else if (a.left >= b.right) { x1 = a.left - dx; x2 = b.right - dx; }
-      else { x1 = a.right - dx; x2 = b.right - dx; }  // same column: loop out on the right
-      var bend = Math.max(36, Math.abs(x2 - x1) / 2);
-      var sameColumn = !(b.left >= a.right) && !(a.left >= b.right);
-      c1 = x1 + (sameColumn || x2 >= x1 ? bend : -bend);
-      c2 = x2 + (sameColumn ? bend : (x2 >= x1 ? -bend : bend));
+      var d = route(from, to, ((s.id % 5) - 2) * 2, wrap);
       var path = document.createElementNS(SVG, "path");
-      path.setAttribute("d", "M" + x1 + "," + y1 + " C" + c1 + "," + y1 + " " + c2 + "," + y2 + " " + x2 + "," + y2);
+      path.setAttribute("d", d);
       path.setAttribute("class", "str " + s.health + (shown[s.health] ? "" : " off"));
       path.dataset.from = s.from;
       path.dataset.to = s.to;
@@ -323,6 +315,48 @@
       path.appendChild(title);
       svg.appendChild(path);
     });
+  }
+
+  // A string runs in the gutters between cells, never across a card's text: out of the providing
+  // card's side into its cell's border, along that column's border to the row border of the
+  // needing card's row, along it to that card's column, down its border and into the card.
+  // `offset` sets strings that share a gutter a little apart. Rectangles are as seen (zoom
+  // included), the path in the board's own scrolled coordinates.
+  function route(from, to, offset, wrap) {
+    var origin = wrap.getBoundingClientRect();
+    var dx = origin.left - wrap.scrollLeft, dy = origin.top - wrap.scrollTop;
+    var a = from.getBoundingClientRect(), b = to.getBoundingClientRect();
+    var ca = from.closest(".cell").getBoundingClientRect(), cb = to.closest(".cell").getBoundingClientRect();
+    var ay = a.top + a.height / 2, by = b.top + b.height / 2;
+    var points;
+    if (Math.abs(ca.left - cb.left) < 1) {  // same column: out on the right and back in
+      var gx = ca.right + offset;
+      points = [[a.right, ay], [gx, ay], [gx, by], [b.right, by]];
+    } else {
+      var rightward = cb.left > ca.left;
+      var gxa = (rightward ? ca.right : ca.left) + offset;
+      var gxb = (rightward ? cb.left : cb.right) + offset;
+      var gy = (cb.top < ca.top - 1 ? cb.bottom : cb.top) + offset;  // the needing row's near border
+      points = [[rightward ? a.right : a.left, ay], [gxa, ay], [gxa, gy], [gxb, gy], [gxb, by],
+        [rightward ? b.left : b.right, by]];
+    }
+    return rounded(points.map(function (p) { return [p[0] - dx, p[1] - dy]; }), 6);
+  }
+
+  // An SVG path through the points with rounded corners (radius r, smaller on short legs).
+  function rounded(points, r) {
+    var d = "M" + points[0][0] + "," + points[0][1];
+    for (var i = 1; i < points.length - 1; i++) {
+      var p = points[i], prev = points[i - 1], next = points[i + 1];
+      var inLen = Math.hypot(p[0] - prev[0], p[1] - prev[1]), outLen = Math.hypot(next[0] - p[0], next[1] - p[1]);
+      var k = Math.min(r, inLen / 2, outLen / 2);
+      if (!k) { d += " L" + p[0] + "," + p[1]; continue; }
+      var x1 = p[0] - (p[0] - prev[0]) / inLen * k, y1 = p[1] - (p[1] - prev[1]) / inLen * k;
+      var x2 = p[0] + (next[0] - p[0]) / outLen * k, y2 = p[1] + (next[1] - p[1]) / outLen * k;
+      d += " L" + x1 + "," + y1 + " Q" + p[0] + "," + p[1] + " " + x2 + "," + y2;
+    }
+    var last = points[points.length - 1];
+    return d + " L" + last[0] + "," + last[1];
   }
 
   function highlight(card, on) {
