@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := .venv/bin/python
 STAMP := .venv/.installed-stamp
 
-.PHONY: install run test format bench worker beat web clean
+.PHONY: install run test format bench load worker beat web clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv .venv
@@ -49,6 +49,12 @@ beat: install
 ## Performance figures (JSON) on PostgreSQL, against floors measured in the same run. See README.
 bench: install
 	bash scripts/bench.sh
+
+## The program board under a PI Planning room's load, over real HTTP: gunicorn, a Celery worker and beat
+## started natively, PostgreSQL and Redis; 125 boards, 20 planners, 2 moves/s for 120 s. JSON; see README.
+## Not part of `make test` (tests/test_load.py runs it small). `make load LOAD_ARGS="--boards 30"`.
+load: install
+	bash scripts/load.sh $(LOAD_ARGS)
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles

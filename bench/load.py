@@ -83,6 +83,10 @@ class Config:
     http_timeout: float = 120.0  # a request waiting longer is counted as an error, not waited for
 
 
+ACCESS_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
+_ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) .* (?P<us>\d+)$')
+
+
 class TimeLimit(BaseException):
     """The run's hard limit passed: everything stops and the processes are cleaned up."""
 
@@ -181,8 +185,12 @@ def server(*, db_url: str, redis_url: str, config: Config, workdir: Path):
             str(config.web_workers),
             "--worker-tmp-dir",
             "/dev/shm",
+            # To a file rather than stdout ("-"), with the time each request spent in its worker (%(D)s,
+            # microseconds) after the default fields: the figures split that from the wait before it.
             "--access-logfile",
-            "-",
+            str(workdir / "access.log"),
+            "--access-logformat",
+            ACCESS_FORMAT,
         ],
         "worker": [str(BIN / "celery"), "-A", "artops", "worker", "-l", "info", *config.worker_args],
     }
@@ -305,6 +313,14 @@ class CpuMeter:
                 seen[("db", pid)] = stat[1]
         return seen
 
+    @staticmethod
+    def _machine_busy() -> float:
+        """Seconds every core of the machine spent busy (anyone's work: the machine is shared)."""
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+        return (user + nice + system + irq + softirq + steal) / TICKS
+
     def begin(self) -> None:
         if self.db_settings and self.db_settings.get("ENGINE", "").endswith("postgresql"):
             import psycopg2
@@ -323,6 +339,7 @@ class CpuMeter:
                 self.own_backends = {cursor.fetchone()[0]}
         self.start = self._sample()
         self.last = dict(self.start)
+        self.machine_start = self._machine_busy()
         self.began = time.monotonic()
         self.thread.start()
 
@@ -335,12 +352,13 @@ class CpuMeter:
         self.thread.join(timeout=5)
         self.last.update(self._sample())
         elapsed = time.monotonic() - self.began
+        machine = self._machine_busy() - self.machine_start
         if self.db is not None:
             self.db.close()
         used = {"app": 0.0, "db": 0.0}
         for key, value in self.last.items():
             used[key[0]] += value - self.start.get(key, 0.0)
-        return {"app": used["app"], "db": used["db"], "elapsed": elapsed}
+        return {"app": used["app"], "db": used["db"], "machine": machine, "elapsed": elapsed}
 
 
 # --- a browser: cookies, CSRF, the headers htmx sends ----------------------------------------------
@@ -527,6 +545,7 @@ class Sample:
     ms: float
     received: int = 0
     content_type: str = ""
+    cards: int = 0  # cards a poll's answer carried (a delta's changed ones, or the whole board's)
 
 
 @dataclass
@@ -612,11 +631,16 @@ class Run:
             f"{self.poll_url}{separator}since={since}",
             headers=htmx_headers("board-main", "board-poll", self.current_url),
         )
-        self.record(Sample("poll", sent, answer.status, answer.ms, answer.received, answer.content_type))
+        sample = Sample("poll", sent, answer.status, answer.ms, answer.received, answer.content_type)
+        self.record(sample)
         if answer.status == 200 and answer.content_type == "application/json":
-            board.apply_delta(json.loads(answer.body))
+            delta = json.loads(answer.body)
+            sample.cards = len(delta.get("cards", []))
+            board.apply_delta(delta)
         elif answer.status == 200:
-            board.load(parse_board(answer.text()))
+            parsed = parse_board(answer.text())
+            sample.cards = len(parsed["cards"])
+            board.load(parsed)
 
     def inbox_loop(self, browser: Browser, rng: random.Random) -> None:
         """base.html's unread count: on load, then every 120 s."""
@@ -733,6 +757,35 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
         return {"p50": round(values[0], 1), "p95": round(values[0], 1), "p99": round(values[0], 1)}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
+
+
+def server_times(path: Path, start: int, end: int) -> dict[str, list[float]]:
+    """Milliseconds each request spent in a gunicorn worker, by kind, from the access log's bytes
+    between two offsets (the measured window)."""
+    times: dict[str, list[float]] = defaultdict(list)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        chunk = handle.read(max(0, end - start)).decode(errors="replace")
+    for line in chunk.splitlines():
+        match = _ACCESS_LINE.search(line)
+        if not match:
+            continue
+        route = match["path"]
+        kind = (
+            "poll"
+            if "/board/changes/" in route
+            else "move"
+            if route.endswith("/move/")
+            else "inbox"
+            if route.startswith("/inbox/")
+            else "other"
+        )
+        times[kind].append(int(match["us"]) / 1000)
+    return times
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
 
 
 def _cell(team_id, iteration_id) -> str:
@@ -914,6 +967,8 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
     try:
         client_cpu = resource.getrusage(resource.RUSAGE_SELF)
         load_before = os.getloadavg()
+        access_log = running.logs / "access.log"
+        access_start = _size(access_log)
         started = time.monotonic()
         threads = []
         for n in range(len(people)):
@@ -942,6 +997,8 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
         moves_window = run.moves_ended_at - started
         cpu = meter.end()
         client_after = resource.getrusage(resource.RUSAGE_SELF)
+        load_after = os.getloadavg()
+        in_workers = server_times(access_log, access_start, _size(access_log))
         running.check_alive()
 
         # Every board polls until it shows the server's final version (or `settle` passes)...
@@ -981,6 +1038,8 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
         client_cpu=(client_after.ru_utime + client_after.ru_stime)
         - (client_cpu.ru_utime + client_cpu.ru_stime),
         load_before=load_before,
+        load_after=load_after,
+        in_workers=in_workers,
         converged=converged,
         boards=len(boards),
         lost=lost,
@@ -1001,6 +1060,8 @@ def _figures(
     cpu,
     client_cpu,
     load_before,
+    load_after,
+    in_workers,
     converged,
     boards,
     lost,
@@ -1013,49 +1074,65 @@ def _figures(
     window = [s for s in run.samples if started <= s.at < run.moves_ended_at]
     moves = [s for s in run.samples if s.kind == "move"]
     polls = [s for s in window if s.kind == "poll"]
-    answered_polls = [s for s in polls if s.status]
-    data_polls = [s for s in answered_polls if s.status == 200]
+    answered = [s for s in polls if s.status]
+    data_polls = [s for s in answered if s.status == 200]
     inbox = [s for s in window if s.kind == "inbox"]
     reloads = [s for s in run.samples if s.kind == "reload"]
     every = [s for s in run.samples if s.at >= started]
     move_p = _percentiles([s.ms for s in moves if s.status])
-    poll_p = _percentiles([s.ms for s in answered_polls])
-    accepted = len(run.accepted)
+    poll_p = _percentiles([s.ms for s in answered])
+    move_worker_p = _percentiles(in_workers.get("move", []))
+    poll_worker_p = _percentiles(in_workers.get("poll", []))
     refused_409 = sum(1 for s in moves if s.status == 409)
     refused_422 = sum(1 for s in moves if s.status == 422)
     server_5xx = sum(1 for s in every if s.status >= 500)
+    elapsed = cpu["elapsed"] or 1.0
+
+    def mean(values):
+        values = list(values)
+        return round(statistics.fmean(values)) if values else None
+
     figures = {
         "boards": boards,
         "planners": config.planners,
         "duration_s": round(moves_window, 1),
+        "poll_interval_s": config.poll_interval,
         "moves_per_s_target": config.moves_per_s,
         "moves_per_s": round(len(moves) / moves_window, 2) if moves_window else 0,
         "moves_attempted": len(moves),
-        "moves_accepted": accepted,
+        "moves_accepted": len(run.accepted),
         "moves_refused": refused_409 + refused_422,
         "moves_refused_409": refused_409,
         "moves_refused_422": refused_422,
         "moves_other_status": sum(1 for s in moves if s.status not in (200, 204, 409, 422)),
         "moves_noop": run.noop_moves,
         "moves_given_up_after_409": run.gave_up,
+        "reloads_after_409": len(reloads),
+        # As the person waits: from sending to the last byte, queueing for a free worker included.
         "moves_p50_ms": move_p["p50"],
         "moves_p95_ms": move_p["p95"],
         "moves_p99_ms": move_p["p99"],
-        "reloads_after_409": len(reloads),
+        # The part of it spent inside a gunicorn worker (its access log), for telling work from waiting.
+        "moves_in_worker_p50_ms": move_worker_p["p50"],
+        "moves_in_worker_p95_ms": move_worker_p["p95"],
         "polls": len(polls),
         "polls_p50_ms": poll_p["p50"],
         "polls_p95_ms": poll_p["p95"],
         "polls_p99_ms": poll_p["p99"],
-        "polls_204_share": round(sum(1 for s in answered_polls if s.status == 204) / len(answered_polls), 3)
-        if answered_polls
+        "polls_in_worker_p50_ms": poll_worker_p["p50"],
+        "polls_in_worker_p95_ms": poll_worker_p["p95"],
+        "polls_204_share": round(sum(1 for s in answered if s.status == 204) / len(answered), 3)
+        if answered
         else None,
         "polls_200_html": sum(1 for s in data_polls if s.content_type != "application/json"),
         "polls_200_json": sum(1 for s in data_polls if s.content_type == "application/json"),
-        "poll_bytes_avg": round(statistics.fmean(s.received for s in answered_polls))
-        if answered_polls
-        else None,
+        # Bytes received (status line, headers, body), over every poll and over the ones that brought
+        # changes made elsewhere; a poll may bring several moves when several happened since the last.
+        "poll_bytes_avg": mean(s.received for s in answered),
         "poll_bytes_after_remote_move_max": max((s.received for s in data_polls), default=None),
-        "poll_bytes_after_remote_move_avg": round(statistics.fmean(s.received for s in data_polls))
+        "poll_bytes_after_remote_move_p95": _percentiles([s.received for s in data_polls])["p95"],
+        "poll_bytes_after_remote_move_avg": mean(s.received for s in data_polls),
+        "poll_cards_per_change_answer_avg": round(statistics.fmean(s.cards for s in data_polls), 2)
         if data_polls
         else None,
         "inbox_polls": len(inbox),
@@ -1063,10 +1140,11 @@ def _figures(
         "server_5xx": server_5xx,
         "client_errors": len(run.errors),
         "client_error_examples": sorted(set(run.errors))[:5],
+        # gunicorn (master and workers), the Celery worker (and its pool) and beat, over the window.
         "cpu_seconds": round(cpu["app"], 1),
-        "cpu_cores_avg": round(cpu["app"] / cpu["elapsed"], 2) if cpu["elapsed"] else None,
+        "cpu_cores_avg": round(cpu["app"] / elapsed, 2),
         "db_cpu_seconds": round(cpu["db"], 1),
-        "db_cpu_cores_avg": round(cpu["db"] / cpu["elapsed"], 2) if cpu["elapsed"] else None,
+        "db_cpu_cores_avg": round(cpu["db"] / elapsed, 2),
         "load_generator_cpu_seconds": round(client_cpu, 1),
         "boards_converged": converged == boards and page_matches_db,
         "boards_converged_count": converged,
@@ -1075,10 +1153,15 @@ def _figures(
         "settle_s": round(settle_s, 1),
         "lost_moves": lost,
         "phantom_moves": phantom,
+        # The machine is shared: what everyone else ran meanwhile slows every figure above.
         "machine": {
             "cores": os.cpu_count(),
+            "busy_cores_avg": round(cpu["machine"] / elapsed, 2),
+            "busy_cores_avg_others": round(
+                (cpu["machine"] - cpu["app"] - cpu["db"] - client_cpu) / elapsed, 2
+            ),
             "loadavg_before": [round(x, 2) for x in load_before],
-            "shared": True,
+            "loadavg_after": [round(x, 2) for x in load_after],
         },
     }
     if details:
@@ -1091,7 +1174,7 @@ def _figures(
         "polls_p95_under_50ms": poll_p["p95"] is not None and poll_p["p95"] < 50,
         "poll_bytes_after_remote_move_under_10KB": (figures["poll_bytes_after_remote_move_max"] or 0)
         <= 10 * 1024,
-        "cpu_under_1_core": figures["cpu_cores_avg"] is not None and figures["cpu_cores_avg"] < 1,
+        "cpu_under_1_core": figures["cpu_cores_avg"] < 1,
     }
     return figures
 
