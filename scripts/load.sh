@@ -37,4 +37,4 @@ PYEOF
 $PY manage.py migrate --noinput -v0
 LIMIT="${LOAD_TIME_LIMIT:-900}"
 # The harness stops itself at the limit (and stops its processes); `timeout` is the backstop.
-exec timeout --signal=TERM --kill-after=30 "$((LIMIT + 60))" $PY -m bench.load --time-limit "$LIMIT" "$@"
+exec timeout --foreground --signal=TERM --kill-after=30 "$((LIMIT + 60))" $PY -m bench.load --time-limit "$LIMIT" "$@"
