@@ -130,6 +130,7 @@ class Server:
     port: int
     logs: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.monotonic)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes.values()]
@@ -150,6 +151,7 @@ def server(*, db_url: str, redis_url: str, config: Config, workdir: Path):
 
     Each process leads a process group of its own (gunicorn's workers, the worker's pool): stopping
     sends SIGTERM to those groups only, then SIGKILL to what is left after 15 s."""
+    started_at = time.monotonic()
     static_root = workdir / "static"
     port = free_port()
     env = {
@@ -199,7 +201,7 @@ def server(*, db_url: str, redis_url: str, config: Config, workdir: Path):
             *(str(BIN / "celery"), "-A", "artops", "beat", "-l", "info"),
             *("--schedule", str(workdir / "celerybeat-schedule")),
         ]
-    running = Server(base_url=f"http://127.0.0.1:{port}", port=port, logs=workdir)
+    running = Server(base_url=f"http://127.0.0.1:{port}", port=port, logs=workdir, started_at=started_at)
     try:
         for name, command in commands.items():
             with (workdir / f"{name}.log").open("w") as log:
@@ -954,7 +956,12 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
         browsers[n].login(people[n][0], PASSWORD)
         run.open_board(browsers[n], boards[n])
 
+    server_ready = time.monotonic()
     _in_pool([lambda n=n: arrive(n) for n in range(len(people))], config.setup_concurrency)
+    setup = {
+        "server": round(server_ready - running.started_at, 1),
+        "logins_and_pages": round(time.monotonic() - server_ready, 1),
+    }
     running.check_alive()
     _, initial = server_board(pi_id)
     from django.db import connection
@@ -1048,6 +1055,7 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
         page_matches_db=page_matches_db,
         final_version=final_version,
         settle_s=settle_s,
+        setup=setup,
     )
 
 
@@ -1070,6 +1078,7 @@ def _figures(
     page_matches_db,
     final_version,
     settle_s,
+    setup,
 ) -> dict:
     window = [s for s in run.samples if started <= s.at < run.moves_ended_at]
     moves = [s for s in run.samples if s.kind == "move"]
@@ -1151,6 +1160,8 @@ def _figures(
         "final_board_version": final_version,
         "server_page_matches_db": page_matches_db,
         "settle_s": round(settle_s, 1),
+        # Before the window: collectstatic and the processes starting; everyone logging in and opening the board.
+        "setup_s": setup,
         "lost_moves": lost,
         "phantom_moves": phantom,
         # The machine is shared: what everyone else ran meanwhile slows every figure above.
