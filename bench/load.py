@@ -704,14 +704,18 @@ class Run:
                 return  # gone from the board meanwhile
             if place[0] == target:
                 if attempt:
-                    self.gave_up += 1  # the fresh board shows it there already: nothing left to do
+                    self._gave_up()  # the fresh board shows it there already: nothing left to do
                 return
             status = self.post_move(browser, board, feature, team, iteration, place[1], board_version)
             if status != 409:
                 return
             # board.js on a 409: reload the board, then the person drops the card again.
             self.reload(browser, board)
-        self.gave_up += 1
+        self._gave_up()
+
+    def _gave_up(self) -> None:
+        with self.lock:
+            self.gave_up += 1
 
     def post_move(self, browser, board, feature, team, iteration, version, board_version) -> int:
         sent = time.monotonic()
@@ -955,6 +959,7 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
     def arrive(n):
         browsers[n].login(people[n][0], PASSWORD)
         run.open_board(browsers[n], boards[n])
+        browsers[n].get("/inbox/unread/", headers=htmx_headers(None, None, run.current_url))  # on load
 
     server_ready = time.monotonic()
     _in_pool([lambda n=n: arrive(n) for n in range(len(people))], config.setup_concurrency)
