@@ -270,7 +270,8 @@ if CONVERSATION_EDIT_MINUTES < 0:
 # Sessions are read on every request: keep them in the cache (Redis when configured) and in the
 # database behind it, so a request does not pay a session query and nothing is lost on a restart.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _broker_env}
+    # Redis away for a moment is a cache miss, not a failed request (artops/cache.py).
+    "default": {"BACKEND": "artops.cache.ForgivingRedisCache", "LOCATION": _broker_env}
     if _broker_env
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "artops"}
 }
