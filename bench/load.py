@@ -132,8 +132,9 @@ class Server:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     started_at: float = field(default_factory=time.monotonic)
 
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.processes.values()]
+    def sessions(self) -> dict[int, str]:
+        """Each process leads a session of its own: its id, and the process's name."""
+        return {p.pid: name for name, p in self.processes.items()}
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -279,8 +280,8 @@ class CpuMeter:
     seen at the start counts from its value then, one born later from zero; one that ends keeps its
     last sample (at most half a second is missed)."""
 
-    def __init__(self, sessions: list[int], db_settings: dict | None):
-        self.sessions = set(sessions)
+    def __init__(self, sessions: dict[int, str], db_settings: dict | None):
+        self.sessions = sessions
         self.db_settings = db_settings
         self.start: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
@@ -308,7 +309,7 @@ class CpuMeter:
             if entry.name.isdigit():
                 stat = _proc_stat(entry.name)
                 if stat and stat[0] in self.sessions:
-                    seen[("app", int(entry.name))] = stat[1]
+                    seen[(self.sessions[stat[0]], int(entry.name))] = stat[1]
         for pid in self._db_pids():
             stat = _proc_stat(pid)
             if stat:
@@ -357,10 +358,17 @@ class CpuMeter:
         machine = self._machine_busy() - self.machine_start
         if self.db is not None:
             self.db.close()
-        used = {"app": 0.0, "db": 0.0}
+        used = dict.fromkeys([*self.sessions.values(), "db"], 0.0)
         for key, value in self.last.items():
             used[key[0]] += value - self.start.get(key, 0.0)
-        return {"app": used["app"], "db": used["db"], "machine": machine, "elapsed": elapsed}
+        app = {name: seconds for name, seconds in used.items() if name != "db"}
+        return {
+            "app": sum(app.values()),
+            "by_process": app,
+            "db": used["db"],
+            "machine": machine,
+            "elapsed": elapsed,
+        }
 
 
 # --- a browser: cookies, CSRF, the headers htmx sends ----------------------------------------------
@@ -973,7 +981,7 @@ def _drive(config, running, people, slug, pi_id, open_iterations, rng, db_settin
 
     connection.close()
 
-    meter = CpuMeter(running.pids(), db_settings)
+    meter = CpuMeter(running.sessions(), db_settings)
     meter.begin()
     cpu = None
     try:
@@ -1157,6 +1165,7 @@ def _figures(
         # gunicorn (master and workers), the Celery worker (and its pool) and beat, over the window.
         "cpu_seconds": round(cpu["app"], 1),
         "cpu_cores_avg": round(cpu["app"] / elapsed, 2),
+        "cpu_seconds_by_process": {name: round(seconds, 1) for name, seconds in cpu["by_process"].items()},
         "db_cpu_seconds": round(cpu["db"], 1),
         "db_cpu_cores_avg": round(cpu["db"] / elapsed, 2),
         "load_generator_cpu_seconds": round(client_cpu, 1),
