@@ -57,22 +57,10 @@ FOLLOWED_PAGES = {
 # the check (the board page or one of its dialogs), the axe rule and a pattern (fnmatch) for the
 # failing element's selector, and why it fails. Remove an entry once the board is fixed: a listed
 # violation that no longer occurs is reported in summary.txt so the list does not outlive its cause.
-KNOWN_ON_THE_BOARD: dict[tuple[str, str, str], str] = {
-    # The grid says role="table" but holds its header and cells directly, with no role="row" around
-    # each team's line: assistive technology cannot read it as a table. Fix: wrap the header line and
-    # each row (milestones, every team) in <div role="row" style="display: contents"> (the CSS grid
-    # stays as it is), or drop the table roles and keep the cells' aria-labels.
-    ("board", "aria-required-children", ".board-grid"): "board grid: role=table without role=row children",
-    ("board", "aria-required-parent", ".corner"): "board grid: the corner header outside a row",
-    ("board", "aria-required-parent", ".bh*"): "board grid: iteration column headers outside a row",
-    (
-        "board",
-        "aria-required-parent",
-        ".ms*",
-    ): "board grid: the milestones row's header and cells outside a row",
-    ("board", "aria-required-parent", ".rh*"): "board grid: team row headers outside a row",
-    ("board", "aria-required-parent", "#cell-*"): "board grid: team x iteration cells outside a row",
-}
+# Empty now: the board grid's missing role=row boxes (aria-required-children on .board-grid and
+# aria-required-parent on its 54 headers and cells) were listed here until the board's rewrite wrapped
+# each line in a role=row box. An entry reads: ("board", "aria-required-parent", "#cell-*"): "why".
+KNOWN_ON_THE_BOARD: dict[tuple[str, str, str], str] = {}
 
 
 @pytest.fixture
