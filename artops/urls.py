@@ -19,7 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("account/tokens/", account.tokens, name="account-tokens"),
-    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="account-token-revoke"),
+    path("account/tokens/<id:token_id>/revoke/", account.token_revoke, name="account-token-revoke"),
     # Comments under a train's items and each person's inbox (trains/conversation).
     path("", include("trains.conversation.urls")),
     path("trains/", include("trains.urls")),

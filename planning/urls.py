@@ -10,12 +10,12 @@ urlpatterns = [
     path("board/changes/", board.board_changes, name="board_changes"),
     path("board/dependencies/", board.board_dependencies, name="board_dependencies"),
     path("board/features/new/", board.feature_edit, name="feature_new"),
-    path("board/features/<int:feature_id>/edit/", board.feature_edit, name="feature_edit"),
-    path("board/features/<int:feature_id>/move/", board.feature_move, name="feature_move"),
+    path("board/features/<id:feature_id>/edit/", board.feature_edit, name="feature_edit"),
+    path("board/features/<id:feature_id>/move/", board.feature_move, name="feature_move"),
     path("board/dependencies/new/", board.dependency_edit, name="dependency_new"),
-    path("board/dependencies/<int:dependency_id>/edit/", board.dependency_edit, name="dependency_edit"),
+    path("board/dependencies/<id:dependency_id>/edit/", board.dependency_edit, name="dependency_edit"),
     path("board/milestones/new/", board.milestone_edit, name="milestone_new"),
-    path("board/milestones/<int:milestone_id>/edit/", board.milestone_edit, name="milestone_edit"),
+    path("board/milestones/<id:milestone_id>/edit/", board.milestone_edit, name="milestone_edit"),
 ]
 
 # PI Planning: every screen lives under planning/ and takes the PI as ?pi=. One block per screen.
@@ -27,7 +27,7 @@ urlpatterns += [
     path("planning/transition/", lifecycle.pi_transition, name="pi_transition"),
     path("planning/reopen/", lifecycle.pi_reopen, name="pi_reopen"),
     path("planning/dates/", lifecycle.pi_dates, name="pi_dates"),
-    path("planning/iterations/<int:iteration_id>/", lifecycle.iteration_edit, name="iteration_edit"),
+    path("planning/iterations/<id:iteration_id>/", lifecycle.iteration_edit, name="iteration_edit"),
     path("planning/pi-business-owners/", lifecycle.pi_business_owners, name="pi_business_owners"),
     path("planning/commit/", lifecycle.plan_commit, name="plan_commit"),
     path("planning/plan-vs-now/", lifecycle.plan_vs_now_page, name="plan_vs_now"),
@@ -36,8 +36,8 @@ urlpatterns += [
 # --- Backlog by WSJF ---
 urlpatterns += [
     path("planning/backlog/", backlog.backlog_page, name="backlog"),
-    path("planning/backlog/features/<int:feature_id>/wsjf/", backlog.backlog_wsjf, name="backlog_wsjf"),
-    path("planning/backlog/features/<int:feature_id>/pull/", backlog.backlog_pull, name="backlog_pull"),
+    path("planning/backlog/features/<id:feature_id>/wsjf/", backlog.backlog_wsjf, name="backlog_wsjf"),
+    path("planning/backlog/features/<id:feature_id>/pull/", backlog.backlog_pull, name="backlog_pull"),
 ]
 
 # --- Confidence vote ---
@@ -45,9 +45,9 @@ urlpatterns += [
     path("planning/votes/", votes.votes, name="votes"),
     path("planning/votes/live/", votes.vote_live, name="vote_live"),
     path("planning/votes/open/", votes.vote_round_open, name="vote_round_open"),
-    path("planning/votes/rounds/<int:round_id>/close/", votes.vote_round_close, name="vote_round_close"),
-    path("planning/votes/rounds/<int:round_id>/cast/", votes.vote_cast, name="vote_cast"),
-    path("planning/votes/rounds/<int:round_id>/concern/", votes.vote_concern, name="vote_concern"),
+    path("planning/votes/rounds/<id:round_id>/close/", votes.vote_round_close, name="vote_round_close"),
+    path("planning/votes/rounds/<id:round_id>/cast/", votes.vote_cast, name="vote_cast"),
+    path("planning/votes/rounds/<id:round_id>/concern/", votes.vote_concern, name="vote_concern"),
 ]
 
 # --- Team PI objectives and the Business Owner view ---
@@ -55,28 +55,28 @@ urlpatterns += [
     path("planning/objectives/", objective_views.objectives, name="objectives"),
     path("planning/objectives/new/", objective_views.objective_new, name="objective_new"),
     path(
-        "planning/objectives/<int:objective_id>/edit/", objective_views.objective_edit, name="objective_edit"
+        "planning/objectives/<id:objective_id>/edit/", objective_views.objective_edit, name="objective_edit"
     ),
     path(
-        "planning/objectives/<int:objective_id>/delete/",
+        "planning/objectives/<id:objective_id>/delete/",
         objective_views.objective_delete,
         name="objective_delete",
     ),
     path(
-        "planning/objectives/<int:objective_id>/move/", objective_views.objective_move, name="objective_move"
+        "planning/objectives/<id:objective_id>/move/", objective_views.objective_move, name="objective_move"
     ),
     path(
-        "planning/objectives/<int:objective_id>/commitment/",
+        "planning/objectives/<id:objective_id>/commitment/",
         objective_views.objective_commitment,
         name="objective_commitment",
     ),
     path(
-        "planning/objectives/<int:objective_id>/planned-value/",
+        "planning/objectives/<id:objective_id>/planned-value/",
         objective_views.objective_planned_value,
         name="objective_planned_value",
     ),
     path(
-        "planning/objectives/<int:objective_id>/actual-value/",
+        "planning/objectives/<id:objective_id>/actual-value/",
         objective_views.objective_actual_value,
         name="objective_actual_value",
     ),
@@ -86,12 +86,12 @@ urlpatterns += [
 # --- Capacity and load, team plans ---
 urlpatterns += [
     path("planning/capacity/", capacity.capacity_page, name="capacity"),
-    path("planning/capacity/<int:team_id>/<int:iteration_id>/", capacity.capacity_cell, name="capacity_cell"),
-    path("planning/teams/<int:team_id>/", capacity.team_plan_page, name="team_plan"),
-    path("planning/teams/<int:team_id>/stories/new/", capacity.story_new, name="story_new"),
-    path("planning/teams/<int:team_id>/stories/<int:story_id>/", capacity.story_edit, name="story_edit"),
+    path("planning/capacity/<id:team_id>/<id:iteration_id>/", capacity.capacity_cell, name="capacity_cell"),
+    path("planning/teams/<id:team_id>/", capacity.team_plan_page, name="team_plan"),
+    path("planning/teams/<id:team_id>/stories/new/", capacity.story_new, name="story_new"),
+    path("planning/teams/<id:team_id>/stories/<id:story_id>/", capacity.story_edit, name="story_edit"),
     path(
-        "planning/teams/<int:team_id>/stories/<int:story_id>/delete/",
+        "planning/teams/<id:team_id>/stories/<id:story_id>/delete/",
         capacity.story_remove,
         name="story_delete",
     ),

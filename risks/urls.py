@@ -10,57 +10,55 @@ urlpatterns = [
     # ROAM board
     path("risks/", roam.roam_board, name="roam_board"),
     path("risks/new/", roam.risk_new, name="risk_new"),
-    path("risks/<int:risk_id>/", roam.risk_detail, name="risk_detail"),
-    path("risks/<int:risk_id>/move/", roam.risk_move, name="risk_move"),
-    path("risks/<int:risk_id>/raise/", roam.risk_raise, name="risk_raise"),
+    path("risks/<id:risk_id>/", roam.risk_detail, name="risk_detail"),
+    path("risks/<id:risk_id>/move/", roam.risk_move, name="risk_move"),
+    path("risks/<id:risk_id>/raise/", roam.risk_raise, name="risk_raise"),
     # Impediments
     path("impediments/", impediments.impediment_list, name="impediments"),
     path("impediments/new/", impediments.impediment_new, name="impediment_new"),
-    path("impediments/<int:impediment_id>/", impediments.impediment_detail, name="impediment_detail"),
+    path("impediments/<id:impediment_id>/", impediments.impediment_detail, name="impediment_detail"),
     path(
-        "impediments/<int:impediment_id>/escalate/",
+        "impediments/<id:impediment_id>/escalate/",
         impediments.impediment_escalate_view,
         name="impediment_escalate",
     ),
     path(
-        "impediments/<int:impediment_id>/resolve/",
+        "impediments/<id:impediment_id>/resolve/",
         impediments.impediment_resolve_view,
         name="impediment_resolve",
     ),
     path(
-        "impediments/<int:impediment_id>/reopen/",
+        "impediments/<id:impediment_id>/reopen/",
         impediments.impediment_reopen_view,
         name="impediment_reopen",
     ),
     # ART Sync
     path("art-sync/", art_sync.art_sync, name="art_sync"),
     path("art-sync/start/", art_sync.art_sync_start_view, name="art_sync_start"),
-    path("art-sync/<int:sync_id>/notes/", art_sync.art_sync_notes, name="art_sync_notes"),
-    path("art-sync/<int:sync_id>/actions/", art_sync.action_new, name="action_new"),
-    path("art-sync/actions/<int:action_id>/done/", art_sync.action_done, name="action_done"),
+    path("art-sync/<id:sync_id>/notes/", art_sync.art_sync_notes, name="art_sync_notes"),
+    path("art-sync/<id:sync_id>/actions/", art_sync.action_new, name="action_new"),
+    path("art-sync/actions/<id:action_id>/done/", art_sync.action_done, name="action_done"),
     # System demos
     path("system-demo/", system_demo.system_demo, name="system_demo"),
     path("system-demo/plan/", system_demo.system_demo_new, name="system_demo_new"),
-    path("system-demo/<int:demo_id>/", system_demo.system_demo_edit, name="system_demo_edit"),
-    path("system-demo/<int:demo_id>/items/", system_demo.demo_item_new, name="demo_item_new"),
-    path("system-demo/items/<int:item_id>/", system_demo.demo_item_edit, name="demo_item_edit"),
-    path("system-demo/<int:demo_id>/follow-ups/", system_demo.follow_up_new, name="follow_up_new"),
-    path(
-        "system-demo/follow-ups/<int:follow_up_id>/done/", system_demo.follow_up_done, name="follow_up_done"
-    ),
+    path("system-demo/<id:demo_id>/", system_demo.system_demo_edit, name="system_demo_edit"),
+    path("system-demo/<id:demo_id>/items/", system_demo.demo_item_new, name="demo_item_new"),
+    path("system-demo/items/<id:item_id>/", system_demo.demo_item_edit, name="demo_item_edit"),
+    path("system-demo/<id:demo_id>/follow-ups/", system_demo.follow_up_new, name="follow_up_new"),
+    path("system-demo/follow-ups/<id:follow_up_id>/done/", system_demo.follow_up_done, name="follow_up_done"),
     # Inspect & Adapt
     path("inspect-adapt/", inspect_adapt.inspect_adapt, name="inspect_adapt"),
     path("inspect-adapt/problems/", inspect_adapt.problem_new, name="problem_new"),
-    path("inspect-adapt/problems/<int:problem_id>/", inspect_adapt.problem_edit, name="problem_edit"),
-    path("inspect-adapt/problems/<int:problem_id>/vote/", inspect_adapt.problem_vote, name="problem_vote"),
+    path("inspect-adapt/problems/<id:problem_id>/", inspect_adapt.problem_edit, name="problem_edit"),
+    path("inspect-adapt/problems/<id:problem_id>/vote/", inspect_adapt.problem_vote, name="problem_vote"),
     path("inspect-adapt/improvements/", inspect_adapt.improvement_new, name="improvement_new"),
     path(
-        "inspect-adapt/improvements/<int:item_id>/take/",
+        "inspect-adapt/improvements/<id:item_id>/take/",
         inspect_adapt.improvement_take,
         name="improvement_take",
     ),
     path(
-        "inspect-adapt/improvements/<int:item_id>/status/",
+        "inspect-adapt/improvements/<id:item_id>/status/",
         inspect_adapt.improvement_status,
         name="improvement_status",
     ),
@@ -71,7 +69,7 @@ from .views import vote_concerns  # noqa: E402
 
 urlpatterns += [
     path(
-        "risks/from-vote/<int:vote_id>/",
+        "risks/from-vote/<id:vote_id>/",
         vote_concerns.risk_from_vote_concern,
         name="risk_from_vote_concern",
     ),

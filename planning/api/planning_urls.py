@@ -6,46 +6,46 @@ from django.urls import path
 
 from . import planning, planning_objectives, planning_votes
 
-PI = "pis/<int:pi_id>/"
+PI = "pis/<id:pi_id>/"
 
 urlpatterns = [
     path("stories/", planning.StoryList.as_view(), name="story-list"),
-    path("stories/<int:pk>/", planning.StoryDetail.as_view(), name="story-detail"),
+    path("stories/<id:pk>/", planning.StoryDetail.as_view(), name="story-detail"),
     path(f"{PI}capacity/", planning.CapacityGrid.as_view(), name="capacity-grid"),
     path(
-        f"{PI}capacity/<int:team_id>/<int:iteration_id>/",
+        f"{PI}capacity/<id:team_id>/<id:iteration_id>/",
         planning.CapacityCell.as_view(),
         name="capacity-cell",
     ),
     path(f"{PI}objectives/", planning_objectives.ObjectiveList.as_view(), name="objective-list"),
-    path("objectives/<int:pk>/", planning_objectives.ObjectiveDetail.as_view(), name="objective-detail"),
-    path("objectives/<int:pk>/move/", planning_objectives.ObjectiveMove.as_view(), name="objective-move"),
+    path("objectives/<id:pk>/", planning_objectives.ObjectiveDetail.as_view(), name="objective-detail"),
+    path("objectives/<id:pk>/move/", planning_objectives.ObjectiveMove.as_view(), name="objective-move"),
     path(
-        "objectives/<int:pk>/commit/", planning_objectives.ObjectiveCommit.as_view(), name="objective-commit"
+        "objectives/<id:pk>/commit/", planning_objectives.ObjectiveCommit.as_view(), name="objective-commit"
     ),
     path(
-        "objectives/<int:pk>/uncommit/",
+        "objectives/<id:pk>/uncommit/",
         planning_objectives.ObjectiveUncommit.as_view(),
         name="objective-uncommit",
     ),
     path(
-        "objectives/<int:pk>/planned-value/",
+        "objectives/<id:pk>/planned-value/",
         planning_objectives.ObjectivePlannedValue.as_view(),
         name="objective-planned-value",
     ),
     path(
-        "objectives/<int:pk>/actual-value/",
+        "objectives/<id:pk>/actual-value/",
         planning_objectives.ObjectiveActualValue.as_view(),
         name="objective-actual-value",
     ),
     path(f"{PI}predictability/", planning_objectives.Predictability.as_view(), name="predictability"),
     path(f"{PI}backlog/", planning_votes.Backlog.as_view(), name="backlog"),
-    path("features/<int:pk>/wsjf/", planning_votes.FeatureWsjf.as_view(), name="feature-wsjf"),
-    path("features/<int:pk>/pull/", planning_votes.FeaturePull.as_view(), name="feature-pull"),
+    path("features/<id:pk>/wsjf/", planning_votes.FeatureWsjf.as_view(), name="feature-wsjf"),
+    path("features/<id:pk>/pull/", planning_votes.FeaturePull.as_view(), name="feature-pull"),
     path(f"{PI}vote-rounds/", planning_votes.VoteRoundList.as_view(), name="vote-round-list"),
-    path("vote-rounds/<int:pk>/", planning_votes.VoteRoundDetail.as_view(), name="vote-round-detail"),
-    path("vote-rounds/<int:pk>/close/", planning_votes.VoteRoundClose.as_view(), name="vote-round-close"),
-    path("vote-rounds/<int:pk>/my-vote/", planning_votes.MyVote.as_view(), name="my-vote"),
+    path("vote-rounds/<id:pk>/", planning_votes.VoteRoundDetail.as_view(), name="vote-round-detail"),
+    path("vote-rounds/<id:pk>/close/", planning_votes.VoteRoundClose.as_view(), name="vote-round-close"),
+    path("vote-rounds/<id:pk>/my-vote/", planning_votes.MyVote.as_view(), name="my-vote"),
     path(f"{PI}commit/", planning_votes.PlanCommit.as_view(), name="plan-commit"),
     path(f"{PI}baseline/", planning_votes.Baseline.as_view(), name="baseline"),
     path(f"{PI}plan-vs-now/", planning_votes.PlanVsNow.as_view(), name="plan-vs-now"),
