@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from metrics.models import PIRecompute, Snapshot
 from planning.models import (
+    BoardChange,
     ConfidenceVote,
     Dependency,
     Feature,
@@ -120,6 +121,7 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         team=world.team, feature=feature, iteration=world.iterations[0], title="Story", points=3
     )
     Milestone.objects.create(pi=world.pi, name="Release 1", date=PI_START + timedelta(days=30))
+    BoardChange.objects.create(pi=world.pi, version=1, kind=BoardChange.Kind.FEATURE, object_id=feature.pk)
     dependency = Dependency.objects.create(
         pi=world.pi,
         requesting_team=world.team,

@@ -18,6 +18,7 @@ from trains.guards import lock_for_change
 
 from .. import services
 from ..models import (
+    BoardChange,
     Dependency,
     Feature,
     FeatureBlockedPeriod,
@@ -447,3 +448,16 @@ class DependencyAdmin(VersionedAdmin, TrainScopedAdmin, admin.ModelAdmin):
     def needed_by(self, dependency: Dependency) -> str:
         iteration = dependency.needed_by_iteration
         return iteration.label if iteration else "–"
+
+
+@admin.register(BoardChange)
+class BoardChangeAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: what each step of a board's version changed, written by the planning services for
+    open boards to fetch (planning.selectors.board.board_delta)."""
+
+    train_path = "pi__train"
+    always_select_related = ("pi",)
+    list_display = ["pi", "version", "kind", "object_id"]
+    list_filter = ["kind", related_only("pi__train")]
+    list_select_related = ["pi"]
+    ordering = ["-pi", "-version"]
