@@ -189,6 +189,12 @@ class Feature(models.Model):
     state_changed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True, help_text="First entry into Implementing.")
     done_at = models.DateTimeField(null=True, blank=True)
+    external_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The issue key in Jira or Azure DevOps it was imported from.",
+    )
 
     class Meta:
         ordering = ["train_id", "pi_id", "team_id", "iteration_id", "title"]
@@ -210,6 +216,12 @@ class Feature(models.Model):
                 condition=~Q(state="done") | Q(done_at__isnull=False), name="feature_done_has_done_at"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="feature_version_positive"),
+            # An import updates by the tracker's key: one feature per key and train, never a duplicate.
+            models.UniqueConstraint(
+                fields=["train", "external_key"],
+                condition=~Q(external_key=""),
+                name="feature_external_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -294,6 +306,12 @@ class Story(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    external_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The issue key in Jira or Azure DevOps it was imported from.",
+    )
 
     class Meta:
         ordering = ["team_id", "iteration_id", "pk"]
@@ -304,6 +322,12 @@ class Story(models.Model):
             models.CheckConstraint(condition=Q(state__in=StoryState.values), name="story_state_valid"),
             models.CheckConstraint(
                 condition=~Q(state="done") | Q(done_at__isnull=False), name="story_done_has_done_at"
+            ),
+            # A story has no train of its own: unique per team here, per train in the import's lookup.
+            models.UniqueConstraint(
+                fields=["team", "external_key"],
+                condition=~Q(external_key=""),
+                name="story_external_key_unique",
             ),
         ]
 
