@@ -96,3 +96,15 @@ urlpatterns += [
         name="story_delete",
     ),
 ]
+
+# --- Exports: what the board, objectives and capacity pages show, as CSV or XLSX ---
+from django.urls import re_path  # noqa: E402
+
+from .views import exports  # noqa: E402
+
+EXPORT = r"export\.(?P<fmt>csv|xlsx)$"
+urlpatterns += [
+    re_path(rf"^board/{EXPORT}", exports.pi_plan_export, name="pi_plan_export"),
+    re_path(rf"^planning/objectives/{EXPORT}", exports.objectives_export, name="objectives_export"),
+    re_path(rf"^planning/capacity/{EXPORT}", exports.capacity_export, name="capacity_export"),
+]

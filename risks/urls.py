@@ -74,3 +74,15 @@ urlpatterns += [
         name="risk_from_vote_concern",
     ),
 ]
+
+# --- Exports: the ROAM register, impediments and ART Sync actions, as CSV or XLSX ---
+from django.urls import re_path  # noqa: E402
+
+from .views import exports  # noqa: E402
+
+EXPORT = r"export\.(?P<fmt>csv|xlsx)$"
+urlpatterns += [
+    re_path(rf"^risks/{EXPORT}", exports.roam_export, name="roam_export"),
+    re_path(rf"^impediments/{EXPORT}", exports.impediments_export, name="impediments_export"),
+    re_path(rf"^art-sync/{EXPORT}", exports.action_items_export, name="action_items_export"),
+]
