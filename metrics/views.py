@@ -18,6 +18,7 @@ from planning.models import ProgramIncrement
 from planning.selectors.pis import pi_with_latest_results
 from trains.access import TrainAccess
 from trains.http import HtmxHttpRequest
+from trains.limits import whole_number
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -117,9 +118,8 @@ def recompute(request: HtmxHttpRequest, slug: str, pi_id: int) -> HttpResponse:
 @require_GET
 def recompute_status(request: HtmxHttpRequest, slug: str, pi_id: int) -> HttpResponse:
     train, _access, _pis, pi = _get_pi_for_user(request.user, slug, pi_id)
-    try:
-        covers = int(request.GET["covers"])
-    except (KeyError, ValueError):
+    covers = whole_number(request.GET.get("covers"))
+    if covers is None:
         return HttpResponseBadRequest("covers: the change number to wait for, a whole number.")
     return _status_response(request, train, pi, covers)
 

@@ -21,6 +21,7 @@ from planning.models import (
     iteration_label,
 )
 from trains.access import TrainAccess
+from trains.limits import parse_id
 from trains.models import Team, Train
 from trains.selectors import train_for_user
 
@@ -40,16 +41,10 @@ class BoardFilters:
 
     @classmethod
     def from_query(cls, query) -> BoardFilters:
-        def as_int(value):
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
-
         kind = query.get("kind", "")
         state = query.get("state", "")
         return cls(
-            team=as_int(query.get("team")),
+            team=parse_id(query.get("team")),
             kind=kind if kind in Feature.Kind.values else "",
             state=state if state in Feature.State.values else "",
             red_only=query.get("red") in {"1", "on", "true"},

@@ -18,6 +18,7 @@ from django_htmx.http import reswap, retarget
 from trains.errors import NotAllowed
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.models import Team
 from trains.selectors import train_for_user
 
@@ -35,8 +36,7 @@ STALE = "Someone else changed this objective while you were looking at it. Nothi
 
 
 def _team_filter(request: HtmxHttpRequest) -> int | None:
-    value = request.GET.get("team", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("team"))
 
 
 def _context(
@@ -135,7 +135,7 @@ def objectives(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def objective_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
-    team = get_object_or_404(Team, pk=request.POST.get("team") or 0, train=page.train)
+    team = get_object_or_404(Team, pk=parse_id(request.POST.get("team")) or 0, train=page.train)
     if not page.access.can_plan_team(team.pk):
         raise NotAllowed("You may not add objectives for this team.")
     form = ObjectiveForm(request.POST, features=team_features(page.pi, team.pk), prefix_id=f"t{team.pk}-")

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
+from trains.limits import parse_id
 from trains.models import Train
 
 from ..models import (
@@ -46,8 +47,8 @@ def risks_for_board(train: Train, pi: ProgramIncrement | None, level: str = "all
         risks = risks.filter(Q(pi=pi) | Q(pi__isnull=True))
     if level == "art":
         risks = risks.filter(team__isnull=True)
-    elif level.isdigit():
-        risks = risks.filter(team_id=int(level))
+    elif (team_id := parse_id(level)) is not None:
+        risks = risks.filter(team_id=team_id)
     return _with_card_rows(risks).order_by("-impact", "-likelihood", "due_date", "pk")
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from planning.selectors.pis import pis_of_train
 from trains.forms import apply_service_errors
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.selectors import train_for_user
 
 from .. import selectors
@@ -170,7 +171,7 @@ def action_done(request: HtmxHttpRequest, slug: str, action_id: int) -> HttpResp
     action = get_object_or_404(ActionItem.objects.select_related("raised_in"), train=train, pk=action_id)
     access.require(can_complete_action(access, action), "Only the action's owner or the RTE ticks it off.")
     action_set_done(action=action, done=request.POST.get("done") == "1", actor=request.user)
-    sync_id = request.POST.get("sync")
+    sync_id = parse_id(request.POST.get("sync"))
     sync = ArtSync.objects.select_related("pi").filter(train=train, pk=sync_id).first() if sync_id else None
     sync = sync or action.raised_in
     return _actions_response(request, train, access, sync)

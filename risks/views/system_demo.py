@@ -14,6 +14,7 @@ from planning.models import Iteration
 from planning.selectors.pis import pis_of_train
 from trains.forms import apply_service_errors
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.selectors import train_for_user
 
 from .. import selectors
@@ -105,7 +106,9 @@ def system_demo_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     train, access = train_for_user(request.user, slug)
     access.require(can_run_system_demo(access), NOT_RUNNER)
     iteration = get_object_or_404(
-        Iteration.objects.select_related("pi"), pi__train=train, pk=request.POST.get("iteration") or 0
+        Iteration.objects.select_related("pi"),
+        pi__train=train,
+        pk=parse_id(request.POST.get("iteration")) or 0,
     )
     demo = system_demo_plan(iteration=iteration, actor=request.user)
     messages.success(request, f"System demo of {iteration.label} planned with {demo.items.count()} item(s).")

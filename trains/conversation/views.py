@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trains.access import TrainAccess
 from trains.forms import VersionField, apply_service_errors
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.models import InboxItem, Train
 from trains.selectors import train_for_user
 
@@ -78,9 +79,9 @@ def conversation(request: HtmxHttpRequest, slug: str, kind: str, target_id: int)
     train, access = train_for_user(request.user, slug)
     target = selectors.target_for_user(train, kind, target_id)
     if request.method == "GET":
-        editing = request.GET.get("edit", "")
-        if editing.isdigit():
-            comment = selectors.comment_for_user(train, int(editing))
+        editing = parse_id(request.GET.get("edit"))
+        if editing is not None:
+            comment = selectors.comment_for_user(train, editing)
             if services.can_edit_comment(request.user, comment):
                 initial = {"body": comment.body, "version": comment.version}
                 return _answer(
