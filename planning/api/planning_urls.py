@@ -50,3 +50,19 @@ urlpatterns = [
     path(f"{PI}baseline/", planning_votes.Baseline.as_view(), name="baseline"),
     path(f"{PI}plan-vs-now/", planning_votes.PlanVsNow.as_view(), name="plan-vs-now"),
 ]
+
+# --- Exports: the PI plan, objectives, capacity and load as CSV or XLSX ---
+from django.urls import re_path  # noqa: E402
+
+from . import exports  # noqa: E402
+
+
+def _export(name: str) -> str:
+    return rf"^pis/(?P<pi_id>[0-9]{{1,18}})/exports/{name}\.(?P<fmt>csv|xlsx)$"
+
+
+urlpatterns += [
+    re_path(_export("plan"), exports.PiPlanExport.as_view(), name="pi-plan-export"),
+    re_path(_export("objectives"), exports.ObjectivesExport.as_view(), name="objectives-export"),
+    re_path(_export("capacity"), exports.CapacityExport.as_view(), name="capacity-export"),
+]

@@ -43,3 +43,22 @@ urlpatterns = [
     path("improvement-items/<id:pk>/", inspect_adapt.ImprovementDetail.as_view(), name="improvement-detail"),
     path("improvement-items/<id:pk>/take/", inspect_adapt.ImprovementTake.as_view(), name="improvement-take"),
 ]
+
+# --- Exports: the ROAM register, impediments and ART Sync actions as CSV or XLSX ---
+from django.urls import re_path  # noqa: E402
+
+from . import exports  # noqa: E402
+
+urlpatterns += [
+    re_path(r"^exports/risks\.(?P<fmt>csv|xlsx)$", exports.RoamExport.as_view(), name="roam-export"),
+    re_path(
+        r"^exports/impediments\.(?P<fmt>csv|xlsx)$",
+        exports.ImpedimentsExport.as_view(),
+        name="impediments-export",
+    ),
+    re_path(
+        r"^exports/action-items\.(?P<fmt>csv|xlsx)$",
+        exports.ActionItemsExport.as_view(),
+        name="action-items-export",
+    ),
+]

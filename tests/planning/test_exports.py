@@ -191,3 +191,40 @@ def test_each_page_links_its_export_without_a_script(client, viewer, train, pi):
         html = client.get(reverse(page, args=[train.slug]), {"pi": pi.pk}).content.decode()
         for fmt in ("csv", "xlsx"):
             assert f'href="{reverse(export, args=[train.slug, fmt])}?pi={pi.pk}"' in html, page
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+
+def api_client(user, **headers):
+    from rest_framework.test import APIClient
+
+    from trains.services import api_token_create
+
+    _, raw = api_token_create(user=user, name="exports")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}", **headers)
+    return client
+
+
+def api_url(name, train, pi, fmt):
+    return reverse(f"planning-api:{name}", kwargs={"slug": train.slug, "pi_id": pi.pk, "fmt": fmt})
+
+
+def test_the_api_serves_the_same_files_with_a_token(viewer, outsider, train, pi, plan):
+    client = api_client(viewer, HTTP_ACCEPT="application/json")
+    book = workbook(client.get(api_url("pi-plan-export", train, pi, "xlsx")))
+    assert book.sheetnames[:2] == ["Features", "Dependencies"] and book["Features"].freeze_panes == "A2"
+    response = client.get(api_url("objectives-export", train, pi, "csv"), {"part": "predictability"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="orbit-pi-7-objectives-predictability.csv"' in response["Content-Disposition"]
+    assert {row["Team"] for row in csv_rows(response.content)} >= {"Apollo", "Gemini"}
+    assert workbook(client.get(api_url("capacity-export", train, pi, "xlsx"))).sheetnames == [
+        "Capacity",
+        "Totals",
+    ]
+
+    assert api_client(outsider).get(api_url("pi-plan-export", train, pi, "csv")).status_code == 404
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(api_url("pi-plan-export", train, pi, "csv")).status_code == 401

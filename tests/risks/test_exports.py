@@ -124,3 +124,31 @@ def test_each_page_links_its_export(client, viewer, train, pi):
         html = client.get(reverse(page, args=[train.slug])).content.decode()
         for fmt in ("csv", "xlsx"):
             assert f'href="{reverse(export, args=[train.slug, fmt])}"' in html, page
+
+
+def test_the_api_serves_the_same_files_with_a_token(viewer, outsider, train, pi, team):
+    from rest_framework.test import APIClient
+
+    from trains.services import api_token_create
+
+    RiskFactory(train=train, pi=pi, title="Vendor late")
+    ImpedimentFactory(team=team, title="No test data")
+    ActionItemFactory(raised_in=ArtSyncFactory(pi=pi), title="Book the room")
+
+    def client_of(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user, name='x')[1]}")
+        return client
+
+    client = client_of(viewer)
+    for name, sheet, title in [
+        ("roam-export", "ROAM register", "Vendor late"),
+        ("impediments-export", "Impediments", "No test data"),
+        ("action-items-export", "ART Sync actions", "Book the room"),
+    ]:
+        path = reverse(f"risks-api:{name}", kwargs={"slug": train.slug, "fmt": "xlsx"})
+        rows = sheet_rows(client.get(path, {"pi": pi.pk}), sheet)
+        assert title in rows[0].values()
+        csv_path = reverse(f"risks-api:{name}", kwargs={"slug": train.slug, "fmt": "csv"})
+        assert len(csv_rows(client.get(csv_path, {"pi": pi.pk}))) == 1
+        assert client_of(outsider).get(csv_path).status_code == 404
