@@ -73,7 +73,10 @@ def _items(table: CsvTable, headers: dict) -> Iterator[WorkItem]:
             # The area path's team node, else the tags (some trains tag the team).
             teams=[_last(area)] if area else tags,
             parent=parent,
-            columns={name: header for name, header in headers.items() if header},
+            columns={
+                **{name: header for name, header in headers.items() if header},
+                "team": headers["team"] or headers["label"] or "Area Path",
+            },
         )
         try:
             item.points, _ = parse_points(value("points"), maximum=MAX_POINTS)

@@ -44,6 +44,8 @@ def read(binary: IO[bytes]) -> tuple[list[WorkItem], list[Problem]]:
         return [], table.problems
     headers = {name: table.first_of(*names) for name, names in HEADERS.items()}
     parents = [table.first_of(name) for name in HEADERS["parent"] if table.has(name)]
+    # A story without a team is reported on the first of the columns that could have named one.
+    team_column = headers["team"] or headers["component"] or headers["label"]
     missing = [HEADERS[name][0] for name in REQUIRED if headers[name] is None]
     if missing:
         table.problems.append(
@@ -52,11 +54,11 @@ def read(binary: IO[bytes]) -> tuple[list[WorkItem], list[Problem]]:
             )
         )
         return [], table.problems
-    items = list(_items(table, headers, parents))
+    items = list(_items(table, headers, parents, team_column))
     return items, table.problems
 
 
-def _items(table: CsvTable, headers: dict, parents: list[str]) -> Iterator[WorkItem]:
+def _items(table: CsvTable, headers: dict, parents: list[str], team_column: str | None) -> Iterator[WorkItem]:
     for line, row in table.rows():
         problems = table.problems
 
@@ -70,6 +72,7 @@ def _items(table: CsvTable, headers: dict, parents: list[str]) -> Iterator[WorkI
             )
             problems.append(Problem(line, headers["key"], reason))
             continue
+        parent_column = next((name for name in parents if table.value(row, name)), None)
         item = WorkItem(
             line=line,
             key=key,
@@ -85,10 +88,14 @@ def _items(table: CsvTable, headers: dict, parents: list[str]) -> Iterator[WorkI
                 *table.values(row, headers["component"]),
                 *table.values(row, headers["label"]),
             ],
-            parent=next((v for name in parents if (v := table.value(row, name))), ""),
+            parent=table.value(row, parent_column) if parent_column else "",
             blocks=_keys(table.values(row, headers["blocks"])),
             blocked_by=_keys(table.values(row, headers["blocked_by"])),
-            columns={name: header for name, header in headers.items() if header},
+            columns={
+                **{name: header for name, header in headers.items() if header},
+                "team": team_column or "Team",
+                "parent": parent_column or (parents[0] if parents else "Parent"),
+            },
         )
         try:
             item.points, _ = parse_points(value("points"), maximum=MAX_POINTS)

@@ -1,7 +1,7 @@
 """What every reader produces: work items with the place of each value, and problems with theirs."""
 
+import codecs
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -56,9 +56,7 @@ class CsvTable:
 
     def __init__(self, binary: IO[bytes]):
         self.problems: list[Problem] = []
-        # newline="": the csv module wants line ends untouched (a quoted field keeps its CRLF).
-        self._text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
-        self._lines = _CountingLines(self._text)
+        self._lines = _CountingLines(binary)
         self._reader = csv.reader(self._lines, strict=True)
         self.header: list[str] = []
         self.positions: dict[str, list[int]] = {}
@@ -72,8 +70,13 @@ class CsvTable:
                     Problem(1, "", "The file is empty: export the issues with their header row.")
                 )
             return False
-        _, self.header = first
-        self.header = [name.strip() for name in self.header]
+        _, header = first
+        self.header = [name.strip() for name in header]
+        if not any(self.header):
+            self.problems.append(
+                Problem(1, "", "The file is empty: export the issues with their header row.")
+            )
+            return False
         for index, name in enumerate(self.header):
             self.positions.setdefault(name.casefold(), []).append(index)
         self._body = rows
@@ -95,7 +98,8 @@ class CsvTable:
                 self.problems.append(
                     Problem(
                         line,
-                        self.header[min(len(row), width) - 1] if row else "",
+                        # The first column left without a value, or the last when the row has too many.
+                        self.header[min(len(row), width - 1)],
                         f"The row has {len(row)} fields where the header has {width}: a quote or comma"
                         " is missing or the file was cut.",
                     )
@@ -123,7 +127,11 @@ class CsvTable:
                 return
             except UnicodeDecodeError:
                 self.problems.append(
-                    Problem(self._lines.count + 1, "", "The file is not UTF-8: export it as UTF-8 CSV.")
+                    Problem(
+                        self._lines.count,
+                        "",
+                        "The file is not UTF-8 (saved as UTF-16 or Windows-1252?): export it as UTF-8 CSV.",
+                    )
                 )
                 return
             except csv.Error as error:
@@ -133,20 +141,25 @@ class CsvTable:
 
 
 class _CountingLines:
-    """Lines of the text as csv wants them (line ends kept), counting them for the problems' places."""
+    """The file's lines decoded one by one as csv wants them (line ends kept, so a quoted field
+    keeps its CRLF), counted for the problems' places: a byte that is not UTF-8 is reported on its
+    own line, not on the first line of the chunk a decoder happened to read."""
 
-    def __init__(self, text):
-        self._text = text
+    def __init__(self, binary: IO[bytes]):
+        self._binary = binary
         self.count = 0
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = self._text.readline()
-        if not line:
+        raw = self._binary.readline()
+        if not raw:
             raise StopIteration
         self.count += 1
-        if "\x00" in line:
-            raise csv.Error("a NUL byte: the file is binary, not a CSV export")
-        return line
+        if self.count == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        text = raw.decode("utf-8")
+        if "\x00" in text:
+            raise csv.Error("a NUL byte: the file is binary (a spreadsheet?), not a CSV export")
+        return text

@@ -16,7 +16,7 @@ MONTHS = {
 # Jira Server/Data Center and Cloud's default "dd/MMM/yy h:mm a" (also with a four-digit year and a
 # 24-hour clock, as admins configure jira.date.time.picker.java.format).
 _JIRA = re.compile(
-    r"(?P<day>\d{1,2})/(?P<month>[A-Za-z]{3})/(?P<year>\d{2}|\d{4})"
+    r"(?P<day>\d{1,2})/(?P<month>[^\W\d_]{3})/(?P<year>\d{2}|\d{4})"
     r"(?:\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?"
 )
 # ISO 8601 as the REST API and some exports write it: 2024-03-12T15:45:00.000+0100, 2024-03-12 15:45.
