@@ -662,3 +662,56 @@ class TeamCapacity(models.Model):
     @property
     def capacity_points(self) -> float:
         return float(self.capacity_override) if self.capacity_override is not None else self.default_capacity
+
+
+class ImportSource(models.TextChoices):
+    JIRA = "jira", "Jira CSV (all fields)"
+    AZURE = "azure", "Azure DevOps CSV"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded (dry run)"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Applying"
+    APPLIED = "applied", "Applied"
+    REFUSED = "refused", "Refused: nothing imported"
+
+
+class ImportRun(models.Model):
+    """A tracker's CSV export uploaded for import into a PI (planning/imports): kept between its dry
+    run and its apply, with the person's mapping, and the progress and outcome of the apply (a large
+    file is applied by a worker while the page shows how far it got)."""
+
+    Source = ImportSource
+
+    Status = ImportStatus
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="import_runs")
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="import_runs")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField(help_text="The file as uploaded; read as a stream, row by row.")
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True, help_text="Counts and problems of the last run.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=ImportSource.values), name="import_run_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} import into {self.pi}"

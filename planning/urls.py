@@ -108,3 +108,13 @@ urlpatterns += [
     re_path(rf"^planning/objectives/{EXPORT}", exports.objectives_export, name="objectives_export"),
     re_path(rf"^planning/capacity/{EXPORT}", exports.capacity_export, name="capacity_export"),
 ]
+
+# --- Import from a Jira or Azure DevOps CSV export (the RTE's) ---
+from .views import imports  # noqa: E402
+
+urlpatterns += [
+    path("planning/import/", imports.import_upload, name="import"),
+    path("planning/import/<id:run_id>/", imports.import_run, name="import_run"),
+    path("planning/import/<id:run_id>/apply/", imports.import_apply, name="import_apply"),
+    path("planning/import/<id:run_id>/progress/", imports.import_progress, name="import_progress"),
+]

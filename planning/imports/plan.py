@@ -134,7 +134,8 @@ class MappingRow:
 
     @property
     def unresolved(self) -> bool:
-        return self.target is None
+        """No target guessed; a target of None chosen by the person means 'none' (unscheduled, no team)."""
+        return self.target is None and self.guessed
 
 
 @dataclass
@@ -266,9 +267,10 @@ def build_plan(items: list[WorkItem], context: Context, mapping: Mapping | None 
         lambda s: STATUS_GUESSES.get(s.casefold()),
     )
     iteration_by_id = {it.id: it for it in context.iterations}
+    chosen_sprints = {k: v for k, v in mapping.sprints.items() if v is None or v in iteration_by_id}
     plan.sprints, sprints = _rows(
         census(i.sprint for i in items if kinds[i.key] not in (SKIP, None)),
-        {k: v for k, v in mapping.sprints.items() if v is None or v in iteration_by_id},
+        chosen_sprints,
         lambda s: guess_iteration(s, context.iterations),
     )
     plan.teams, teams = _rows(
@@ -305,7 +307,7 @@ def build_plan(items: list[WorkItem], context: Context, mapping: Mapping | None 
         if not item.sprint:
             return None
         target = sprints.get(item.sprint)
-        if target is None:
+        if target is None and item.sprint not in chosen_sprints:
             problems.append(
                 Problem(
                     item.line,

@@ -6,16 +6,18 @@ feature_set_state, story_create, story_update, dependency_create), as the RTE wh
 found while applying (a service's refusal) rolls back everything written before it.
 """
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from planning.models import Dependency, Feature, Iteration, ProgramIncrement, Story
+from planning.models import Dependency, Feature, ImportRun, Iteration, ProgramIncrement, Story
 from planning.services import (
     dependency_create,
     feature_create,
@@ -40,6 +42,10 @@ READERS: dict[str, Callable[[IO[bytes]], tuple[list[WorkItem], list[Problem]]]] 
 }
 DEPENDENCY_TAG = re.compile(r"^(\S+) blocks (\S+):")
 ONLY_RTE = "Only the train's RTE imports a plan."
+PROGRESS_EVERY = 50
+# Up to this many rows an upload is applied in the request; a larger one by a worker, with progress.
+IN_REQUEST_ROWS = 1000
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class ImportRefused(Exception):
@@ -137,6 +143,7 @@ def import_file(
     actor,
     mapping: Mapping | None = None,
     apply: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Validate `file` (the dry run) and, with `apply` and no problem, write it in one transaction.
 
@@ -152,7 +159,7 @@ def import_file(
         plan = read_plan(pi=pi, source=source, file=file, mapping=mapping)
         if not plan.ok:
             raise ImportRefused(plan)
-        _apply(plan, pi=pi, actor=actor)
+        _apply(plan, pi=pi, actor=actor, progress=progress or (lambda done: None))
     return Result(plan, applied=True)
 
 
@@ -168,7 +175,7 @@ def _dict(error: ValidationError) -> dict:
     return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
 
 
-def _apply(plan: Plan, *, pi: ProgramIncrement, actor) -> None:
+def _apply(plan: Plan, *, pi: ProgramIncrement, actor, progress: Callable[[int], None]) -> None:
     train = pi.train
     teams = {team.pk: team for team in train.teams.all()}
     iterations = {it.pk: it for it in Iteration.objects.filter(pi=pi)}
@@ -178,6 +185,7 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor) -> None:
         .exclude(external_key="")
         .select_related("train", "pi", "team", "iteration")
     }
+    done = 0
     for step in plan.features:
         item = step.item
         try:
@@ -225,6 +233,9 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor) -> None:
             plan.problems.append(Problem(item.line, item.column("key"), f"{item.key}: {_message(error)}"))
             raise ImportRefused(plan) from error
         features[item.key] = feature
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done)
 
     stories = {
         s.external_key: s
@@ -261,6 +272,9 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor) -> None:
         except (ValidationError, Conflict, NotAllowed) as error:
             plan.problems.append(Problem(item.line, item.column("key"), f"{item.key}: {_message(error)}"))
             raise ImportRefused(plan) from error
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done)
 
     for step in plan.dependencies:
         providing, requesting = (
@@ -285,3 +299,167 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor) -> None:
                 Problem(step.line, step.column, f"{step.provider} blocks {step.requester}: {_message(error)}")
             )
             raise ImportRefused(plan) from error
+
+
+# --- Import runs: an upload kept between its dry run and its apply (the page, the API, a task) ---
+
+
+def mapping_from_json(data: dict | None) -> Mapping:
+    data = data or {}
+
+    def ids(values: dict) -> dict[str, int | None]:
+        return {str(k): (int(v) if v not in (None, "") else None) for k, v in (values or {}).items()}
+
+    return Mapping(
+        types={str(k): str(v) for k, v in (data.get("types") or {}).items()},
+        statuses={str(k): str(v) for k, v in (data.get("statuses") or {}).items()},
+        sprints=ids(data.get("sprints")),
+        teams=ids(data.get("teams")),
+    )
+
+
+def mapping_to_json(mapping: Mapping) -> dict:
+    return {
+        "types": mapping.types,
+        "statuses": mapping.statuses,
+        "sprints": mapping.sprints,
+        "teams": mapping.teams,
+    }
+
+
+def import_run_create(*, train: Train, pi: ProgramIncrement, source: str, upload, actor) -> ImportRun:
+    """Keep an uploaded export for its dry run. `upload` is a Django UploadedFile (or any file)."""
+    require(actor, train.pk, lambda access: access.is_rte, ONLY_RTE)
+    errors = {}
+    if pi.train_id != train.pk:
+        errors["pi"] = "That PI belongs to another train."
+    if source not in READERS:
+        errors["source"] = "Choose Jira or Azure DevOps."
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        errors["file"] = (
+            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: export fewer issues."
+        )
+    if errors:
+        raise ValidationError(errors)
+    chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 16), b"")
+    content = b"".join(chunks)
+    return ImportRun.objects.create(
+        train=train,
+        pi=pi,
+        source=source,
+        filename=(getattr(upload, "name", "") or "")[:200],
+        content=content,
+        rows_total=content.count(b"\n"),
+        created_by=actor,
+    )
+
+
+def import_run_plan(run: ImportRun) -> Plan:
+    return read_plan(
+        pi=run.pi,
+        source=run.source,
+        file=io.BytesIO(bytes(run.content)),
+        mapping=mapping_from_json(run.mapping),
+    )
+
+
+def import_run_remap(*, run: ImportRun, mapping: Mapping, actor) -> ImportRun:
+    require(actor, run.train_id, lambda access: access.is_rte, ONLY_RTE)
+    _require_editable(run)
+    run.mapping = mapping_to_json(mapping)
+    run.save(update_fields=["mapping"])
+    return run
+
+
+def _require_editable(run: ImportRun) -> None:
+    if run.status not in (ImportRun.Status.UPLOADED, ImportRun.Status.REFUSED):
+        raise Conflict(
+            "This import has been applied (or is being applied): upload the file again to import it anew."
+        )
+
+
+def import_run_apply(*, run: ImportRun, actor, in_request_rows: int | None = None) -> ImportRun:
+    """Apply the run: in the request when small, else queued for a worker (in-process on the
+    embedded default, where there is none). Either way whole or not at all."""
+    require(actor, run.train_id, lambda access: access.is_rte, ONLY_RTE)
+    _require_editable(run)
+    limit = IN_REQUEST_ROWS if in_request_rows is None else in_request_rows
+    if run.rows_total <= limit:
+        return import_run_execute(run_id=run.pk, actor_id=actor.pk if actor else None)
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.QUEUED, rows_done=0)
+    _set_progress(run.pk, 0)
+    from planning import tasks  # the task module imports this one
+
+    transaction.on_commit(lambda: tasks.apply_import.delay(run.pk, actor.pk if actor else None))
+    run.refresh_from_db()
+    return run
+
+
+def progress_key(run_id: int) -> str:
+    return f"planning:import-run:{run_id}:done"
+
+
+def _set_progress(run_id: int, done: int) -> None:
+    # The apply's own transaction hides its writes until the end: the progress goes through the
+    # cache (Redis where a worker applies), which every process reads at once.
+    cache.set(progress_key(run_id), done, timeout=3600)
+
+
+def import_run_progress(run: ImportRun) -> int:
+    if run.status in (ImportRun.Status.APPLIED,):
+        return run.rows_total
+    return int(cache.get(progress_key(run.pk)) or 0)
+
+
+def import_run_execute(*, run_id: int, actor_id: int | None) -> ImportRun:
+    """Validate and apply a run (the task's body). A refused file stores its problems and writes
+    nothing else; running it again after it was applied changes nothing (the keys match)."""
+    from django.contrib.auth import get_user_model
+
+    run = ImportRun.objects.select_related("train", "pi").get(pk=run_id)
+    if run.status == ImportRun.Status.APPLIED:
+        return run
+    actor = get_user_model().objects.get(pk=actor_id) if actor_id else None
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
+    try:
+        result = import_file(
+            train=run.train,
+            pi=run.pi,
+            source=run.source,
+            file=io.BytesIO(bytes(run.content)),
+            actor=actor,
+            mapping=mapping_from_json(run.mapping),
+            apply=True,
+            progress=lambda done: _set_progress(run.pk, done),
+        )
+    except ImportRefused as refused:
+        run.status, run.result = ImportRun.Status.REFUSED, plan_json(refused.plan)
+    else:
+        run.status, run.result = ImportRun.Status.APPLIED, plan_json(result.plan)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "result", "finished_at"])
+    return run
+
+
+def plan_json(plan: Plan, *, problems_limit: int = 1000) -> dict:
+    def rows(mapping_rows) -> list[dict]:
+        return [
+            {"source": r.source, "target": r.target, "guessed": r.guessed, "count": r.count}
+            for r in mapping_rows
+        ]
+
+    return {
+        "ok": plan.ok,
+        "rows": plan.rows,
+        "counts": plan.counts(),
+        "mapping": {
+            "types": rows(plan.types),
+            "statuses": rows(plan.statuses),
+            "sprints": rows(plan.sprints),
+            "teams": rows(plan.teams),
+        },
+        "problems": [p.as_dict() for p in plan.problems[:problems_limit]],
+        "problems_total": len(plan.problems),
+        "notes": [p.as_dict() for p in plan.notes[:problems_limit]],
+    }
