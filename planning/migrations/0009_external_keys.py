@@ -4,29 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0008_board_changes'),
-        ('trains', '0005_history'),
+        ("planning", "0008_board_changes"),
+        ("trains", "0005_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feature',
-            name='external_key',
-            field=models.CharField(blank=True, default='', help_text='The issue key in Jira or Azure DevOps it was imported from.', max_length=64),
+            model_name="feature",
+            name="external_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The issue key in Jira or Azure DevOps it was imported from.",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='story',
-            name='external_key',
-            field=models.CharField(blank=True, default='', help_text='The issue key in Jira or Azure DevOps it was imported from.', max_length=64),
+            model_name="story",
+            name="external_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The issue key in Jira or Azure DevOps it was imported from.",
+                max_length=64,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feature',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_key', ''), _negated=True), fields=('train', 'external_key'), name='feature_external_key_unique'),
+            model_name="feature",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_key", ""), _negated=True),
+                fields=("train", "external_key"),
+                name="feature_external_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='story',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_key', ''), _negated=True), fields=('team', 'external_key'), name='story_external_key_unique'),
+            model_name="story",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_key", ""), _negated=True),
+                fields=("team", "external_key"),
+                name="story_external_key_unique",
+            ),
         ),
     ]

@@ -6,35 +6,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0009_external_keys'),
-        ('trains', '0005_history'),
+        ("planning", "0009_external_keys"),
+        ("trains", "0005_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('jira', 'Jira CSV (all fields)'), ('azure', 'Azure DevOps CSV')], max_length=8)),
-                ('filename', models.CharField(blank=True, max_length=200)),
-                ('content', models.BinaryField(help_text='The file as uploaded; read as a stream, row by row.')),
-                ('mapping', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('uploaded', 'Uploaded (dry run)'), ('queued', 'Queued'), ('running', 'Applying'), ('applied', 'Applied'), ('refused', 'Refused: nothing imported')], default='uploaded', max_length=10)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, default=dict, help_text='Counts and problems of the last run.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_runs', to='planning.programincrement')),
-                ('train', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_runs', to='trains.train')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("jira", "Jira CSV (all fields)"), ("azure", "Azure DevOps CSV")],
+                        max_length=8,
+                    ),
+                ),
+                ("filename", models.CharField(blank=True, max_length=200)),
+                (
+                    "content",
+                    models.BinaryField(help_text="The file as uploaded; read as a stream, row by row."),
+                ),
+                ("mapping", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded (dry run)"),
+                            ("queued", "Queued"),
+                            ("running", "Applying"),
+                            ("applied", "Applied"),
+                            ("refused", "Refused: nothing imported"),
+                        ],
+                        default="uploaded",
+                        max_length=10,
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                (
+                    "result",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Counts and problems of the last run."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_runs",
+                        to="planning.programincrement",
+                    ),
+                ),
+                (
+                    "train",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_runs",
+                        to="trains.train",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('source__in', ['jira', 'azure'])), name='import_run_source_valid'), models.CheckConstraint(condition=models.Q(('status__in', ['uploaded', 'queued', 'running', 'applied', 'refused'])), name='import_run_status_valid')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("source__in", ["jira", "azure"])), name="import_run_source_valid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["uploaded", "queued", "running", "applied", "refused"])
+                        ),
+                        name="import_run_status_valid",
+                    ),
+                ],
             },
         ),
     ]

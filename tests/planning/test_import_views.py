@@ -41,7 +41,7 @@ def test_upload_dry_run_fix_a_mapping_and_apply(client, world, rte):
     run.refresh_from_db()
     assert run.mapping["types"] == {"Capability": "enabler"}
     html = client.get(response.url).content.decode()
-    assert "None: the file can be imported." in html, html[html.find("problems-heading"):][:1500]
+    assert "None: the file can be imported." in html, html[html.find("problems-heading") :][:1500]
 
     applied = client.post(reverse("planning:import_apply", args=[world.train.slug, run.pk]))
     assert applied.status_code == 302
