@@ -66,3 +66,12 @@ urlpatterns += [
     re_path(_export("objectives"), exports.ObjectivesExport.as_view(), name="objectives-export"),
     re_path(_export("capacity"), exports.CapacityExport.as_view(), name="capacity-export"),
 ]
+
+# --- Import from a Jira or Azure DevOps CSV export (the RTE's) ---
+from . import imports  # noqa: E402
+
+urlpatterns += [
+    path(f"{PI}imports/", imports.ImportList.as_view(), name="import-list"),
+    path(f"{PI}imports/<id:run_id>/", imports.ImportDetail.as_view(), name="import-detail"),
+    path(f"{PI}imports/<id:run_id>/apply/", imports.ImportApply.as_view(), name="import-apply"),
+]
