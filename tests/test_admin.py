@@ -51,6 +51,8 @@ from risks.models import (
     SystemDemo,
 )
 from trains.guards import MISSING_VERSION
+from trains.history.models import Kind
+from trains.history.services import record
 from trains.models import Comment, InboxItem, Membership, Role, Team, Train, Webhook, WebhookDelivery
 from trains.services import api_token_create
 
@@ -198,6 +200,14 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         train=world.train, source_pi=world.pi, source_problem=problem, title="Shorter builds", created_at=now
     )
     PIRecompute.objects.create(pi=world.pi)
+    record(
+        train_id=world.train.pk,
+        kind=Kind.FEATURE,
+        target=feature,
+        actor=person,
+        before={"title": "Pay"},
+        after={"title": feature.title},
+    )
     demo = SystemDemo.objects.create(
         iteration=world.iterations[0], held_on=PI_START + timedelta(days=13), created_at=now
     )

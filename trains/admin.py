@@ -13,7 +13,7 @@ from django.db.models import Count
 
 from . import services
 from .admin_base import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, TrainScopedAdmin, related_only
-from .models import ApiToken, Comment, InboxItem, Membership, Team, Train, Webhook, WebhookDelivery
+from .models import ApiToken, Change, Comment, InboxItem, Membership, Team, Train, Webhook, WebhookDelivery
 from .services import TRAIN_FIELDS
 
 User = get_user_model()
@@ -387,6 +387,31 @@ class CommentAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
         "removed_at",
         "removed_by",
         "version",
+    ]
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """Read-only: history is written by the services as changes happen and never edited (trains/history)."""
+
+    train_path = "train"
+    always_select_related = ("train",)
+    list_display = ["at", "actor_name", "action", "kind", "object_label", "door", "train"]
+    list_filter = ["kind", "action", "door", related_only("train")]
+    search_fields = ["object_label", "actor_name"]
+    date_hierarchy = "at"
+    fields = [
+        "train",
+        "at",
+        "actor",
+        "actor_name",
+        "door",
+        "kind",
+        "object_id",
+        "object_label",
+        "action",
+        "fields",
+        "note",
     ]
 
 

@@ -271,3 +271,6 @@ class WebhookDelivery(models.Model):
 # Comments and the inbox live with their services (trains/conversation/); imported here so Django
 # finds them as trains' models.
 from .conversation.models import Comment, InboxItem, InboxKind  # noqa: E402, F401
+
+# The train's audit history lives with its recorder (trains/history/), likewise.
+from .history.models import Change  # noqa: E402, F401

@@ -16,6 +16,8 @@ from django.utils import timezone
 from .access import train_access
 from .errors import NotAllowed
 from .guards import require
+from .history.models import Action, Kind
+from .history.services import person, record, snapshot
 from .models import TEAM_ROLES, ApiToken, Membership, Role, Team, TeamKind, Train
 
 TRAIN_FIELDS = ("name", "slug", "description", "iteration_length_days", "iterations_per_pi")
@@ -92,8 +94,9 @@ def team_delete_check(*, team: Team) -> None:
 
 
 def train_delete_check(*, train: Train) -> None:
-    """Refuse (ValidationError) to delete a train that holds any work; its teams and memberships go with it."""
-    found = _records_on(train, going_with_it={"teams", "memberships"})
+    """Refuse (ValidationError) to delete a train that holds any work; its teams, memberships and
+    their history go with it."""
+    found = _records_on(train, going_with_it={"teams", "memberships", "history"})
     for team in train.teams.all():
         for name, count in _records_on(team, going_with_it={"memberships"}).items():
             found[name] = found.get(name, 0) + count
@@ -154,7 +157,8 @@ def train_create(
             iteration_length_days=iteration_length_days,
             iterations_per_pi=iterations_per_pi,
         )
-        Membership.objects.create(user=rte, train=train, role=Role.RTE)
+        membership = Membership.objects.create(user=rte, train=train, role=Role.RTE)
+        _record_membership(membership, Action.CREATED, actor, after=_membership_values(membership))
     return train
 
 
@@ -234,6 +238,9 @@ def team_delete(*, team: Team, actor=None) -> None:
         # Locked so no story or objective is added to it between the check and the delete.
         team = Team.objects.select_for_update().get(pk=team.pk)
         team_delete_check(team=team)
+        # Its members lose their roles on it: each is a membership change of its own.
+        for membership in team.memberships.select_related("user", "team"):
+            _record_membership(membership, Action.DELETED, actor, before=_membership_values(membership))
         team.delete()
 
 
@@ -262,12 +269,35 @@ def _require_another_rte(membership: Membership) -> None:
         raise ValidationError(LAST_RTE)
 
 
+def _membership_label(membership: Membership) -> str:
+    where = f" ({membership.team.name})" if membership.team_id else ""
+    return f"{person(membership.user)}: {membership.get_role_display()}{where}"
+
+
+def _membership_values(membership: Membership) -> dict:
+    return snapshot(membership, "user", "role", "team")
+
+
+def _record_membership(membership: Membership, action: str, actor, **values) -> None:
+    record(
+        train_id=membership.train_id,
+        kind=Kind.MEMBERSHIP,
+        target=membership,
+        label=_membership_label(membership),
+        action=action,
+        actor=actor,
+        **values,
+    )
+
+
 def membership_add(*, train: Train, user, role: str, team: Team | None = None, actor=None) -> Membership:
     """Give a user a role on a train. Only the train's RTE may do it (actor None: a trusted command)."""
     _require_role_manager(actor, train, role)
     _validate_membership(train=train, role=role, team=team)
     with transaction.atomic():
-        membership, _ = Membership.objects.get_or_create(user=user, train=train, team=team, role=role)
+        membership, created = Membership.objects.get_or_create(user=user, train=train, team=team, role=role)
+        if created:
+            _record_membership(membership, Action.CREATED, actor, after=_membership_values(membership))
     return membership
 
 
@@ -284,8 +314,12 @@ def membership_update(*, membership: Membership, role: str, team: Team | None, a
     with transaction.atomic():
         if role != Role.RTE:
             _require_another_rte(membership)
+        before = _membership_values(membership)
         membership.role, membership.team = role, team
         membership.save(update_fields=["role", "team"])
+        _record_membership(
+            membership, Action.CHANGED, actor, before=before, after=_membership_values(membership)
+        )
     return membership
 
 
@@ -294,6 +328,7 @@ def membership_remove(*, membership: Membership, actor=None) -> None:
     _require_role_manager(actor, membership.train, membership.role)
     with transaction.atomic():
         _require_another_rte(membership)
+        _record_membership(membership, Action.DELETED, actor, before=_membership_values(membership))
         membership.delete()
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .history import views as history
 from .webhooks import views as webhooks
 
 app_name = "trains"
@@ -8,6 +9,9 @@ app_name = "trains"
 urlpatterns = [
     path("", views.train_list, name="home"),
     path("<slug:slug>/", views.train_detail, name="detail"),
+    # Everyone on the train reads its history: the activity feed, and each item's History panel.
+    path("<slug:slug>/activity/", history.activity, name="activity"),
+    path("<slug:slug>/history/<slug:kind>/<id:object_id>/", history.item_changes, name="history"),
     path("<slug:slug>/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("<slug:slug>/webhooks/<id:webhook_id>/", webhooks.webhook_detail, name="webhook"),
     path("<slug:slug>/webhooks/<id:webhook_id>/enable/", webhooks.webhook_enable, name="webhook_enable"),

@@ -7,6 +7,8 @@ from planning.calculations import FIBONACCI
 from planning.models import Feature, ProgramIncrement, Story
 from planning.permissions import can_pull_feature, can_rank_backlog
 from trains.guards import lock_for_change, require
+from trains.history.models import Kind
+from trains.history.services import record, snapshot
 from trains.models import Team
 
 from .common import board_changed, require_open
@@ -20,6 +22,17 @@ def _require_not_done(feature: Feature, why: str) -> None:
     what happened (flow figures, predictability) rather than plan anything."""
     if feature.state == Feature.State.DONE:
         raise ValidationError(f"“{feature.title}” is done: {why}.")
+
+
+def _record(feature: Feature, actor, **change) -> None:
+    record(
+        train_id=feature.train_id,
+        kind=Kind.FEATURE,
+        target=feature,
+        label=feature.title,
+        actor=actor,
+        **change,
+    )
 
 
 @transaction.atomic
@@ -44,10 +57,12 @@ def feature_set_wsjf(*, feature: Feature, expected_version: int, actor, **inputs
     changed = [name for name, value in inputs.items() if getattr(current, name) != value]
     if not changed:
         return current
+    before = snapshot(current, *changed)
     for name in changed:
         setattr(current, name, inputs[name])
     current.version += 1
     current.save(update_fields=[*changed, "version", "updated_at"])
+    _record(current, actor, before=before, after=snapshot(current, *changed))
     board_changed(current.pi_id, features=[current.pk])
     return current
 
@@ -98,9 +113,11 @@ def feature_pull(
     old_pi_id = current.pi_id
     if (current.pi_id, current.team_id) == (getattr(pi, "pk", None), getattr(team, "pk", None)):
         return current
+    before = snapshot(current, "pi", "team", "iteration")
     current.pi, current.team, current.iteration = pi, team, None
     current.version += 1
     current.save(update_fields=["pi", "team", "iteration", "version", "updated_at"])
+    _record(current, actor, before=before, after=snapshot(current, "pi", "team", "iteration"))
     board_changed(old_pi_id, features=[current.pk])
     if current.pi_id != old_pi_id:
         board_changed(current.pi_id, features=[current.pk])

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from planning.models import PlanBaseline, ProgramIncrement
 from planning.selectors.baseline import plan_snapshot
+from trains.history.models import Kind
+from trains.history.services import record, snapshot
 
 from .common import board_changed, require_open
 from .lifecycle import require_rte
@@ -30,8 +32,20 @@ def plan_commit(*, pi: ProgramIncrement, actor) -> PlanBaseline:
     baseline = PlanBaseline.objects.create(
         pi=locked, committed_at=now, committed_by=actor, plan=plan_snapshot(locked)
     )
+    before = snapshot(locked, "committed_at")
     locked.committed_at = now
     locked.save(update_fields=["committed_at"])
+    record(
+        train_id=locked.train_id,
+        kind=Kind.PI,
+        target=locked,
+        label=locked.name,
+        actor=actor,
+        before=before,
+        after=snapshot(locked, "committed_at"),
+        note="Plan committed: a baseline of the plan was stored.",
+        at=now,
+    )
     board_changed(locked.pk)
     pi.committed_at = now
     return baseline

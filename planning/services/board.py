@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DateField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import Case, CharField, DateField, Exists, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,10 +23,23 @@ from trains.access import TRAIN_PLANNERS
 from trains.conversation.services import inbox_notify
 from trains.errors import StaleVersion
 from trains.guards import lock_for_change, require, require_version
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot, update_recorded
 from trains.models import InboxKind, Membership, Role, Team, Train, WebhookEvent
 from trains.webhooks.services import emit
 
 from .common import board_changed, require_open
+
+
+def _record_feature(feature: Feature, actor, **change) -> None:
+    record(
+        train_id=feature.train_id,
+        kind=Kind.FEATURE,
+        target=feature,
+        label=feature.title,
+        actor=actor,
+        **change,
+    )
 
 
 def _require_edit(actor, feature: Feature) -> None:
@@ -52,6 +66,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
         return feature
     at = at or timezone.now()
     from_state = feature.state
+    before = snapshot(feature, "state")
     FeatureStateChange.objects.create(
         feature=feature, from_state=feature.state, to_state=state, changed_at=at, actor=actor
     )
@@ -66,6 +81,7 @@ def feature_set_state(*, feature: Feature, state: str, actor=None, at=None) -> F
         update_fields=["state", "state_changed_at", "started_at", "done_at", "version", "updated_at"]
     )
     feature.refresh_from_db(fields=["version"])
+    _record_feature(feature, actor, before=before, after=snapshot(feature, "state"), at=at)
     board_changed(feature.pi_id, features=[feature.pk])  # the card shows its state; metrics go stale
     emit(
         train=feature.train,
@@ -92,6 +108,14 @@ def feature_set_blocked(*, feature: Feature, blocked: bool, actor=None, at=None,
     feature.version = F("version") + 1
     feature.save(update_fields=["is_blocked", "version", "updated_at"])
     feature.refresh_from_db(fields=["version"])
+    _record_feature(
+        feature,
+        actor,
+        before={"is_blocked": not blocked},
+        after={"is_blocked": blocked},
+        note=reason if blocked else "",
+        at=at,
+    )
     board_changed(feature.pi_id, features=[feature.pk])
     return feature
 
@@ -149,6 +173,12 @@ def feature_create(
     FeatureStateChange.objects.create(
         feature=feature, from_state="", to_state=feature.state, changed_at=timezone.now(), actor=actor
     )
+    _record_feature(
+        feature,
+        actor,
+        action=Action.CREATED,
+        after=snapshot(feature, "pi", "team", "iteration", "state", *FEATURE_FIELDS),
+    )
     board_changed(feature.pi_id, features=[feature.pk])
     return feature
 
@@ -162,11 +192,13 @@ def feature_update(*, feature: Feature, expected_version: int, actor=None, **fie
     unknown = set(fields) - set(FEATURE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown feature fields: {sorted(unknown)}")
+    before = snapshot(current, *fields)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean(exclude=["train", "pi", "team", "iteration"])
     current.version += 1
     current.save()
+    _record_feature(current, actor, before=before, after=snapshot(current, *fields))
     board_changed(current.pi_id, features=[current.pk])
     return current
 
@@ -229,8 +261,21 @@ def feature_move(
     guards = move_guards(
         team_id=team_id, iteration_id=iteration_id, done=feature.state == Feature.State.DONE, today=today
     )
-    moved = Feature.objects.filter(*guards, pk=feature.pk, version=feature.version).update(
-        team_id=team_id, iteration_id=iteration_id, version=F("version") + 1, updated_at=now
+    # The move and its history entry: one statement on PostgreSQL, the places named by subqueries.
+    moved = update_recorded(
+        Feature.objects.filter(*guards, pk=feature.pk, version=feature.version),
+        {"team_id": team_id, "iteration_id": iteration_id, "version": F("version") + 1, "updated_at": now},
+        train_id=feature.train_id,
+        kind=Kind.FEATURE,
+        object_id=feature.pk,
+        label=feature.title,
+        action=Action.MOVED,
+        actor=actor,
+        at=now,
+        fields={
+            "team": (_team_label(was["team"]), _team_label(team_id)),
+            "iteration": (_iteration_label(was["iteration"]), _iteration_label(iteration_id)),
+        },
     )
     if not moved:
         _refuse_move(feature, team_id=team_id, iteration_id=iteration_id, today=today)
@@ -252,6 +297,30 @@ def feature_move(
     feature.provided_strings = strings_after_move(feature, left=left)
     _announce_string_health(train, feature, feature.provided_strings, actor)
     return feature
+
+
+def _team_label(team_id: int | None):
+    """A team's name for the move's history, read by the history's own INSERT (no SELECT of its own)."""
+    if team_id is None:
+        return None
+    return Subquery(Team.objects.filter(pk=team_id).order_by().values("name")[:1])
+
+
+def _iteration_label(iteration_id: int | None):
+    """An iteration as it prints ("PI 26 · I3", Iteration.__str__), read by the history's INSERT."""
+    if iteration_id is None:
+        return None
+    short = Case(
+        When(is_ip=True, then=Value("IP")),
+        default=Concat(Value("I"), Cast("number", CharField())),
+        output_field=CharField(),
+    )
+    named = (
+        Iteration.objects.filter(pk=iteration_id)
+        .order_by()
+        .annotate(history_label=Concat(F("pi__name"), Value(" · "), short, output_field=CharField()))
+    )
+    return Subquery(named.values("history_label")[:1])
 
 
 # --- what the webhooks are told (trains.webhooks) ---------------------------------------------------
@@ -448,8 +517,15 @@ def dependency_create(*, pi: ProgramIncrement, actor=None, **fields) -> Dependen
     _stamp_resolution(dependency, None)
     dependency.full_clean(exclude=["pi"])
     dependency.save()
+    _record_dependency(
+        dependency, pi, actor, action=Action.CREATED, after=snapshot(dependency, *DEPENDENCY_FIELDS)
+    )
     board_changed(pi.pk, features=_string_ends(dependency), dependencies=[dependency.pk])
     return dependency
+
+
+def _record_dependency(dependency: Dependency, pi: ProgramIncrement, actor, **change) -> None:
+    record(train_id=pi.train_id, kind=Kind.DEPENDENCY, target=dependency, actor=actor, **change)
 
 
 @transaction.atomic
@@ -464,6 +540,8 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     ends_before = _string_ends(current)
     red = Health.CONFLICT.value
     was_red = with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists()
+    named = [name for name in DEPENDENCY_FIELDS if name in fields]
+    before = snapshot(current, *named)
     for name, value in fields.items():
         setattr(current, name, value)
     _check_dependency(current.pi, current)
@@ -472,6 +550,7 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
     current.full_clean(exclude=["pi"])
     current.version += 1
     current.save()
+    _record_dependency(current, current.pi, actor, before=before, after=snapshot(current, *named))
     # Both ends, before and after: each card counts its strings (⇄), and may turn red or not.
     board_changed(current.pi_id, features=ends_before + _string_ends(current), dependencies=[current.pk])
     if not was_red and with_health(Dependency.objects.filter(pk=current.pk)).filter(health=red).exists():
@@ -483,6 +562,20 @@ def dependency_update(*, dependency: Dependency, expected_version: int, actor=No
             event=f"dependency:{current.pk}:red:v{current.version}",
         )
     return current
+
+
+MILESTONE_FIELDS = ("name", "date", "kind", "description")
+
+
+def _record_milestone(milestone: Milestone, pi: ProgramIncrement, actor, **change) -> None:
+    record(
+        train_id=pi.train_id,
+        kind=Kind.MILESTONE,
+        target=milestone,
+        label=milestone.name,
+        actor=actor,
+        **change,
+    )
 
 
 def _require_milestone_rights(actor, pi: ProgramIncrement) -> None:
@@ -507,6 +600,9 @@ def milestone_create(
         )
     milestone.full_clean(exclude=["pi"])
     milestone.save()
+    _record_milestone(
+        milestone, pi, actor, action=Action.CREATED, after=snapshot(milestone, *MILESTONE_FIELDS)
+    )
     board_changed(pi.pk)
     return milestone
 
@@ -516,8 +612,9 @@ def milestone_update(*, milestone: Milestone, expected_version: int, actor=None,
     current = lock_for_change(Milestone.objects.select_related("pi"), milestone.pk, expected_version)
     _require_milestone_rights(actor, current.pi)
     require_open(current.pi)
+    before = snapshot(current, *MILESTONE_FIELDS)
     for name, value in fields.items():
-        if name not in {"name", "date", "kind", "description"}:
+        if name not in MILESTONE_FIELDS:
             raise TypeError(f"Unknown milestone field: {name}")
         setattr(current, name, value)
     if not (current.pi.start_date <= current.date <= current.pi.end_date):
@@ -525,5 +622,6 @@ def milestone_update(*, milestone: Milestone, expected_version: int, actor=None,
     current.full_clean(exclude=["pi"])
     current.version += 1
     current.save()
+    _record_milestone(current, current.pi, actor, before=before, after=snapshot(current, *MILESTONE_FIELDS))
     board_changed(current.pi_id)
     return current

@@ -8,10 +8,13 @@ from django.db import IntegrityError, transaction
 from planning.models import Iteration, TeamCapacity
 from trains.errors import StaleVersion
 from trains.guards import require, require_version
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot
 from trains.models import Team
 
 from .common import board_changed, require_open
 
+CAPACITY_FIELDS = ("fte", "days_off", "capacity_override")
 MAX_FTE = Decimal("99")
 # The model's PositiveSmallIntegerField limit, said in words rather than left to a database error.
 MAX_POINTS = 32767
@@ -83,6 +86,12 @@ def capacity_set(
     fte = _check(fte, days_off, capacity_override)
     require_version(expected_version)
     current = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first()
+    history = {
+        "train_id": team.train_id,
+        "kind": Kind.CAPACITY,
+        "label": f"{team.name} · {iteration}",
+        "actor": actor,
+    }
     if current is None:
         if expected_version:  # the user saw a row that is no longer there
             raise StaleVersion(TeamCapacity(team=team, iteration=iteration, fte=0, version=0))
@@ -98,13 +107,16 @@ def capacity_set(
         except IntegrityError:
             # Someone entered this cell at the same moment: show theirs, apply nothing of ours.
             raise StaleVersion(TeamCapacity.objects.get(team=team, iteration=iteration)) from None
+        record(target=current, action=Action.CREATED, after=snapshot(current, *CAPACITY_FIELDS), **history)
     else:
         if current.version != expected_version:
             raise StaleVersion(current)
         if (current.fte, current.days_off, current.capacity_override) == (fte, days_off, capacity_override):
             return current
+        before = snapshot(current, *CAPACITY_FIELDS)
         current.fte, current.days_off, current.capacity_override = fte, days_off, capacity_override
         current.version += 1
         current.save(update_fields=["fte", "days_off", "capacity_override", "version"])
+        record(target=current, before=before, after=snapshot(current, *CAPACITY_FIELDS), **history)
     board_changed(iteration.pi_id, features=())  # no card shows capacity: boards stay as they are
     return current

@@ -18,6 +18,8 @@ from planning.models import (
 )
 from planning.permissions import can_manage_pi
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot
 from trains.models import Membership, Role, Train, WebhookEvent
 from trains.webhooks.services import emit
 
@@ -29,6 +31,10 @@ State = ProgramIncrement.State
 NEXT_STATE = {State.DRAFT: State.PLANNING, State.PLANNING: State.EXECUTING, State.EXECUTING: State.CLOSED}
 
 MIN_ITERATIONS, MAX_ITERATIONS = 2, 8
+
+
+def _record(pi: ProgramIncrement, actor, **change) -> None:
+    record(train_id=pi.train_id, kind=Kind.PI, target=pi, label=pi.name, actor=actor, **change)
 
 
 def require_rte(actor, train_id: int, action: str) -> None:
@@ -68,6 +74,8 @@ def pi_create(
         Iteration(pi=pi, number=n, start_date=start, end_date=end, is_ip=(n == count))
         for n, (start, end) in enumerate(spans, start=1)
     )
+    after = {**snapshot(pi, "name", "state", "start_date", "end_date"), "iterations": count}
+    _record(pi, actor, action=Action.CREATED, after=after)
     return pi
 
 
@@ -122,6 +130,13 @@ def iteration_update(*, iteration: Iteration, start_date: date, end_date: date, 
         raise ValidationError(
             {"start_date": "The iteration's dates must lie inside the PI's dates."}
         ) from error
+    dates = f"{iteration.label} dates"
+    _record(
+        pi,
+        actor,
+        before={dates: _span(iteration.start_date, iteration.end_date)},
+        after={dates: _span(start_date, end_date)},
+    )
     iteration.start_date, iteration.end_date = start_date, end_date
     board_changed(pi.pk)
     return iteration
@@ -151,12 +166,14 @@ def pi_update_dates(*, pi: ProgramIncrement, start_date: date, end_date: date, a
                     "end_date": f"{last.label} ends on {last.end_date:%-d %b %Y}: the PI must end on or after it."
                 }
             )
+    before = snapshot(locked, "start_date", "end_date")
     locked.start_date, locked.end_date = start_date, end_date
     try:
         with transaction.atomic():
             locked.save(update_fields=["start_date", "end_date"])
     except IntegrityError as error:
         raise ValidationError({"start_date": "The PI's dates must contain all its iterations."}) from error
+    _record(locked, actor, before=before, after=snapshot(locked, "start_date", "end_date"))
     board_changed(locked.pk)
     pi.start_date, pi.end_date = start_date, end_date
     return locked
@@ -180,7 +197,9 @@ def pi_set_business_owners(*, pi: ProgramIncrement, users, actor) -> ProgramIncr
         raise ValidationError(
             {"business_owners": "Only people who hold the Business Owner role on this train can be assigned."}
         )
+    before = snapshot(pi, "business_owners")
     pi.business_owners.set(sorted(wanted))
+    _record(pi, actor, before=before, after=snapshot(pi, "business_owners"))
     return pi
 
 
@@ -256,8 +275,10 @@ def pi_transition(
     elif to_state == State.CLOSED:
         _check_close(current, confirm_unscored)
     from_state = current.state
+    before = snapshot(current, "state")
     current.state = to_state
     current.save(update_fields=["state"])
+    _record(current, actor, before=before, after=snapshot(current, "state"))
     if to_state == State.CLOSED:
         # A closed board never changes: its open boards need only this last change, to reload.
         BoardChange.objects.filter(pi=current).delete()
@@ -298,11 +319,13 @@ def pi_reopen(*, pi: ProgramIncrement, reason: str, actor) -> PIReopening:
             f"{executing.name} is executing: a train executes one PI at a time. Close {executing.name} "
             f"before reopening {current.name}."
         )
+    before = snapshot(current, "state")
     current.state = State.EXECUTING
     current.save(update_fields=["state"])
     reopening = PIReopening.objects.create(
         pi=current, reopened_by=actor, reopened_at=timezone.now(), reason=reason
     )
+    _record(current, actor, before=before, after=snapshot(current, "state"), note=f"Reopened: {reason}")
     board_changed(current.pk)
     _announce_state(current, State.CLOSED, actor, reason=reason)
     pi.state = current.state

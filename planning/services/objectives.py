@@ -18,6 +18,8 @@ from django.db.models import Max
 from planning.models import Feature, PIObjective, ProgramIncrement
 from planning.permissions import can_set_business_value
 from trains.guards import lock_for_change, require
+from trains.history.models import Action, Kind
+from trains.history.services import labels, record, snapshot
 from trains.models import Team
 
 from .common import board_changed, require_open
@@ -48,6 +50,17 @@ def _require_business_owner(actor, objective: PIObjective) -> None:
         objective.pi.train_id,
         lambda access: can_set_business_value(access, objective),
         "Only Business Owners set business value.",
+    )
+
+
+def _record(objective: PIObjective, actor, **change) -> None:
+    record(
+        train_id=objective.pi.train_id,
+        kind=Kind.OBJECTIVE,
+        target=objective,
+        label=objective.text,
+        actor=actor,
+        **change,
     )
 
 
@@ -99,6 +112,8 @@ def objective_create(
         position=_next_position(pi.pk, team.pk, is_committed),
     )
     objective.features.set(features)
+    after = {**snapshot(objective, "team", "text", "is_committed"), "features": labels(features)}
+    _record(objective, actor, action=Action.CREATED, after=after)
     board_changed(pi.pk, features=[f.pk for f in features])  # their cards count their objectives
     return objective
 
@@ -120,6 +135,7 @@ def objective_update(*, objective: PIObjective, expected_version: int, actor, **
     )
     _require_planner(actor, current.pi, current.team_id)
     require_open(current.pi)
+    before = snapshot(current, "text", "is_committed", "features")
     linked = set(current.features.values_list("pk", flat=True))
     if "text" in fields:
         current.text = _clean_text(fields["text"])
@@ -130,6 +146,7 @@ def objective_update(*, objective: PIObjective, expected_version: int, actor, **
         current.position = _next_position(current.pi_id, current.team_id, current.is_committed)
     current.version += 1
     current.save()
+    _record(current, actor, before=before, after=snapshot(current, "text", "is_committed", "features"))
     board_changed(current.pi_id, features=linked | set(current.features.values_list("pk", flat=True)))
     return current
 
@@ -142,6 +159,20 @@ def objective_delete(*, objective: PIObjective, actor, expected_version: int) ->
     _require_planner(actor, current.pi, current.team_id)
     require_open(current.pi)
     linked = list(current.features.values_list("pk", flat=True))
+    _record(
+        current,
+        actor,
+        action=Action.DELETED,
+        before=snapshot(
+            current,
+            "team",
+            "text",
+            "is_committed",
+            "planned_business_value",
+            "actual_business_value",
+            "features",
+        ),
+    )
     current.delete()
     board_changed(current.pi_id, features=linked)
 
@@ -166,6 +197,7 @@ def objective_move(*, objective: PIObjective, offset: int, actor, expected_versi
         .order_by("position", "pk")
     )
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == current.pk)
+    pi, before = current.pi, {"position": index + 1}
     target = index + offset
     if 0 <= target < len(siblings):
         siblings[index], siblings[target] = siblings[target], siblings[index]
@@ -175,6 +207,8 @@ def objective_move(*, objective: PIObjective, offset: int, actor, expected_versi
             sibling.version = current.version + 1
             current = sibling
     PIObjective.objects.bulk_update(siblings, ["position", "version"])
+    current.pi = pi  # the PI read with the lock, for the history's train
+    _record(current, actor, before=before, after={"position": current.position + 1})
     board_changed(current.pi_id, features=())  # the order shows on no card
     return current
 
@@ -206,9 +240,11 @@ def _set_value(
         raise ValidationError(
             {field: f"{when}; {current.pi.name} is {current.pi.get_state_display().lower()}."}
         )
+    before = snapshot(current, field)
     setattr(current, field, value)
     current.version += 1
     current.save(update_fields=[field, "version"])
+    _record(current, actor, before=before, after=snapshot(current, field))
     board_changed(current.pi_id, features=())  # business value shows on no card
     return current
 

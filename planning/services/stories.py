@@ -9,6 +9,8 @@ from django.db import transaction
 
 from planning.models import Feature, Iteration, Story
 from trains.guards import lock_for_change
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot
 from trains.models import Team
 
 from .capacity import MAX_POINTS, require_team_planner
@@ -51,6 +53,12 @@ def _require_open(*, feature: Feature | None, iteration: Iteration | None, **_) 
         require_open(pi)
 
 
+def _record(story: Story, actor, **change) -> None:
+    record(
+        train_id=story.team.train_id, kind=Kind.STORY, target=story, label=story.title, actor=actor, **change
+    )
+
+
 def _pi_ids(story: Story) -> set[int]:
     ids = {
         story.iteration.pi_id if story.iteration_id else None,
@@ -73,6 +81,7 @@ def story_create(
     _require_open(feature=feature, iteration=iteration)
     title = _check(team, title=title, points=points, feature=feature, iteration=iteration)
     story = Story.objects.create(team=team, title=title, points=points, feature=feature, iteration=iteration)
+    _record(story, actor, action=Action.CREATED, after=snapshot(story, "team", *STORY_FIELDS))
     for pi_id in _pi_ids(story):
         board_changed(pi_id, features=[story.feature_id])  # the card sums its stories' points
     return story
@@ -98,10 +107,12 @@ def story_update(*, story: Story, expected_version: int, actor, **fields) -> Sto
     changed = [name for name in STORY_FIELDS if getattr(current, name) != values[name]]
     if not changed:
         return current
+    was = snapshot(current, *changed)
     for name in changed:
         setattr(current, name, values[name])
     current.version += 1
     current.save(update_fields=[*changed, "version"])
+    _record(current, actor, before=was, after=snapshot(current, *changed))
     for pi_id in before | _pi_ids(current):
         board_changed(pi_id, features=[feature_before, current.feature_id])
     return current
@@ -115,6 +126,7 @@ def story_delete(*, story: Story, expected_version: int, actor) -> None:
     require_team_planner(actor, current.team, DENIED)
     _require_open(feature=current.feature, iteration=current.iteration)
     pi_ids, feature_id = _pi_ids(current), current.feature_id
+    _record(current, actor, action=Action.DELETED, before=snapshot(current, "team", *STORY_FIELDS, "state"))
     current.delete()
     for pi_id in pi_ids:
         board_changed(pi_id, features=[feature_id])

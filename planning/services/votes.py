@@ -29,6 +29,8 @@ from planning.selectors.votes import art_vote_refusal
 from trains.access import train_access
 from trains.errors import NotAllowed
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import person, record, snapshot
 from trains.models import Team, WebhookEvent
 from trains.webhooks.services import emit
 
@@ -52,6 +54,32 @@ def scope_name(team: Team | None) -> str:
 
 def _train_id(vote_round: VoteRound) -> int:
     return vote_round.pi.train_id
+
+
+def _round_label(vote_round: VoteRound) -> str:
+    return f"{vote_round.pi.name}: {scope_name(vote_round.team)}, round {vote_round.number}"
+
+
+def _record_round(vote_round: VoteRound, actor, **change) -> None:
+    record(
+        train_id=_train_id(vote_round),
+        kind=Kind.VOTE_ROUND,
+        target=vote_round,
+        label=_round_label(vote_round),
+        actor=actor,
+        **change,
+    )
+
+
+def _record_vote(vote: ConfidenceVote, vote_round: VoteRound, actor, **change) -> None:
+    record(
+        train_id=_train_id(vote_round),
+        kind=Kind.VOTE,
+        target=vote,
+        label=f"{person(vote.voter)} on {_round_label(vote_round)}",
+        actor=actor,
+        **change,
+    )
 
 
 def _locked_round(vote_round: VoteRound) -> VoteRound:
@@ -106,11 +134,19 @@ def vote_round_open(*, pi: ProgramIncrement, team: Team | None, actor, at=None) 
         # A savepoint: two RTE tabs opening at once both pass the check above; the database's
         # one-open-round constraint (or the round number's) refuses the second.
         with transaction.atomic():
-            return VoteRound.objects.create(
+            vote_round = VoteRound.objects.create(
                 pi=pi, team=team, number=number, opened_at=at or timezone.now(), opened_by=actor
             )
     except IntegrityError:
         raise ValidationError(already_open) from None
+    _record_round(
+        vote_round,
+        actor,
+        action=Action.CREATED,
+        after={"scope": scope_name(team), "number": number, "state": "Open"},
+        at=vote_round.opened_at,
+    )
+    return vote_round
 
 
 @transaction.atomic
@@ -130,6 +166,9 @@ def vote_round_close(*, vote_round: VoteRound, actor, at=None) -> VoteRound:
     vote_round.closed_at = at or timezone.now()
     vote_round.closed_by = actor
     vote_round.save(update_fields=["closed_at", "closed_by"])
+    _record_round(
+        vote_round, actor, before={"state": "Open"}, after={"state": "Closed"}, at=vote_round.closed_at
+    )
     emit(
         train=vote_round.pi.train,
         event=WebhookEvent.VOTE_ROUND_CLOSED,
@@ -180,7 +219,18 @@ def vote_cast(*, vote_round: VoteRound, voter, score, concern: str = "") -> Conf
     _locked_round(vote_round)
     _require_open(vote_round)
     defaults = {"score": score, **({"concern": concern} if concern else {})}
-    vote, _ = ConfidenceVote.objects.update_or_create(round=vote_round, voter=voter, defaults=defaults)
+    earlier = ConfidenceVote.objects.filter(round=vote_round, voter=voter).first()
+    before = snapshot(earlier, "score", "concern") if earlier else None
+    vote, created = ConfidenceVote.objects.update_or_create(round=vote_round, voter=voter, defaults=defaults)
+    vote.voter = voter
+    _record_vote(
+        vote,
+        vote_round,
+        voter,
+        action=Action.CREATED if created else Action.CHANGED,
+        before=before,
+        after=snapshot(vote, "score", "concern"),
+    )
     # Vote results are among the PI's figures (metrics snapshots them); the board does not show
     # them, so its version is not bumped and open boards are not redrawn for every vote.
     hooks.pi_changed(vote_round.pi_id)
@@ -196,8 +246,10 @@ def vote_set_concern(*, vote: ConfidenceVote, concern: str, actor) -> Confidence
     vote_round = vote.round
     _locked_round(vote_round)
     _require_open(vote_round)
+    before = snapshot(vote, "concern")
     vote.concern = concern
     vote.save(update_fields=["concern", "cast_at"])
+    _record_vote(vote, vote_round, actor or vote.voter, before=before, after=snapshot(vote, "concern"))
     return vote
 
 

@@ -275,6 +275,9 @@ def _dialog(
         ),
         "pi_editable": not pi.is_closed,
         "columns": columns,
+        # An existing feature, dependency or milestone shows its History panel (trains.history).
+        "history_kind": noun if editing else None,
+        "history_id": form.instance.pk,
         # An existing feature or dependency shows its comments under the form (trains.conversation).
         "conversation": commented
         and conversation_for(train=train, access=access, user=request.user, target=commented),

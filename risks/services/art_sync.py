@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from planning.models import ProgramIncrement
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot
 from trains.models import Train
 
 from ..models import ActionItem, ArtSync
@@ -76,13 +78,28 @@ def action_create(
     else:
         _not_in_past(due_date, today, "due_date", errors, "A new action")
     _raise(errors)
-    return ActionItem.objects.create(
+    action = ActionItem.objects.create(
         train_id=sync.train_id,
         raised_in=sync,
         title=title,
         owner=owner,
         due_date=due_date,
         created_at=at or timezone.now(),
+    )
+    _record(
+        action, actor, action=Action.CREATED, after=snapshot(action, "title", "owner", "due_date", "status")
+    )
+    return action
+
+
+def _record(item: ActionItem, actor, **change) -> None:
+    record(
+        train_id=item.train_id,
+        kind=Kind.ACTION_ITEM,
+        target=item,
+        label=item.title,
+        actor=actor,
+        **change,
     )
 
 
@@ -111,6 +128,8 @@ def action_set_done(*, action: ActionItem, done: bool, actor, at=None) -> Action
     status = ActionItem.Status.DONE if done else ActionItem.Status.OPEN
     if action.status == status:
         return action
+    before = snapshot(action, "status")
     action.status, action.done_at = status, (at or timezone.now()) if done else None
     action.save(update_fields=["status", "done_at"])
+    _record(action, actor, before=before, after=snapshot(action, "status"), at=at)
     return action

@@ -12,6 +12,8 @@ from django.utils import timezone
 from planning.models import Feature
 from planning.services import feature_set_blocked
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import labels, record, snapshot
 from trains.models import WebhookEvent
 from trains.webhooks.services import emit
 
@@ -22,6 +24,19 @@ from .inbox import inbox_impediment_escalated
 
 LEVEL_ORDER = [level.value for level in Impediment.Level]
 NOT_YOURS = "Only the team's Scrum Master (or the RTE) updates its impediments."
+# What an impediment's history follows (its escalations and resolution keep their own notes too).
+HISTORY_FIELDS = ("title", "description", "severity", "status", "escalation_level", "owner", "resolution")
+
+
+def _record(impediment: Impediment, actor, **change) -> None:
+    record(
+        train_id=impediment.train_id,
+        kind=Kind.IMPEDIMENT,
+        target=impediment,
+        label=impediment.title,
+        actor=actor,
+        **change,
+    )
 
 
 def _lock_for_update(impediment: Impediment, expected_version: int, actor) -> None:
@@ -94,6 +109,8 @@ def impediment_raise(
         owner=actor,
         raised_at=at,
     )
+    after = {**snapshot(impediment, "team", *HISTORY_FIELDS), "blocked_features": labels(features)}
+    _record(impediment, actor, action=Action.CREATED, after=after, at=at)
     if features:
         impediment.blocked_features.set(features)
         _block(features, actor=actor, at=at, reason=f"Impediment: {impediment.title}")
@@ -153,6 +170,7 @@ def impediment_update(
     if features is not None:
         _check_blocked_features(impediment.train_id, impediment.team_id, features, errors)
     _raise(errors)
+    was = snapshot(impediment, *HISTORY_FIELDS, "blocked_features")
     changed = []
     for name, value in (
         ("title", title.strip() if title is not None else None),
@@ -180,6 +198,9 @@ def impediment_update(
                 _release(impediment, sorted(removed, key=lambda f: f.pk), at=at)
     if changed:
         _bump(impediment, *[name for name in changed if name != "blocked_features"])
+        _record(
+            impediment, actor, before=was, after=snapshot(impediment, *HISTORY_FIELDS, "blocked_features")
+        )
     return impediment
 
 
@@ -197,6 +218,7 @@ def impediment_escalate(
     if current == len(LEVEL_ORDER) - 1:
         raise ValidationError({"escalation_level": "Already escalated to the portfolio, the highest level."})
     new_level = LEVEL_ORDER[current + 1]
+    before = snapshot(impediment, *HISTORY_FIELDS)
     ImpedimentEscalation.objects.create(
         impediment=impediment,
         from_level=impediment.escalation_level,
@@ -207,6 +229,7 @@ def impediment_escalate(
     )
     impediment.escalation_level, impediment.status = new_level, Impediment.Status.ESCALATED
     _bump(impediment, "escalation_level", "status")
+    _record(impediment, actor, before=before, after=snapshot(impediment, *HISTORY_FIELDS), note=note, at=at)
     _announce(impediment, WebhookEvent.IMPEDIMENT_ESCALATED, actor)
     inbox_impediment_escalated(impediment=impediment, actor=actor)
     return impediment
@@ -226,12 +249,14 @@ def impediment_resolve(
     at = at or timezone.now()
     if at < impediment.raised_at:
         raise ValidationError({"resolved_at": "It cannot be resolved before it was raised."})
+    before = snapshot(impediment, *HISTORY_FIELDS)
     impediment.status, impediment.resolved_at, impediment.resolution = (
         Impediment.Status.RESOLVED,
         at,
         resolution.strip(),
     )
     _bump(impediment, "status", "resolved_at", "resolution")
+    _record(impediment, actor, before=before, after=snapshot(impediment, *HISTORY_FIELDS), at=at)
     _release(impediment, impediment.blocked_features.order_by("pk"), at=at)
     _announce(impediment, WebhookEvent.IMPEDIMENT_RESOLVED, actor)
     return impediment
@@ -243,6 +268,7 @@ def impediment_reopen(*, impediment: Impediment, actor, expected_version: int, a
     _lock_for_update(impediment, expected_version, actor)
     if not impediment.is_resolved:
         raise ValidationError({"status": "It is not resolved."})
+    before = snapshot(impediment, *HISTORY_FIELDS)
     impediment.status = (
         Impediment.Status.OPEN
         if impediment.escalation_level == Impediment.Level.TEAM
@@ -250,6 +276,7 @@ def impediment_reopen(*, impediment: Impediment, actor, expected_version: int, a
     )
     impediment.resolved_at, impediment.resolution = None, ""
     _bump(impediment, "status", "resolved_at", "resolution")
+    _record(impediment, actor, before=before, after=snapshot(impediment, *HISTORY_FIELDS), note="Reopened.")
     _block(
         impediment.blocked_features.order_by("pk"),
         actor=actor,

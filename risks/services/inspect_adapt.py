@@ -10,6 +10,8 @@ from django.utils import timezone
 from planning.models import Feature, ProgramIncrement
 from planning.services import feature_create, feature_set_state
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import record, snapshot
 
 from ..models import ImprovementItem, Problem, ProblemVote
 from ..permissions import can_edit_problem, can_join_workshop, can_manage_improvements, can_update_improvement
@@ -17,6 +19,19 @@ from .common import _check_member, _raise
 
 # SAFe I&A: each participant gets a few votes ("dots") to spend on the biggest problems.
 VOTES_PER_PERSON = 3
+# What an improvement item's history follows.
+IMPROVEMENT_FIELDS = ("title", "owner", "status", "source_pi", "target_pi", "feature")
+
+
+def _record(item: ImprovementItem, actor, **change) -> None:
+    record(
+        train_id=item.train_id,
+        kind=Kind.IMPROVEMENT_ITEM,
+        target=item,
+        label=item.title,
+        actor=actor,
+        **change,
+    )
 
 
 @transaction.atomic
@@ -109,7 +124,7 @@ def improvement_create(
     if problem is not None and problem.pi_id != pi.pk:
         errors["problem"] = "That problem was raised in another PI's workshop."
     _raise(errors)
-    return ImprovementItem.objects.create(
+    item = ImprovementItem.objects.create(
         train_id=pi.train_id,
         source_pi=pi,
         source_problem=problem,
@@ -119,6 +134,8 @@ def improvement_create(
         owner=owner,
         created_at=at or timezone.now(),
     )
+    _record(item, actor, action=Action.CREATED, after=snapshot(item, *IMPROVEMENT_FIELDS, "problem"))
+    return item
 
 
 @transaction.atomic
@@ -160,9 +177,13 @@ def improvement_take_into_pi(
         actor=actor,
     )
     feature_set_state(feature=feature, state=Feature.State.BACKLOG, actor=actor)
+    before = snapshot(item, "status", "target_pi", "feature")
     item.feature, item.target_pi = feature, target_pi
     item.status, item.taken_at = ImprovementItem.Status.PLANNED, at or timezone.now()
     item.save(update_fields=["feature", "target_pi", "status", "taken_at"])
+    _record(
+        item, actor, before=before, after=snapshot(item, "status", "target_pi", "feature"), at=item.taken_at
+    )
     return item
 
 
@@ -188,7 +209,9 @@ def improvement_set_status(*, item: ImprovementItem, status: str, actor, at=None
         raise ValidationError({"status": "It is already in a PI's backlog."})
     if status == item.status:
         return item
+    before = snapshot(item, "status")
     item.status = status
     item.done_at = (at or timezone.now()) if status == Status.DONE else None
     item.save(update_fields=["status", "done_at"])
+    _record(item, actor, before=before, after=snapshot(item, "status"), at=at)
     return item

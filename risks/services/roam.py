@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from planning.models import Dependency, Feature, PIObjective, ProgramIncrement
 from trains.guards import require
+from trains.history.models import Action, Kind
+from trains.history.services import labels, record, snapshot
 from trains.models import Team, Train, WebhookEvent
 from trains.webhooks.services import emit
 
@@ -57,6 +59,10 @@ def _check_risk_links(
 def _set_risk_links(risk: Risk, links: dict[str, list]) -> None:
     for name, rows in links.items():
         getattr(risk, name).set(rows)
+
+
+def _record(risk: Risk, actor, **change) -> None:
+    record(train_id=risk.train_id, kind=Kind.RISK, target=risk, label=risk.title, actor=actor, **change)
 
 
 @transaction.atomic
@@ -106,6 +112,13 @@ def risk_create(
         train=train, pi=pi, team=team, raised_by=actor, created_at=at or timezone.now(), **fields
     )
     _set_risk_links(risk, links)
+    after = snapshot(risk, "pi", "team", "roam_status", *RISK_FIELDS)
+    _record(
+        risk,
+        actor,
+        action=Action.CREATED,
+        after={**after, **{name: labels(rows) for name, rows in links.items()}},
+    )
     return risk
 
 
@@ -134,10 +147,17 @@ def risk_update(*, risk: Risk, actor, expected_version: int, **changes) -> Risk:
     if risk.roam_status == Risk.Roam.MITIGATED and not (plan or "").strip():
         errors["mitigation_plan"] = "This risk is Mitigated: keep its mitigation plan."
     _raise(errors)
+    before = snapshot(risk, *fields, *links)
     for name, value in fields.items():
         setattr(risk, name, value)
     _bump(risk, *fields, "updated_at")
     _set_risk_links(risk, links)
+    _record(
+        risk,
+        actor,
+        before=before,
+        after={**snapshot(risk, *fields), **{n: labels(r) for n, r in links.items()}},
+    )
     return risk
 
 
@@ -194,8 +214,11 @@ def risk_roam(
             actor=actor,
             changed_at=at or timezone.now(),
         )
+    before = snapshot(risk, "roam_status", "owner", "mitigation_plan")
     risk.roam_status, risk.owner, risk.mitigation_plan = status, owner, plan.strip()
     _bump(risk, "roam_status", "owner", "mitigation_plan", "updated_at")
+    after = snapshot(risk, "roam_status", "owner", "mitigation_plan")
+    _record(risk, actor, before=before, after=after, note=note.strip(), at=at)
     return risk
 
 
@@ -222,6 +245,9 @@ def risk_raise_to_art(*, risk: Risk, actor, note: str = "", expected_version: in
         actor=actor,
         changed_at=at,
     )
+    before = snapshot(risk, "team", "origin_team")
     risk.origin_team_id, risk.team, risk.raised_to_art_at = risk.team_id, None, at
     _bump(risk, "origin_team", "team", "raised_to_art_at", "updated_at")
+    after = {"team": None, "origin_team": team_name}
+    _record(risk, actor, before=before, after=after, note=f"Raised to the ART board. {note.strip()}", at=at)
     return risk

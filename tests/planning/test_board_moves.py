@@ -94,7 +94,9 @@ def test_a_move_costs_at_most_eight_queries(client, rte, train, pi, team, other_
     assert response.status_code == 200
     # The test runs inside a transaction, so the move's own one shows as savepoints: not queries.
     queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(queries) <= 8, queries
+    # The move writes its history in its own UPDATE statement on PostgreSQL (a data-modifying WITH,
+    # trains.history.services.update_recorded); SQLite has none, so its history INSERT is one more.
+    assert len(queries) <= (8 if connection.vendor == "postgresql" else 9), queries
 
 
 def test_the_move_brings_the_movers_board_to_the_new_version_so_its_next_poll_is_empty(
