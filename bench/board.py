@@ -11,7 +11,9 @@ dependencies, 20 milestones), then measures, interleaved in the same run:
 - what the mover's browser receives for one move, its answer and its next poll;
 - what every other open board receives after that move (its poll brings the change alone), on the
   typical and the large train: queries (flat in the board's size), bytes and time, against the
-  poll that finds nothing new (the floor).
+  poll that finds nothing new (the floor);
+- the PI plan exported as a spreadsheet (the board's Export link): queries on the typical and the
+  large train (equal: flat in the number of features), the file's size and the server time.
 
 The large train's PI runs now (it starts this week), so the cards move into iterations that have
 not ended; a stored bench train whose iterations have ended is built afresh.
@@ -317,6 +319,25 @@ def measure_poll(train, pi) -> dict:
     }
 
 
+def measure_export(train, pi, runs: int = 9) -> dict:
+    """The PI plan as a spreadsheet (planning/exports.py, the board's Export link): queries (flat in
+    the number of features), the file's size and the median server time, warm."""
+    client = _client()
+    url = reverse("planning:pi_plan_export", args=[train.slug, "xlsx"]) + f"?pi={pi.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    # Counted now: the capture reads the connection's log, which the next request empties.
+    queries = len(captured.captured_queries)
+    assert response.status_code == 200, response.status_code
+    times = [_timed(lambda: client.get(url)) for _ in range(runs)]
+    return {
+        "queries": queries,
+        "bytes": len(response.content),
+        "ms": statistics.median(times),
+    }
+
+
 def run() -> dict:
     typical = build("bench-typical", teams=8, iterations=5, features=40, dependencies=30, milestones=4)
     large = build("bench-large", teams=12, iterations=6, features=400, dependencies=300, milestones=20)
@@ -327,6 +348,8 @@ def run() -> dict:
     move = measure_move(*large)
     poll_typical = measure_poll(*typical)
     poll_large = measure_poll(*large)
+    export_typical = measure_export(*typical)
+    export_large = measure_export(*large)
     return {
         "board_queries_typical": board_typical["queries"],
         "board_queries_large": board_large["queries"],
@@ -350,4 +373,8 @@ def run() -> dict:
         "poll_after_remote_move_ms_large": round(poll_large["ms"], 2),
         "poll_nothing_new_ms_large": round(poll_large["floor_ms"], 2),
         "poll_ratio_large": round(poll_large["ms"] / poll_large["floor_ms"], 2),
+        "export_xlsx_queries_typical": export_typical["queries"],
+        "export_xlsx_queries_large": export_large["queries"],
+        "export_xlsx_bytes_large": export_large["bytes"],
+        "export_xlsx_ms_large": round(export_large["ms"], 2),
     }

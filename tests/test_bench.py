@@ -28,6 +28,9 @@ def test_the_board_bench_builds_its_train_and_measures_the_board_and_a_move(sett
     # Another open board's poll brings that move alone.
     poll = board.measure_poll(train, pi)
     assert 0 < poll["queries"] <= 8 and 0 < poll["bytes"] < 10_000 and poll["floor_ms"] > 0
+    # The PI plan as a spreadsheet, through the board's Export link.
+    export = board.measure_export(train, pi, runs=1)
+    assert export["queries"] > 0 and export["bytes"] > 0 and export["ms"] > 0
 
 
 def test_the_metrics_bench_builds_its_pis_with_votes_and_recomputes_them():
