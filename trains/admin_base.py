@@ -13,6 +13,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
@@ -63,6 +65,37 @@ def related_only(field_path: str) -> tuple[str, type[admin.RelatedOnlyFieldListF
     return (field_path, admin.RelatedOnlyFieldListFilter)
 
 
+def visible_users(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """People holding a role on a train the user is RTE of (everyone, for a superuser).
+
+    Users belong to no train, so their own admin is left to superusers; where a row names a person
+    (owner, voter, raised by…) an RTE sees the names of their trains' people only.
+    """
+    if request.user.is_active and request.user.is_superuser:
+        return queryset
+    return queryset.filter(memberships__train_id__in=rte_train_ids(request)).distinct()
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id field that names the row it holds only when the user may see that row.
+
+    Django's widget looks the id up in the whole table to print the row's name beside it, so an id
+    typed in, or given in the add page's query string (?round=24), would show another train's row.
+    """
+
+    def __init__(self, rel, admin_site, *, visible: QuerySet, attrs=None, using=None):
+        super().__init__(rel, admin_site, attrs, using)
+        self.visible = visible
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            seen = self.visible.using(self.db).filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            seen = False
+        return super().label_and_url_for_value(value) if seen else ("", "")
+
+
 class TrainScopedAdmin:
     """Mixin for a ModelAdmin or an inline whose rows belong to one train.
 
@@ -73,6 +106,7 @@ class TrainScopedAdmin:
       "not found", never "forbidden": its existence is not disclosed);
     - offers, in foreign-key and many-to-many fields, only rows of those trains, for every related
       model whose own admin is train-scoped (so a feature cannot be moved into another train's PI);
+    - names, beside a raw-id field, only a row it would offer, or a person of those trains;
     - grants view/add/change/delete to staff who are RTE of at least one train, and nothing to
       other staff.
 
@@ -110,6 +144,17 @@ class TrainScopedAdmin:
         if select_related:
             queryset = queryset.select_related(*select_related)
         return scope_to_rte_trains(request, queryset, train_path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is ForeignKeyRawIdWidget:
+            visible = formfield.queryset
+            if db_field.remote_field.model is get_user_model():
+                visible = visible_users(request, visible)
+            formfield.widget = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, visible=visible, using=kwargs.get("using")
+            )
+        return formfield
 
     # --- permissions ----------------------------------------------------------------------------
 
