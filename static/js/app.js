@@ -67,5 +67,29 @@
     say("The server could not be reached: nothing was sent. Check the connection and try again.", "error");
   });
 
+  // Behaviour the templates once wrote inline (onclick=, onchange=, hx-on): the Content Security Policy
+  // runs no inline script, so it is declared with data attributes and lives here.
+
+  // After a save the keyboard user is put back where they were (data-focus-after="<id>" on the form
+  // that saved), unless they have moved on meanwhile; the swap may have replaced the focused element.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const id = elt && elt.dataset ? elt.dataset.focusAfter : null;
+    if (!id || document.activeElement !== document.body) return;
+    const target = document.getElementById(id);
+    if (target) target.focus();
+  });
+
+  // A filter that applies as soon as it is chosen (a plain GET form, which still works without scripts).
+  document.addEventListener("change", function (event) {
+    const field = event.target;
+    if (field.matches && field.matches("[data-submit-on-change]") && field.form) field.form.submit();
+  });
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+
   window.artops = { say: say };
 })();
