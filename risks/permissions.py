@@ -4,7 +4,7 @@ Every view and every service asks these predicates; reading is open to anyone wi
 train (trains.selectors.train_for_user answers 404 to everyone else).
 """
 
-from trains.access import TrainAccess
+from trains.access import TEAM_PLANNERS, TrainAccess
 from trains.models import Role
 
 from .models import ActionItem, DemoFollowUp, Impediment, ImprovementItem, Problem, Risk
@@ -35,10 +35,18 @@ def can_raise_any_impediment(access: TrainAccess) -> bool:
 
 
 def can_roam_risk(access: TrainAccess, risk: Risk) -> bool:
-    """The RTE ROAMs every risk; a team's planners ROAM their own team-level risks."""
+    """Who ROAMs a risk.
+
+    SAFe: risks are ROAMed with the whole train at PI Planning, the RTE facilitating; a team owns
+    its own risks, Product Management owns content. So the RTE ROAMs every risk; a team's Scrum
+    Master and Product Owner ROAM their team's risks; Product Managers ROAM the ART-level risks (no
+    team) beside the RTE, not a team's: another team's risk is that team's to handle or to raise.
+    """
     if access.is_rte:
         return True
-    return risk.team_id is not None and access.can_plan_team(risk.team_id)
+    if risk.team_id is None:
+        return access.has(Role.PRODUCT_MANAGER)
+    return access.has_for_team(risk.team_id, *TEAM_PLANNERS)
 
 
 def can_edit_risk(access: TrainAccess, risk: Risk) -> bool:
@@ -47,12 +55,13 @@ def can_edit_risk(access: TrainAccess, risk: Risk) -> bool:
 
 
 def can_raise_risk_to_art(access: TrainAccess, risk: Risk) -> bool:
-    """A team risk the team cannot handle goes to the ART board; its own planners or the RTE send it."""
+    """A team risk the team cannot handle goes to the ART board; the team's SM/PO or the RTE send it."""
     return risk.team_id is not None and can_roam_risk(access, risk)
 
 
 def can_raise_risk(access: TrainAccess) -> bool:
-    return access.can_vote  # everyone taking part in planning, i.e. all roles but viewers
+    """Anyone taking part in the PI (every role but Viewer) raises a risk, for any team or the ART."""
+    return access.can_vote
 
 
 # --- ART Sync --------------------------------------------------------------------------------------

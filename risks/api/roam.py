@@ -33,8 +33,14 @@ VERSIONED_REFUSALS = {
     ),
     428: OpenApiResponse(ErrorSerializer, description="No If-Match header."),
 }
-WHO_ROAMS = "The RTE for every risk; a team's Scrum Master and Product Owner, and Product Management, for a team risk."
-NOT_ROAMER = "Only the RTE, or the team's planners for a team risk, change this risk."
+WHO_ROAMS = (
+    "The RTE for every risk; Product Management for an ART risk (no team); a team's Scrum Master and "
+    "Product Owner for their team's risk."
+)
+NOT_ROAMER = (
+    "Only the RTE, Product Management for an ART risk, or the team's Scrum Master and Product Owner "
+    "for a team risk, change this risk."
+)
 
 
 # --- serializers -------------------------------------------------------------------------------------
@@ -290,8 +296,8 @@ class RiskRaiseToArt(OneRisk):
     @extend_schema(
         summary="Raise a team risk to the ART board",
         description=(
-            "The team's Scrum Master and Product Owner, Product Management or the RTE. The RTE then "
-            "ROAMs it; the team it came from is kept (`origin_team`)."
+            "The team's Scrum Master and Product Owner, or the RTE. The RTE and Product Management then "
+            "ROAM it; the team it came from is kept (`origin_team`)."
         ),
         parameters=[IF_MATCH],
         request=RaiseToArtSerializer,
@@ -302,7 +308,9 @@ class RiskRaiseToArt(OneRisk):
         risk = self.get_risk()
         # Who may is who ROAMs it (an ART-level risk is then refused by the service: already there).
         allow(
-            self, can_roam_risk(self.access, risk), "Only the team's planners or the RTE raise it to the ART."
+            self,
+            can_roam_risk(self.access, risk),
+            "Only the team's Scrum Master or Product Owner, or the RTE, raise it to the ART.",
         )
         version = if_match(request)
         body = RaiseToArtSerializer(data=request.data, context=self.get_serializer_context())

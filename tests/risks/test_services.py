@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 
 from risks.factories import ImpedimentFactory, RiskFactory
 from risks.models import Impediment, ImpedimentEscalation, Risk, RiskRoamChange
-from risks.services import impediment_escalate, impediment_raise, impediment_resolve, risk_roam
+from risks.services import (
+    impediment_escalate,
+    impediment_raise,
+    impediment_resolve,
+    risk_create,
+    risk_raise_to_art,
+    risk_roam,
+    risk_update,
+)
 from trains.errors import NotAllowed
 from trains.factories import MembershipFactory, UserFactory
 from trains.models import Role
@@ -166,6 +174,58 @@ def test_a_scrum_master_may_not_roam_another_teams_risk(scrum_master, train, oth
         risk_roam(risk=risk, expected_version=risk.version, status=Roam.ACCEPTED, actor=scrum_master, at=T0)
 
     assert not RiskRoamChange.objects.exists()
+
+
+def test_a_product_manager_roams_and_edits_an_art_level_risk(product_manager, art_risk):
+    risk_roam(
+        risk=art_risk, expected_version=art_risk.version, status=Roam.ACCEPTED, actor=product_manager, at=T0
+    )
+    risk_update(risk=art_risk, expected_version=2, title="Vendor contract unsigned", actor=product_manager)
+
+    art_risk.refresh_from_db()
+    assert (art_risk.roam_status, art_risk.title) == (Roam.ACCEPTED, "Vendor contract unsigned")
+
+
+def test_a_product_manager_may_not_roam_edit_or_raise_a_teams_risk(product_manager, team_risk):
+    """Product Management owns content; a team's risks are the team's (its SM/PO) and the RTE's."""
+    with pytest.raises(NotAllowed):
+        risk_roam(
+            risk=team_risk,
+            expected_version=team_risk.version,
+            status=Roam.ACCEPTED,
+            actor=product_manager,
+            at=T0,
+        )
+    with pytest.raises(NotAllowed):
+        risk_update(
+            risk=team_risk, expected_version=team_risk.version, title="Mine now", actor=product_manager
+        )
+    with pytest.raises(NotAllowed):
+        risk_raise_to_art(risk=team_risk, expected_version=team_risk.version, actor=product_manager)
+
+    team_risk.refresh_from_db()
+    assert (team_risk.roam_status, team_risk.version, team_risk.team_id) == (
+        Roam.UNROAMED,
+        1,
+        team_risk.team_id,
+    )
+    assert not RiskRoamChange.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["team_member", "business_owner", "product_manager", "scrum_master"])
+def test_everyone_but_viewers_raises_a_risk_for_any_team_or_the_art(request, persona, train, other_team):
+    actor = request.getfixturevalue(persona)
+
+    for team in (other_team, None):
+        risk = risk_create(train=train, team=team, title="Vendor may slip", actor=actor)
+        assert (risk.team, risk.roam_status, risk.raised_by) == (team, Roam.UNROAMED, actor)
+
+
+def test_a_viewer_raises_no_risk(viewer, train):
+    with pytest.raises(NotAllowed):
+        risk_create(train=train, title="Vendor may slip", actor=viewer)
+
+    assert not Risk.objects.exists()
 
 
 @pytest.mark.parametrize("persona", ["viewer", "team_member", "business_owner", "outsider"])

@@ -1,7 +1,8 @@
 """Who may call risks' API (risks/api/urls.py), from risks/permissions.py.
 
 Reads: everyone with a role on the train. Risks: every role but Viewer raises one; a team risk is
-ROAMed and edited by the RTE, Product Management and the team's SM/PO. Impediments: the team's
+ROAMed and edited by the RTE and the team's SM/PO, an ART risk (no team) by the RTE and Product
+Management. Impediments: the team's
 Scrum Master and the RTE. ART Sync: the RTE; an action item's owner ticks it off. System demos: the
 RTE, Product Management and the System Architect; a follow-up's owner ticks it off. I&A: every role
 but Viewer brings problems and votes; who raised a problem, the RTE and PM edit it; the RTE and PM
@@ -30,7 +31,8 @@ from risks.services import (
 from ..table import READERS, Row
 
 PARTICIPANTS = READERS - {"viewer"}
-ROAM_TEAM_A = frozenset({"rte", "pm", "sm", "po"})
+ROAM_TEAM_A = frozenset({"rte", "sm", "po"})
+ROAM_ART = frozenset({"rte", "pm"})
 SM_TEAM_A = frozenset({"rte", "sm"})
 RTE = frozenset({"rte"})
 DEMO_RUNNERS = frozenset({"rte", "pm", "architect"})
@@ -55,6 +57,11 @@ def _version(key: str):
 def risk(w):
     """A risk of team a in PI 7."""
     w.extra["risk"] = RiskFactory(train=w.train, pi=w.pi, team=w.team_a)
+
+
+def art_risk(w):
+    """An ART-level risk (no team) of PI 7."""
+    w.extra["risk"] = RiskFactory(train=w.train, pi=w.pi, team=None)
 
 
 def vote_concern(w):
@@ -150,6 +157,26 @@ ROWS = [
         setup=risk,
         body=lambda w: {"status": "accepted", "note": "We live with it."},
         if_match=_version("risk"),
+    ),
+    Row(
+        "PATCH",
+        "risks-api:risk-detail",
+        lambda w: url("risk-detail", w.extra["risk"].pk),
+        ROAM_ART,
+        setup=art_risk,
+        body=lambda w: {"likelihood": 4},
+        if_match=_version("risk"),
+        note="ART risk",
+    ),
+    Row(
+        "POST",
+        "risks-api:risk-roam",
+        lambda w: url("risk-roam", w.extra["risk"].pk),
+        ROAM_ART,
+        setup=art_risk,
+        body=lambda w: {"status": "accepted", "note": "We live with it."},
+        if_match=_version("risk"),
+        note="ART risk",
     ),
     Row(
         "POST",
