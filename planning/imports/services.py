@@ -25,7 +25,7 @@ from planning.services import (
     feature_set_state,
     feature_update,
 )
-from planning.services.stories import story_create, story_update
+from planning.services.stories import story_create_many, story_update
 from trains.errors import Conflict, NotAllowed
 from trains.guards import require
 from trains.history.door import through
@@ -43,6 +43,7 @@ READERS: dict[str, Callable[[IO[bytes]], tuple[list[WorkItem], list[Problem]]]] 
 DEPENDENCY_TAG = re.compile(r"^(\S+) blocks (\S+):")
 ONLY_RTE = "Only the train's RTE imports a plan."
 PROGRESS_EVERY = 50
+STORY_BATCH = 1000
 # Up to this many rows an upload is applied in the request; a larger one by a worker, with progress.
 IN_REQUEST_ROWS = 1000
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -243,38 +244,51 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor, progress: Callable[[int],
         .exclude(external_key="")
         .select_related("team", "feature__pi", "iteration__pi")
     }
+    drafts = []
     for step in plan.stories:
         item = step.item
         feature = features.get(step.feature_key) if step.feature_key else None
         iteration = iterations.get(step.iteration_id)
+        if step.existing is None:
+            drafts.append(
+                {
+                    "team": teams[step.team_id],
+                    "title": item.title,
+                    "points": step.points,
+                    "feature": feature,
+                    "iteration": iteration,
+                    "external_key": item.key,
+                }
+            )
+            continue
+        if not step.changes:
+            continue
+        story = stories[item.key]
         try:
-            if step.existing is None:
-                story = story_create(
-                    team=teams[step.team_id],
-                    title=item.title,
-                    points=step.points,
-                    actor=actor,
-                    feature=feature,
-                    iteration=iteration,
-                )
-                Story.objects.filter(pk=story.pk).update(external_key=item.key)
-            elif step.changes:
-                story = stories[item.key]
-                story_update(
-                    story=story,
-                    expected_version=story.version,
-                    actor=actor,
-                    title=item.title,
-                    points=step.points,
-                    feature=feature,
-                    iteration=iteration,
-                )
+            story_update(
+                story=story,
+                expected_version=story.version,
+                actor=actor,
+                title=item.title,
+                points=step.points,
+                feature=feature,
+                iteration=iteration,
+            )
         except (ValidationError, Conflict, NotAllowed) as error:
             plan.problems.append(Problem(item.line, item.column("key"), f"{item.key}: {_message(error)}"))
             raise ImportRefused(plan) from error
         done += 1
         if done % PROGRESS_EVERY == 0:
             progress(done)
+    try:
+        # New stories in batches: thousands of rows in a handful of statements (story_create_many).
+        for start in range(0, len(drafts), STORY_BATCH):
+            story_create_many(drafts=drafts[start : start + STORY_BATCH], actor=actor)
+            done += len(drafts[start : start + STORY_BATCH])
+            progress(done)
+    except (ValidationError, Conflict, NotAllowed) as error:
+        plan.problems.append(Problem(0, "", f"Stories: {_message(error)}"))
+        raise ImportRefused(plan) from error
 
     for step in plan.dependencies:
         providing, requesting = (

@@ -10,7 +10,7 @@ from django.db import transaction
 from planning.models import Feature, Iteration, Story
 from trains.guards import lock_for_change
 from trains.history.models import Action, Kind
-from trains.history.services import record, snapshot
+from trains.history.services import record, record_many, snapshot
 from trains.models import Team
 
 from .capacity import MAX_POINTS, require_team_planner
@@ -85,6 +85,53 @@ def story_create(
     for pi_id in _pi_ids(story):
         board_changed(pi_id, features=[story.feature_id])  # the card sums its stories' points
     return story
+
+
+@transaction.atomic
+def story_create_many(*, drafts: list[dict], actor) -> list[Story]:
+    """`story_create` for many stories at once (an import): the same rights, rules, history and
+    board change, in batched statements rather than several per story. Each draft holds
+    story_create's arguments (`team`, `title`, `points`, `feature`, `iteration`) and may hold the
+    tracker's `external_key`. All or none: one refused draft refuses them all."""
+    for team in {draft["team"].pk: draft["team"] for draft in drafts}.values():
+        require_team_planner(actor, team, DENIED)
+    stories = []
+    for draft in drafts:
+        feature, iteration = draft.get("feature"), draft.get("iteration")
+        _require_open(feature=feature, iteration=iteration)
+        title = _check(
+            draft["team"], title=draft["title"], points=draft["points"], feature=feature, iteration=iteration
+        )
+        stories.append(
+            Story(
+                team=draft["team"],
+                title=title,
+                points=draft["points"],
+                feature=feature,
+                iteration=iteration,
+                external_key=draft.get("external_key", ""),
+            )
+        )
+    Story.objects.bulk_create(stories, batch_size=1000)
+    record_many(
+        {
+            "train_id": story.team.train_id,
+            "kind": Kind.STORY,
+            "target": story,
+            "label": story.title,
+            "actor": actor,
+            "action": Action.CREATED,
+            "after": snapshot(story, "team", *STORY_FIELDS),
+        }
+        for story in stories
+    )
+    touched: dict[int, set[int | None]] = {}
+    for story in stories:
+        for pi_id in _pi_ids(story):
+            touched.setdefault(pi_id, set()).add(story.feature_id)
+    for pi_id, feature_ids in touched.items():
+        board_changed(pi_id, features=feature_ids)  # each card sums its stories' points
+    return stories
 
 
 @transaction.atomic

@@ -118,7 +118,13 @@ def changed(key: str, column: str, value: str) -> bytes:
 
 
 def realistic_export(
-    *, project: str, pi_number: int, teams: list[str], epics_per_team: int = 3, stories_per_epic: int = 4
+    *,
+    project: str,
+    pi_number: int,
+    teams: list[str],
+    epics_per_team: int = 3,
+    stories_per_epic: int = 4,
+    sprints: int = 5,
 ) -> list[list[str]]:
     """What an ART's Jira project exports for a PI: per team, epics (one an enabler) with stories in
     the team's sprints ('Borealis 27.2', the IP sprint 'Borealis IP 27'), story points with decimals,
@@ -142,8 +148,8 @@ def realistic_export(
             )
             for s in range(stories_per_epic):
                 number += 1
-                sprint = f"{team} {pi_number}.{s % 5 + 1}"
-                carried = f"{team} {pi_number}.{s % 5}" if s % 5 else ""
+                sprint = f"{team} {pi_number}.{s % sprints + 1}"
+                carried = f"{team} {pi_number}.{s % sprints}" if s % sprints else ""
                 blocks = ""
                 if s == 0 and t + 1 < len(teams):
                     # The next team's first story of the same epic number waits for this one.

@@ -101,6 +101,14 @@ def test_apply_creates_features_stories_and_the_dependency_between_the_teams(wor
     assert dependency.requesting_feature.external_key == "ART-2"
     assert dependency.needed_by_iteration.number == 3
     assert Change.objects.filter(door="import").exists()
+    # Stories are created in a batch (story_create_many): each still has its history entry.
+    created = Change.objects.filter(kind="story", action="created", door="import")
+    assert sorted(created.values_list("object_label", flat=True)) == [
+        "Card form",
+        "Copy review",
+        "Settle with partners",
+    ]
+    assert created.get(object_label="Card form").fields["points"] == [None, 5]
 
 
 def test_a_second_import_of_a_newer_export_updates_without_duplicates(world, rte, team):
