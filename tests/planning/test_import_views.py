@@ -83,3 +83,23 @@ def test_the_command_prints_the_dry_run_and_applies(world, tmp_path, capsys):
     path.write_bytes(export([row("ART-7", "x", "Initiative")]))
     with pytest.raises(CommandError):
         call_command("import_jira", world.train.slug, world.name, str(path), "--apply")
+
+
+def test_the_progress_bar_is_polled_until_the_run_is_done(client, world, rte):
+    from django.core.cache import cache
+
+    from planning.imports.services import import_run_create, progress_key
+
+    client.force_login(rte)
+    run = import_run_create(
+        train=world.train, pi=world, source="jira", upload=io.BytesIO(export(small_export())), actor=rte
+    )
+    ImportRun.objects.filter(pk=run.pk).update(status="running", rows_total=10)
+    cache.set(progress_key(run.pk), 4)
+    url = reverse("planning:import_progress", args=[world.train.slug, run.pk])
+    html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert '<progress id="import-progress-bar" max="10" value="4">' in html
+    assert 'hx-trigger="every 1s"' in html and "<html" not in html
+    ImportRun.objects.filter(pk=run.pk).update(status="applied")
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.headers["HX-Redirect"].endswith(f"/planning/import/{run.pk}/")
