@@ -19,5 +19,6 @@ PAGES = {
     "system-demo": "/trains/aurora/system-demo/",
     "inspect-adapt": "/trains/aurora/inspect-adapt/",
     "metrics": "/trains/aurora/metrics/",
+    "activity": "/trains/aurora/activity/",
     "api-tokens": "/account/tokens/",
 }

@@ -131,6 +131,39 @@ def _row(*, train_id, kind, object_id, label, action, actor, fields, note, at) -
 # --- recording -------------------------------------------------------------------------------------------
 
 
+def _change(
+    *,
+    train_id: int,
+    kind: str,
+    target: Model | None = None,
+    action: str = Action.CHANGED,
+    actor=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+    label: str | None = None,
+    object_id: int | None = None,
+    at=None,
+) -> Change | None:
+    """The entry `record` writes (unsaved), or None for a change that says nothing."""
+    fields = _fields(action, before, after)
+    if action == Action.CHANGED and not fields and not note:
+        return None
+    return Change(
+        **_row(
+            train_id=train_id,
+            kind=kind,
+            object_id=target.pk if object_id is None else object_id,
+            label=str(target) if label is None else label,
+            action=action,
+            actor=actor,
+            fields=fields,
+            note=note,
+            at=at,
+        )
+    )
+
+
 def record(
     *,
     train_id: int,
@@ -152,53 +185,29 @@ def record(
     change that changed no field and says nothing (`note`) is not recorded. `door` is the one the
     request or job came in through (trains/history/door.py).
     """
-    fields = _fields(action, before, after)
-    if action == Action.CHANGED and not fields and not note:
-        return None
-    return Change.objects.create(
-        **_row(
-            train_id=train_id,
-            kind=kind,
-            object_id=target.pk if object_id is None else object_id,
-            label=str(target) if label is None else label,
-            action=action,
-            actor=actor,
-            fields=fields,
-            note=note,
-            at=at,
-        )
+    entry = _change(
+        train_id=train_id,
+        kind=kind,
+        target=target,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+        note=note,
+        label=label,
+        object_id=object_id,
+        at=at,
     )
+    if entry is not None:
+        entry.save(force_insert=True)
+    return entry
 
 
 def record_many(entries: Iterable[dict[str, Any]]) -> list[Change]:
     """`record` for many changes at once (an import of thousands of rows): each entry takes
     `record`'s keyword arguments and becomes the same history entry, written in batched INSERTs
     rather than one statement each."""
-    rows = []
-    for entry in entries:
-        action = entry.get("action", Action.CHANGED)
-        note = entry.get("note", "")
-        fields = _fields(action, entry.get("before"), entry.get("after"))
-        if action == Action.CHANGED and not fields and not note:
-            continue
-        target = entry.get("target")
-        object_id = entry.get("object_id")
-        label = entry.get("label")
-        rows.append(
-            Change(
-                **_row(
-                    train_id=entry["train_id"],
-                    kind=entry["kind"],
-                    object_id=target.pk if object_id is None else object_id,
-                    label=str(target) if label is None else label,
-                    action=action,
-                    actor=entry.get("actor"),
-                    fields=fields,
-                    note=note,
-                    at=entry.get("at"),
-                )
-            )
-        )
+    rows = [row for row in (_change(**entry) for entry in entries) if row is not None]
     return Change.objects.bulk_create(rows, batch_size=1000)
 
 

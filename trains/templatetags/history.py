@@ -22,6 +22,63 @@ FIELD_LABELS = {
     "due_date": "Due",
 }
 
+# The order a change's fields are listed in (the database's JSON keeps no order): what names the item
+# first, then where it is and its state, then the rest as the forms list them; others after, by name.
+FIELD_ORDER = [
+    "title",
+    "name",
+    "text",
+    "statement",
+    "user",
+    "role",
+    "pi",
+    "source_pi",
+    "target_pi",
+    "team",
+    "origin_team",
+    "requesting_team",
+    "providing_team",
+    "requesting_feature",
+    "providing_feature",
+    "iteration",
+    "needed_by_iteration",
+    "feature",
+    "state",
+    "status",
+    "roam_status",
+    "kind",
+    "severity",
+    "escalation_level",
+    "is_committed",
+    "is_blocked",
+    "owner",
+    "scope",
+    "number",
+    "score",
+    "concern",
+    "start_date",
+    "end_date",
+    "date",
+    "due_date",
+    "points",
+    "fte",
+    "days_off",
+    "capacity_override",
+    "business_value",
+    "time_criticality",
+    "risk_reduction",
+    "job_size",
+    "planned_business_value",
+    "actual_business_value",
+    "impact",
+    "likelihood",
+    "description",
+    "acceptance_criteria",
+    "mitigation_plan",
+    "resolution",
+]
+RANK = {name: index for index, name in enumerate(FIELD_ORDER)}
+
 DOORS = {
     "page": "on a page",
     "api": "through the API",
@@ -34,6 +91,18 @@ DOORS = {
 @register.filter
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+@register.filter
+def ordered_fields(fields: dict) -> list[tuple[str, list]]:
+    return sorted(fields.items(), key=lambda item: (RANK.get(item[0], len(RANK)), item[0]))
+
+
+@register.filter
+def kind_word(change) -> str:
+    """The item's kind inside a sentence: "feature", "confidence vote", but "PI"."""
+    label = str(change.get_kind_display())
+    return label if label.isupper() else label.lower()
 
 
 @register.filter
