@@ -18,13 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from planning.models import Dependency, Feature, ImportRun, Iteration, ProgramIncrement, Story
-from planning.services import (
-    dependency_create,
-    feature_create,
-    feature_move,
-    feature_set_state,
-    feature_update,
-)
+from planning.services import feature_move, feature_set_state, feature_update
+from planning.services.board import dependency_create_many, feature_create_many
 from planning.services.stories import story_create_many, story_update
 from trains.errors import Conflict, NotAllowed
 from trains.guards import require
@@ -44,6 +39,7 @@ DEPENDENCY_TAG = re.compile(r"^(\S+) blocks (\S+):")
 ONLY_RTE = "Only the train's RTE imports a plan."
 PROGRESS_EVERY = 50
 STORY_BATCH = 1000
+BATCH = 500
 # Up to this many rows an upload is applied in the request; a larger one by a worker, with progress.
 IN_REQUEST_ROWS = 1000
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -186,39 +182,53 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor, progress: Callable[[int],
         .exclude(external_key="")
         .select_related("train", "pi", "team", "iteration")
     }
-    done = 0
+    # New features in batches (feature_create_many), each with its first state and its key.
+    created = [step for step in plan.features if step.existing is None]
+    try:
+        for start in range(0, len(created), BATCH):
+            batch = created[start : start + BATCH]
+            made = feature_create_many(
+                train=train,
+                actor=actor,
+                drafts=[
+                    {
+                        "title": step.item.title,
+                        "pi": pi,
+                        "team": teams.get(step.team_id),
+                        "iteration": iterations.get(step.iteration_id),
+                        "kind": step.kind,
+                        "description": step.item.description,
+                        "state": step.state,
+                        "external_key": step.item.key,
+                    }
+                    for step in batch
+                ],
+            )
+            features.update((feature.external_key, feature) for feature in made)
+            progress(start + len(batch))
+    except (ValidationError, Conflict, NotAllowed) as error:
+        plan.problems.append(Problem(0, "", f"Features: {_message(error)}"))
+        raise ImportRefused(plan) from error
+    done = len(created)
     for step in plan.features:
         item = step.item
+        if step.existing is None or not step.changes:
+            continue
         try:
-            if step.existing is None:
-                feature = feature_create(
-                    train=train,
-                    title=item.title,
-                    actor=actor,
-                    pi=pi,
-                    team=teams.get(step.team_id),
-                    iteration=iterations.get(step.iteration_id),
-                    kind=step.kind,
-                    description=item.description,
+            feature = features[item.key]
+            edits = {
+                name: value
+                for name, value in (
+                    ("title", item.title),
+                    ("description", item.description),
+                    ("kind", step.kind),
                 )
-                # The key is the import's own bookkeeping, not a planning fact: no history, no board change.
-                Feature.objects.filter(pk=feature.pk).update(external_key=item.key)
-                feature.external_key = item.key
-            else:
-                feature = features[item.key]
-                edits = {
-                    name: value
-                    for name, value in (
-                        ("title", item.title),
-                        ("description", item.description),
-                        ("kind", step.kind),
-                    )
-                    if getattr(feature, name) != value
-                }
-                if edits:
-                    feature = feature_update(
-                        feature=feature, expected_version=feature.version, actor=actor, **edits
-                    )
+                if getattr(feature, name) != value
+            }
+            if edits:
+                feature = feature_update(
+                    feature=feature, expected_version=feature.version, actor=actor, **edits
+                )
             # The state before the move: a feature done may stay recorded in an iteration that ended.
             if feature.state != step.state:
                 feature = feature_set_state(feature=feature, state=step.state, actor=actor)
@@ -290,29 +300,29 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor, progress: Callable[[int],
         plan.problems.append(Problem(0, "", f"Stories: {_message(error)}"))
         raise ImportRefused(plan) from error
 
+    drafts = []
     for step in plan.dependencies:
         providing, requesting = (
             features.get(step.providing_feature_key),
             features.get(step.requesting_feature_key),
         )
         title = providing.title if providing else step.provider
-        try:
-            dependency_create(
-                pi=pi,
-                actor=actor,
-                requesting_team=teams[step.requesting_team_id],
-                providing_team=teams[step.providing_team_id],
-                requesting_feature=requesting,
-                providing_feature=providing,
-                needed_by_iteration=iterations.get(step.needed_by_iteration_id),
-                description=f"{step.provider} blocks {step.requester}: {title}"[:240],
-                kind=Dependency.Kind.FEATURE,
-            )
-        except (ValidationError, Conflict, NotAllowed) as error:
-            plan.problems.append(
-                Problem(step.line, step.column, f"{step.provider} blocks {step.requester}: {_message(error)}")
-            )
-            raise ImportRefused(plan) from error
+        drafts.append(
+            {
+                "requesting_team": teams[step.requesting_team_id],
+                "providing_team": teams[step.providing_team_id],
+                "requesting_feature": requesting,
+                "providing_feature": providing,
+                "needed_by_iteration": iterations.get(step.needed_by_iteration_id),
+                "description": f"{step.provider} blocks {step.requester}: {title}"[:240],
+                "kind": Dependency.Kind.FEATURE,
+            }
+        )
+    try:
+        dependency_create_many(pi=pi, drafts=drafts, actor=actor)
+    except (ValidationError, Conflict, NotAllowed) as error:
+        plan.problems.append(Problem(0, "", f"Dependencies: {_message(error)}"))
+        raise ImportRefused(plan) from error
 
 
 # --- Import runs: an upload kept between its dry run and its apply (the page, the API, a task) ---

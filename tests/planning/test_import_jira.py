@@ -101,6 +101,11 @@ def test_apply_creates_features_stories_and_the_dependency_between_the_teams(wor
     assert dependency.requesting_feature.external_key == "ART-2"
     assert dependency.needed_by_iteration.number == 3
     assert Change.objects.filter(door="import").exists()
+    # Features come in batches too (feature_create_many): their first state is their flow history.
+    assert list(checkout.state_changes.values_list("from_state", "to_state")) == [("", "implementing")]
+    assert checkout.started_at is not None and checkout.done_at is None
+    assert Change.objects.filter(kind="feature", action="created", object_id=checkout.pk).count() == 1
+    assert Change.objects.filter(kind="dependency", action="created", door="import").count() == 1
     # Stories are created in a batch (story_create_many): each still has its history entry.
     created = Change.objects.filter(kind="story", action="created", door="import")
     assert sorted(created.values_list("object_label", flat=True)) == [
