@@ -343,6 +343,12 @@ def feature_move(
         team_id=team_id, iteration_id=iteration_id, done=feature.state == Feature.State.DONE, today=today
     )
     # The move and its history entry: one statement on PostgreSQL, the places named by subqueries.
+    # Only what changed: a card moved along its team's row keeps its team.
+    places = {}
+    if was["team"] != team_id:
+        places["team"] = (_team_label(was["team"]), _team_label(team_id))
+    if was["iteration"] != iteration_id:
+        places["iteration"] = (_iteration_label(was["iteration"]), _iteration_label(iteration_id))
     moved = update_recorded(
         Feature.objects.filter(*guards, pk=feature.pk, version=feature.version),
         {"team_id": team_id, "iteration_id": iteration_id, "version": F("version") + 1, "updated_at": now},
@@ -353,10 +359,7 @@ def feature_move(
         action=Action.MOVED,
         actor=actor,
         at=now,
-        fields={
-            "team": (_team_label(was["team"]), _team_label(team_id)),
-            "iteration": (_iteration_label(was["iteration"]), _iteration_label(iteration_id)),
-        },
+        fields=places,
     )
     if not moved:
         _refuse_move(feature, team_id=team_id, iteration_id=iteration_id, today=today)

@@ -90,6 +90,16 @@ def test_a_move_back_to_the_unplanned_lane_is_recorded_as_leaving_its_place(rte,
     }
 
 
+def test_a_move_along_the_teams_row_names_only_the_iteration(rte, train, pi, team, iterations):
+    feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
+
+    planning.feature_move(
+        feature=feature, team_id=team.pk, iteration_id=iterations[1].pk, expected_version=1, actor=rte
+    )
+
+    assert latest(Kind.FEATURE, object_id=feature.pk).fields == {"iteration": ["PI 7 · I1", "PI 7 · I2"]}
+
+
 def test_a_refused_move_records_nothing(rte, train, pi, team, other_team, iterations):
     feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
     elsewhere = TeamFactory()  # another train's team: the guarded UPDATE applies to no row
