@@ -269,15 +269,20 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 if CONVERSATION_EDIT_MINUTES < 0:
     raise ImproperlyConfigured("CONVERSATION_EDIT_MINUTES must be 0 or more")
 
-# Sessions are read on every request: keep them in the cache (Redis when configured) and in the
-# database behind it, so a request does not pay a session query and nothing is lost on a restart.
+# Sessions must be the same for every process serving the site (gunicorn runs several workers): a
+# logout in one worker has to end the session in all of them. With Redis they are kept in Redis and
+# in the database behind it (a request pays no session query, nothing is lost on a restart).
+# Without Redis the cache is each process's own memory, so sessions live in the database alone:
+# a session cached in one worker's memory would outlive its logout in another worker.
 CACHES = {
     # Redis away for a moment is a cache miss, not a failed request (artops/cache.py).
     "default": {"BACKEND": "artops.cache.ForgivingRedisCache", "LOCATION": _broker_env}
     if _broker_env
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "artops"}
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if _broker_env else "django.contrib.sessions.backends.db"
+)
 
 LOGGING = {
     "version": 1,
