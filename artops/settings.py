@@ -5,6 +5,7 @@ in-process. Every variable is listed in the README; a malformed value stops star
 message that names it.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "artops",
     "trains",
     "planning",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "artops.middleware.DomainErrorMiddleware",
     "artops.outage.DatabaseOutageMiddleware",
+    # Last: it turns a login refused for too many failures into the login page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "artops.urls"
@@ -130,6 +134,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address in a row, that username is refused from that address for AXES_COOLOFF_MINUTES (each further
+# try restarts the wait), whatever the password; the login page says so (artops/lockout.py). The
+# failures are kept in the database, so every process counts the same ones. A right password resets
+# the count. Behind a proxy, LOGIN_PROXY_COUNT proxies' X-Forwarded-For is read for the address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login before any other looks
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, 5)
+AXES_COOLOFF_MINUTES = _read("AXES_COOLOFF_MINUTES", env.int, 15)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "artops.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "artops.lockout.client_address"
+LOGIN_PROXY_COUNT = _read("LOGIN_PROXY_COUNT", env.int, 0)
+if LOGIN_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("LOGIN_PROXY_COUNT must be 0 (no proxy) or more")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
