@@ -530,6 +530,18 @@ def test_the_history_panel_lists_an_items_changes_newest_first_for_a_viewer(
     assert "<html" not in body  # the panel's list alone, swapped into the open <details>
 
 
+def test_without_javascript_an_items_history_is_a_page_of_its_own(client, viewer, rte, train, pi, team):
+    feature = FeatureFactory(train=train, pi=pi, team=team, title="Checkout")
+    planning.feature_update(feature=feature, expected_version=1, actor=rte, title="Checkout v2")
+    client.force_login(viewer)
+
+    response = client.get(reverse("trains:history", args=[train.slug, "feature", feature.pk]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Feature history</h1>" in body and "Checkout v2" in body
+
+
 def test_the_feature_dialog_carries_its_history_panel(client, rte, train, pi, team):
     feature = FeatureFactory(train=train, pi=pi, team=team)
     client.force_login(rte)
