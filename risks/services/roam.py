@@ -232,7 +232,7 @@ def risk_raise_to_art(*, risk: Risk, actor, note: str = "", expected_version: in
         actor,
         risk.train_id,
         lambda access: can_raise_risk_to_art(access, risk),
-        "Only the team's planners or the RTE raise its risks to the ART board.",
+        "Only the team's Scrum Master or Product Owner, or the RTE, raise its risks to the ART board.",
     )
     at = at or timezone.now()
     team_name = risk.team.name

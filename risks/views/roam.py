@@ -16,6 +16,7 @@ from trains.access import TrainAccess
 from trains.conversation.selectors import conversation_for
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.models import Train
 from trains.selectors import train_for_user
 
@@ -25,6 +26,11 @@ from ..permissions import can_edit_risk, can_raise_risk, can_raise_risk_to_art, 
 from ..services import risk_create, risk_raise_to_art, risk_roam, risk_update
 from .common import page_context, url_with
 
+# risks.permissions.can_roam_risk, said to whoever is refused.
+WHO_ROAMS_IT = (
+    "Only the RTE, Product Management for an ART risk, or the team's Scrum Master and Product Owner "
+    "for a team risk, edit or ROAM this risk."
+)
 ROAM_CHOICES = [(status.value, status.label) for status in selectors.ROAM_ORDER]
 
 
@@ -32,8 +38,9 @@ def _level(train: Train, requested: str | None) -> str:
     """ "all", "art" or the id of one of the train's teams."""
     if requested == "art":
         return "art"
-    if requested and requested.isdigit() and train.teams.filter(pk=int(requested)).exists():
-        return requested
+    team_id = parse_id(requested)
+    if team_id is not None and train.teams.filter(pk=team_id).exists():
+        return str(team_id)
     return "all"
 
 
@@ -119,7 +126,7 @@ def _moved(request, train, access, risk, *, message: str, status: int = 200, **c
 def risk_move(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpResponse:
     """ROAM a risk: the drop of a drag, or the card's "Move to…" menu."""
     train, access, risk = _get_risk_for_user(request, slug, risk_id)
-    access.require(risk.can_roam, "Only the RTE, or the team's planners for a team risk, ROAM this risk.")
+    access.require(risk.can_roam, WHO_ROAMS_IT)
     members_qs = selectors.train_members(train)
     board_pi, level = request.POST.get("board_pi", ""), _level(train, request.POST.get("level"))
     form = RoamMoveForm(request.POST, members=members_qs)
@@ -216,9 +223,7 @@ def risk_detail(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespon
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
     if request.method == "GET":
         return _detail_page(request, train, access, risk)
-    access.require(
-        can_edit_risk(access, risk), "Only the RTE, or the team's planners for a team risk, edit it."
-    )
+    access.require(can_edit_risk(access, risk), WHO_ROAMS_IT)
     form = _edit_form(train, risk, request.POST)
 
     def save(data):
@@ -247,7 +252,7 @@ def risk_raise(request: HtmxHttpRequest, slug: str, risk_id: int) -> HttpRespons
     train, access, risk = _get_risk_for_user(request, slug, risk_id, detail=True)
     access.require(
         can_raise_risk_to_art(access, risk),
-        "Only the team's planners or the RTE raise it to the ART.",
+        "Only the team's Scrum Master or Product Owner, or the RTE, raise it to the ART.",
     )
     form = RaiseToArtForm(request.POST)
     if not form.is_valid():  # a version or note the page never sends: a tampered or outdated page
