@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from trains.errors import NotAllowed
 from trains.forms import apply_service_errors
 from trains.http import HtmxHttpRequest
 from trains.refusals import Refusal, htmx_refusal, refusal
@@ -30,6 +29,12 @@ from .common import PlanningPage, planning_page
 
 PAGE = "planning/votes.html"
 POLL_SECONDS = 3
+
+
+# A refusal is the middleware's to answer (403 for a page, the message alone for htmx), never a
+# redirect with a message: the views check who may before reading the form, as every page does.
+RTE_RUNS_VOTES = "Only the Release Train Engineer opens and closes confidence votes."
+NOT_A_VOTER = "Only those who vote in this round say what worries them about the plan."
 
 
 def _page_url(page: PlanningPage, anchor: str = "") -> str:
@@ -124,6 +129,8 @@ def vote_live(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def vote_round_open(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = planning_page(request, slug)
+    # Who may comes first: anyone else is refused (403) whatever they sent, as on every page.
+    page.access.require(can_manage_pi(page.access), RTE_RUNS_VOTES)
     form = VoteRoundOpenForm(request.POST, train=page.train)
     if not form.is_valid():
         message = " ".join(form.errors.get("team", ["Choose a plan to vote on."]))
@@ -132,7 +139,7 @@ def vote_round_open(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     anchor = f"scope-{scope_key(team.pk if team else None)}"
     try:
         services.vote_round_open(pi=page.pi, team=team, actor=request.user)
-    except (NotAllowed, ValidationError) as error:
+    except ValidationError as error:
         return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, team.pk if team else None)
@@ -143,10 +150,11 @@ def vote_round_open(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def vote_round_close(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResponse:
     page, vote_round = _get_round_for_user(request, slug, round_id)
+    page.access.require(can_manage_pi(page.access), RTE_RUNS_VOTES)
     anchor = f"scope-{scope_key(vote_round.team_id)}"
     try:
         services.vote_round_close(vote_round=vote_round, actor=request.user)
-    except (NotAllowed, ValidationError) as error:
+    except ValidationError as error:
         return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _scope_response(request, page, vote_round.team_id)
@@ -182,7 +190,7 @@ def vote_cast(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespons
             score=form.cleaned_data["score"],
             concern=form.cleaned_data["concern"],
         )
-    except (NotAllowed, ValidationError) as error:
+    except ValidationError as error:
         if not hasattr(error, "error_dict"):
             return _refused(request, page, refusal(error), anchor)
         apply_service_errors(form, error)  # a refusal of the input: on its field
@@ -198,6 +206,7 @@ def vote_cast(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespons
 @require_POST
 def vote_concern(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResponse:
     page, vote_round = _get_round_for_user(request, slug, round_id)
+    page.access.require(can_vote_in(page.access, vote_round), NOT_A_VOTER)
     anchor = f"ballot-{vote_round.pk}"
     vote = ConfidenceVote.objects.filter(round=vote_round, voter_id=page.access.user_id).first()
     if vote is None:
@@ -209,7 +218,7 @@ def vote_concern(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResp
     vote.round = vote_round
     try:
         services.vote_set_concern(vote=vote, concern=form.cleaned_data["concern"], actor=request.user)
-    except (NotAllowed, ValidationError) as error:
+    except ValidationError as error:
         return _refused(request, page, refusal(error), anchor)
     if request.htmx:
         return _ballot(request, page, vote_round, concern_saved=True)

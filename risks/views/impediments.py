@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from trains.conversation.selectors import conversation_for
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
+from trains.limits import parse_id
 from trains.models import Role
 from trains.refusals import refusal_response
 from trains.selectors import train_for_user
@@ -27,7 +28,7 @@ from ..forms import (
     VersionedForm,
 )
 from ..models import Impediment
-from ..permissions import can_raise_any_impediment, can_update_impediment
+from ..permissions import can_raise_any_impediment, can_raise_impediment, can_update_impediment
 from ..services import (
     LEVEL_ORDER,
     impediment_escalate,
@@ -70,6 +71,9 @@ def impediment_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
+NOT_THEIR_TEAM = "A team's Scrum Master raises its impediments (the RTE for any team)."
+
+
 def _raisable_teams(train, access):
     teams = train.teams.order_by("position", "name")
     return teams if access.is_rte else teams.filter(pk__in=access.team_ids(Role.SCRUM_MASTER))
@@ -90,6 +94,11 @@ def impediment_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         form = ImpedimentRaiseForm(initial={"team": request.GET.get("team")}, **kwargs)
         return render(request, "risks/impediment_new.html", {**context, "form": form})
+    # Another team of the train is the form's invalid choice, but a refusal first: who may is said
+    # before what was sent (403, as for every write a role does not allow).
+    posted_team = parse_id(request.POST.get("team"))
+    if posted_team is not None and train.teams.filter(pk=posted_team).exists():
+        access.require(can_raise_impediment(access, posted_team), NOT_THEIR_TEAM)
     form = ImpedimentRaiseForm(request.POST, **kwargs)
     if form.is_valid():
         try:

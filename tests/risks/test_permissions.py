@@ -113,7 +113,7 @@ def test_a_scrum_master_raises_impediments_only_for_their_own_team(client, scrum
         url("impediment_new", train), {"team": other_team.pk, "title": "Not my team", "severity": "high"}
     )
 
-    assert response.status_code == 422  # the other team is not a choice the form offers
+    assert response.status_code == 403  # refused for who they are, before the form is read
     assert not Impediment.objects.exists()
 
 
