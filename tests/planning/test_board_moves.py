@@ -78,7 +78,7 @@ def test_rte_moves_a_card_and_gets_only_what_changed_back(
     assert (feature.team, feature.iteration, feature.version) == (team, iterations[2], 2)
 
 
-def test_a_move_costs_at_most_eight_queries(client, rte, train, pi, team, other_team, iterations):
+def test_a_move_costs_at_most_nine_queries(client, rte, train, pi, team, other_team, iterations):
     feature = FeatureFactory(train=train, pi=pi, team=team, iteration=iterations[0])
     FeatureFactory(train=train, pi=pi, team=other_team, iteration=iterations[1])  # the PI has changed before
     client.force_login(rte)
@@ -94,9 +94,9 @@ def test_a_move_costs_at_most_eight_queries(client, rte, train, pi, team, other_
     assert response.status_code == 200
     # The test runs inside a transaction, so the move's own one shows as savepoints: not queries.
     queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # The move writes its history in its own UPDATE statement on PostgreSQL (a data-modifying WITH,
-    # trains.history.services.update_recorded); SQLite has none, so its history INSERT is one more.
-    assert len(queries) <= (8 if connection.vendor == "postgresql" else 9), queries
+    # Reads: user, roles, card; writes: the move, its history, the board's version and change log,
+    # the figures' stale mark; then the strings the card provides. Flat whatever the board's size.
+    assert len(queries) <= 9, queries
 
 
 def test_the_move_brings_the_movers_board_to_the_new_version_so_its_next_poll_is_empty(

@@ -17,10 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connections
 from django.db.models import CharField, Model, QuerySet, Value
 from django.db.models.functions import JSONArray, JSONObject
-from django.db.models.sql import Query, UpdateQuery
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -224,15 +222,13 @@ def update_recorded(
     actor=None,
     at=None,
 ) -> int:
-    """`queryset.update(**values)` and, when it changed a row, its history entry, in one statement.
+    """`queryset.update(**values)` and, when it changed a row, its history entry.
 
     For a change made by a guarded UPDATE rather than a save (the board's move): the entry is written
     only if the UPDATE applied, and `fields` ({name: (before, after)}) may hold expressions, such as
     a subquery for the label of a row the caller knows only by id, so that recording costs no
-    SELECT. On PostgreSQL the UPDATE and the INSERT are one statement (a data-modifying WITH):
-    raw SQL around the ORM's own compiled UPDATE, because the ORM has no such statement and the
-    move's budget (`make bench`: at most 8 statements) has no room for a ninth. Elsewhere (SQLite
-    has no data-modifying WITH) they are two statements. Returns the number of rows updated.
+    SELECT: one INSERT after the UPDATE, through the ORM like every other write. Returns the number
+    of rows updated.
     """
     row = _row(
         train_id=train_id,
@@ -251,42 +247,10 @@ def update_recorded(
             for name, (before, after) in fields.items()
         }
     )
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        updated = queryset.update(**values)
-        if updated:
-            Change.objects.create(**row)
-        return updated
-    update = queryset.query.chain(UpdateQuery)
-    update.add_update_values(values)
-    update_sql, update_params = update.get_compiler(connection=connection).as_sql()
-    insert = Query(Change)
-    compiler = insert.get_compiler(connection=connection)
-    quote = connection.ops.quote_name
-    columns, selected, params = [], [], []
-    for name, value in row.items():
-        field = Change._meta.get_field(name)  # names and attnames (train_id) alike
-        columns.append(quote(field.column))
-        if hasattr(value, "resolve_expression"):
-            sql, value_params = compiler.compile(
-                value.resolve_expression(insert, allow_joins=False, for_save=True)
-            )
-        else:
-            # Typed: a bare parameter in a SELECT list would be text, which a jsonb or
-            # timestamp column does not take.
-            sql, value_params = (
-                f"CAST(%s AS {field.db_type(connection)})",
-                [field.get_db_prep_save(value, connection)],
-            )
-        selected.append(sql)
-        params.extend(value_params)
-    sql = (
-        f"WITH changed AS ({update_sql} RETURNING 1) "
-        f"INSERT INTO {quote(Change._meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(selected)} FROM changed"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*update_params, *params))
-        return cursor.rowcount
+    updated = queryset.update(**values)
+    if updated:
+        Change.objects.create(**row)
+    return updated
 
 
 def _expression(value: Any):
