@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from planning.models import Dependency, Feature, ImportRun, Iteration, ProgramIncrement, Story
+from planning.models import Dependency, Feature, FeatureState, ImportRun, Iteration, ProgramIncrement, Story
 from planning.services import feature_move, feature_set_state, feature_update
 from planning.services.board import dependency_create_many, feature_create_many
 from planning.services.stories import story_create_many, story_update
@@ -28,7 +28,7 @@ from trains.history.models import Door
 from trains.models import Train
 
 from . import azure, jira
-from .plan import Context, Existing, IterationRef, Mapping, Plan, build_plan
+from .plan import TARGETS, Context, Existing, IterationRef, Mapping, Plan, build_plan
 from .records import Problem, WorkItem
 
 READERS: dict[str, Callable[[IO[bytes]], tuple[list[WorkItem], list[Problem]]]] = {
@@ -329,16 +329,33 @@ def _apply(plan: Plan, *, pi: ProgramIncrement, actor, progress: Callable[[int],
 
 
 def mapping_from_json(data: dict | None) -> Mapping:
-    data = data or {}
+    """A mapping as a page, the API or a file gives it, kept to what can mean something: known
+    targets, ids a database can hold, and text PostgreSQL can store (no NUL)."""
+    data = data if isinstance(data, dict) else {}
+
+    def group(name: str) -> dict:
+        values = data.get(name)
+        return {
+            k: v
+            for k, v in (values.items() if isinstance(values, dict) else ())
+            if isinstance(k, str) and k and "\x00" not in k and len(k) <= 500
+        }
 
     def ids(values: dict) -> dict[str, int | None]:
-        return {str(k): (int(v) if v not in (None, "") else None) for k, v in (values or {}).items()}
+        chosen = {}
+        for source, value in values.items():
+            if value in (None, ""):
+                chosen[source] = None
+            elif isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit():
+                number = int(value)
+                chosen[source] = number if 0 < number < 2**63 else None
+        return chosen
 
     return Mapping(
-        types={str(k): str(v) for k, v in (data.get("types") or {}).items()},
-        statuses={str(k): str(v) for k, v in (data.get("statuses") or {}).items()},
-        sprints=ids(data.get("sprints")),
-        teams=ids(data.get("teams")),
+        types={k: v for k, v in group("types").items() if v in TARGETS},
+        statuses={k: v for k, v in group("statuses").items() if v in FeatureState.values},
+        sprints=ids(group("sprints")),
+        teams=ids(group("teams")),
     )
 
 

@@ -18,6 +18,7 @@ from planning.imports.services import (
     import_run_progress,
     import_run_remap,
     mapping_from_json,
+    mapping_to_json,
 )
 from planning.models import FeatureState, ImportRun
 from trains.http import HtmxHttpRequest
@@ -118,23 +119,13 @@ def import_run(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse
 
 
 def _posted_mapping(request: HtmxHttpRequest, run: ImportRun) -> Mapping:
-    """The selects of the dry run's mapping: named `<group>:<source value>`."""
-    chosen = mapping_from_json(run.mapping)
-    groups = {
-        "types": chosen.types,
-        "statuses": chosen.statuses,
-        "sprints": chosen.sprints,
-        "teams": chosen.teams,
-    }
+    """The selects of the dry run's mapping, named `<group>:<source value>`, over the run's mapping."""
+    chosen = mapping_to_json(mapping_from_json(run.mapping))
     for name, value in request.POST.items():
         group, _, source = name.partition(":")
-        if group not in groups or not source:
-            continue
-        if group in ("sprints", "teams"):
-            groups[group][source] = int(value) if value.isdigit() else None
-        elif value:
-            groups[group][source] = value
-    return chosen
+        if group in chosen and source:
+            chosen[group][source] = value
+    return mapping_from_json(chosen)
 
 
 @login_required

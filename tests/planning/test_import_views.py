@@ -103,3 +103,15 @@ def test_the_progress_bar_is_polled_until_the_run_is_done(client, world, rte):
     ImportRun.objects.filter(pk=run.pk).update(status="applied")
     done = client.get(url, headers={"HX-Request": "true"})
     assert done.headers["HX-Redirect"].endswith(f"/planning/import/{run.pk}/")
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "9" * 30, "-1", "", "<script>", "ü" * 100])
+def test_a_hostile_value_in_the_forms_is_refused_or_ignored_never_a_500(client, world, rte, value):
+    client.force_login(rte)
+    url = reverse("planning:import", args=[world.train.slug])
+    assert client.post(f"{url}?pi={world.pk}", {"source": value}).status_code == 422
+    data = {"source": "jira", "file": SimpleUploadedFile("j.csv", export(small_export()))}
+    run_url = _upload(client, world, data["file"].read()).url
+    mapping = {f"types:{value}": value, f"sprints:{value}": value, "teams:Apollo": value, "statuses:x": value}
+    assert client.post(run_url, mapping).status_code == 302
+    assert client.get(run_url).status_code == 200
