@@ -389,7 +389,7 @@ def import_run_create(*, train: Train, pi: ProgramIncrement, source: str, upload
         train=train,
         pi=pi,
         source=source,
-        filename=(getattr(upload, "name", "") or "")[:200],
+        filename=(getattr(upload, "name", "") or "").replace("\x00", "")[:200],
         content=content,
         rows_total=content.count(b"\n"),
         created_by=actor,
