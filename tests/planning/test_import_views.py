@@ -115,3 +115,18 @@ def test_a_hostile_value_in_the_forms_is_refused_or_ignored_never_a_500(client, 
     mapping = {f"types:{value}": value, f"sprints:{value}": value, "teams:Apollo": value, "statuses:x": value}
     assert client.post(run_url, mapping).status_code == 302
     assert client.get(run_url).status_code == 200
+
+
+def test_the_command_takes_an_azure_export_and_a_mapping_file(world, tmp_path, capsys):
+    from .test_import_azure import ado, rows
+
+    data = rows()
+    data[0][1] = "Initiative"
+    (tmp_path / "ado.csv").write_bytes(ado(data))
+    (tmp_path / "mapping.json").write_text('{"types": {"Initiative": "feature"}}')
+    args = [world.train.slug, str(world.pk), str(tmp_path / "ado.csv"), "--source", "azure", "--apply"]
+    with pytest.raises(CommandError):
+        call_command("import_jira", *args)
+    assert "Unknown issue type 'Initiative'" in capsys.readouterr().out
+    call_command("import_jira", *args, "--mapping", str(tmp_path / "mapping.json"))
+    assert Feature.objects.get(external_key="101").title == "Checkout, in one step"
