@@ -9,10 +9,12 @@ from .limits import MAX_ID, MAX_ID_DIGITS
 
 
 class IdConverter:
-    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
+    # Any run of digits, as `<int:…>`, so that reverse() still builds an address for any number;
+    # to_python is where one past the database's ids stops matching.
+    regex = "[0-9]+"
 
     def to_python(self, value: str) -> int:
-        number = int(value)
+        number = int(value) if len(value.lstrip("0")) <= MAX_ID_DIGITS else MAX_ID + 1
         if number > MAX_ID:
             raise ValueError("beyond the database's ids")  # Django's signal for "this path does not match"
         return number
