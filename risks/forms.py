@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from planning.models import ProgramIncrement
-from trains.forms import DayInput, ShowsVersionErrors, VersionField
+from trains.forms import DayField, RowsChoiceField, ShowsVersionErrors, VersionField
 
 from .models import SCALE_1_TO_5, DemoItem, Impediment, ImprovementItem, Risk
 from .selectors import AGE_BUCKETS, UNRESOLVED
@@ -21,7 +21,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person(obj)
 
 
-class FeatureChoiceField(forms.ModelMultipleChoiceField):
+class FeatureChoiceField(RowsChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title} ({obj.team.name})" if obj.team_id else obj.title
 
@@ -41,11 +41,11 @@ class RiskFieldsForm(forms.Form):
     owner = PersonChoiceField(queryset=None, required=False, empty_label="Nobody yet")
     impact = forms.TypedChoiceField(choices=SCALE_1_TO_5, coerce=int, initial=3)
     likelihood = forms.TypedChoiceField(choices=SCALE_1_TO_5, coerce=int, initial=3)
-    due_date = forms.DateField(required=False, widget=DayInput())
+    due_date = DayField(required=False)
     mitigation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     features = FeatureChoiceField(queryset=None, required=False)
-    dependencies = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    objectives = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    dependencies = RowsChoiceField(queryset=None, required=False)
+    objectives = RowsChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, members, links, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +172,7 @@ class ImpedimentFilterForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, label="Action")
     owner = PersonChoiceField(queryset=None, required=False, empty_label="Choose an owner")
-    due_date = forms.DateField(required=False, widget=DayInput(), label="Due")
+    due_date = DayField(required=False, label="Due")
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,7 +187,7 @@ class SyncNotesForm(forms.Form):
 
 
 class SystemDemoForm(forms.Form):
-    held_on = forms.DateField(required=False, widget=DayInput(), label="Demo date")
+    held_on = DayField(required=False, label="Demo date")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Feedback notes")
 
 

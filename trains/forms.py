@@ -4,9 +4,11 @@ from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 
 from .errors import StaleVersion
 from .guards import MISSING_VERSION
+from .limits import DAY_OUT_OF_RANGE, day_in_range, parse_id
 from .refusals import Refusal, refusal
 
 
@@ -27,6 +29,37 @@ class DayInput(forms.DateInput):
             },
             format="%d/%m/%Y",
         )
+
+
+class DayField(forms.DateField):
+    """A day of a plan (a PI's or an iteration's dates, a milestone, a due date, a demo): typed day
+    first (DayInput) and between EARLIEST_DAY and LATEST_DAY (trains/limits.py). A date in year 1 or
+    9999 is a typo, and one the date arithmetic built on it would fail on."""
+
+    widget = DayInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not day_in_range(value):
+            raise ValidationError(DAY_OUT_OF_RANGE, code="out_of_range")
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """A multi-select of rows by id (linked features, dependencies and objectives, blocked features,
+    Business Owners): an id no row can have (not ASCII digits, 0, 2^63 or more) is refused as an
+    invalid choice on the field, before the query that would fail on it with a 500 (SQLite cannot
+    bind an integer past 64 bits; PostgreSQL's bigint ends at 2^63 - 1)."""
+
+    def clean(self, value):
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in value:
+                if pk not in self.empty_values and parse_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": Truncator(str(pk)).chars(24)},
+                    )
+        return super().clean(value)
 
 
 class VersionField(forms.IntegerField):

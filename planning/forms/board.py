@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from planning.models import Dependency, Feature, Iteration, Milestone, ProgramIncrement
 from planning.services.board import DEPENDENCY_FIELDS
-from trains.forms import DayInput, ShowsVersionErrors, VersionField
+from trains.forms import DayField, ShowsVersionErrors, VersionField
 from trains.models import Team
 
 
@@ -137,10 +137,8 @@ class MilestoneForm(BoardDialogForm):
     class Meta:
         model = Milestone
         fields = ["name", "date", "kind", "description"]
-        widgets = {
-            "date": DayInput(),
-            "description": forms.Textarea(attrs={"rows": 2}),
-        }
+        field_classes = {"date": DayField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def clean_date(self):
         date = self.cleaned_data["date"]

@@ -6,15 +6,13 @@ from django.contrib.auth import get_user_model
 
 from planning.models import ProgramIncrement
 from planning.services.lifecycle import MAX_ITERATIONS, MIN_ITERATIONS, NEXT_STATE
-from trains.forms import DayInput
+from trains.forms import DayField, RowsChoiceField
 from trains.models import Role, Train
-
-DATE = DayInput()
 
 
 class PINewForm(forms.Form):
     name = forms.CharField(max_length=60, help_text="e.g. “PI 2027.1”: unique on the train.")
-    start_date = forms.DateField(widget=DATE, help_text="The first day of the first iteration.")
+    start_date = DayField(help_text="The first day of the first iteration.")
     iteration_count = forms.IntegerField(
         label="Iterations (the last one is IP)", min_value=MIN_ITERATIONS, max_value=MAX_ITERATIONS
     )
@@ -31,8 +29,8 @@ class PINewForm(forms.Form):
 class DateSpanForm(forms.Form):
     """Start and end dates (of an iteration, or of the PI)."""
 
-    start_date = forms.DateField(label="Start", widget=DATE)
-    end_date = forms.DateField(label="End", widget=DATE)
+    start_date = DayField(label="Start")
+    end_date = DayField(label="End")
 
     def clean(self):
         cleaned = super().clean()
@@ -57,7 +55,7 @@ class TransitionForm(forms.Form):
 
 
 class BusinessOwnersForm(forms.Form):
-    business_owners = forms.ModelMultipleChoiceField(
+    business_owners = RowsChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
