@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from trains.limits import DAY_OUT_OF_RANGE, EARLIEST_DAY, LATEST_DAY
 from trains.models import Team, Train
 
 from .calculations import FIBONACCI  # the modified Fibonacci scale of WSJF inputs (domain.md §4.4)
@@ -45,6 +46,12 @@ class ProgramIncrement(models.Model):
             models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="pi_ends_after_start"),
             models.CheckConstraint(
                 condition=Q(state__in=ProgramIncrementState.values), name="pi_state_valid"
+            ),
+            # Its iterations lie inside it (triggers of migration 0002), so theirs are in range too.
+            models.CheckConstraint(
+                condition=Q(start_date__gte=EARLIEST_DAY, end_date__lte=LATEST_DAY),
+                name="pi_dates_in_range",
+                violation_error_message=DAY_OUT_OF_RANGE,
             ),
         ]
 

@@ -20,6 +20,7 @@ from planning.permissions import can_manage_pi
 from trains.guards import require
 from trains.history.models import Action, Kind
 from trains.history.services import record, snapshot
+from trains.limits import require_days_in_range
 from trains.models import Membership, Role, Train, WebhookEvent
 from trains.webhooks.services import emit
 
@@ -68,7 +69,9 @@ def pi_create(
                 "development iteration and the IP iteration."
             }
         )
+    require_days_in_range(start_date=start_date)
     spans = iteration_dates(start_date=start_date, length_days=train.iteration_length_days, count=count)
+    require_days_in_range(start_date=spans[-1][1])  # its last iteration must end in range too
     pi = ProgramIncrement.objects.create(train=train, name=name, start_date=start_date, end_date=spans[-1][1])
     Iteration.objects.bulk_create(
         Iteration(pi=pi, number=n, start_date=start, end_date=end, is_ip=(n == count))
@@ -90,6 +93,7 @@ def check_iteration_span(
     pi: ProgramIncrement, iteration: Iteration, start_date: date, end_date: date
 ) -> None:
     """Refuse, on the field at fault, dates outside the PI, reversed, or overlapping a neighbour."""
+    require_days_in_range(start_date=start_date, end_date=end_date)
     if end_date < start_date:
         raise ValidationError({"end_date": "The iteration must end on or after its start date."})
     if start_date < pi.start_date:
@@ -148,6 +152,7 @@ def pi_update_dates(*, pi: ProgramIncrement, start_date: date, end_date: date, a
     require_rte(actor, pi.train_id, "changes the PI's dates")
     locked = ProgramIncrement.objects.select_for_update().get(pk=pi.pk)
     require_open(locked)
+    require_days_in_range(start_date=start_date, end_date=end_date)
     if end_date <= start_date:
         raise ValidationError({"end_date": "The PI must end after it starts."})
     iterations = list(locked.iterations.order_by("number"))
