@@ -1,5 +1,6 @@
 """Reads for trains, teams and memberships, with their related rows already joined."""
 
+from django.core.validators import slug_re
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
@@ -18,7 +19,9 @@ def train_for_user(user, slug: str) -> tuple[Train, TrainAccess]:
     404 rather than 403: an outsider must not learn that the train exists. One query: the user's
     memberships on the train, with the train.
     """
-    if not user.is_authenticated:
+    # A slug from a query string (the search's ?train=) is whatever was typed: one that cannot be a
+    # slug names no train (and a NUL byte would fail PostgreSQL's query).
+    if not user.is_authenticated or not slug_re.match(slug or ""):
         raise Http404("No such train.")
     memberships = list(Membership.objects.filter(user_id=user.pk, train__slug=slug).select_related("train"))
     if not memberships:

@@ -25,6 +25,7 @@ from trains.errors import Conflict, NotAllowed
 from trains.guards import require
 from trains.history.door import through
 from trains.history.models import Door
+from trains.limits import parse_id
 from trains.models import Train
 
 from . import azure, jira
@@ -347,8 +348,8 @@ def mapping_from_json(data: dict | None) -> Mapping:
             if value in (None, ""):
                 chosen[source] = None
             elif isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit():
-                number = int(value)
-                chosen[source] = number if 0 < number < 2**63 else None
+                # isdigit() also passes "²", which int() refuses: parse_id reads ASCII digits only.
+                chosen[source] = parse_id(str(value))
         return chosen
 
     return Mapping(

@@ -17,6 +17,7 @@ from trains.conversation.selectors import conversation_for
 from trains.errors import StaleVersion
 from trains.forms import apply_service_errors, form_refusal, save_form
 from trains.http import HtmxHttpRequest
+from trains.limits import whole_number
 from trains.models import Train
 from trains.refusals import htmx_refusal, refusal
 from trains.selectors import train_for_user
@@ -98,9 +99,8 @@ def board_changes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     with the board); else, when the board cannot be brought up to date that way, its whole body."""
     train, access = train_for_user(request.user, slug)
     pi = pi_on_the_board(train, request.GET.get("pi"))
-    try:
-        since = int(request.GET.get("since", ""))
-    except ValueError:
+    since = whole_number(request.GET.get("since"))
+    if since is None:
         since = -1
     if since == pi.board_version:
         return HttpResponse(status=204)
