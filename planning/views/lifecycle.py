@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trains.forms import apply_service_errors, save_form
 from trains.http import HtmxHttpRequest
+from trains.refusals import refusal_response
 from trains.selectors import train_for_user
 
 from ..forms.lifecycle import BusinessOwnersForm, DateSpanForm, PINewForm, ReopenForm, TransitionForm
@@ -247,6 +248,8 @@ def pi_reopen(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             request, f"{page.pi.name} reopened: it is executing again. The reason is kept below."
         )
         return redirect(_hub_url(page))
+    if not page.pi.is_closed:  # its page has no reopen form to show the message on
+        return refusal_response(request, refused)
     return _refused(request, page, reopen_form=form)
 
 

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trains.access import TrainAccess
-from trains.forms import VersionField, apply_service_errors
+from trains.forms import ShowsVersionErrors, VersionField, apply_service_errors
 from trains.http import HtmxHttpRequest
 from trains.limits import parse_id
 from trains.models import InboxItem, Train
@@ -34,7 +34,7 @@ class CommentForm(forms.Form):
     )
 
 
-class CommentEditForm(CommentForm):
+class CommentEditForm(ShowsVersionErrors, CommentForm):
     version = VersionField()
 
 
