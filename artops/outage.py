@@ -11,7 +11,8 @@ that says the database could not be reached is answered as every refusal is (tra
 Only an error that says the connection failed counts (`database_unavailable`). psycopg reports one
 without an SQLSTATE (the server never answered: connection refused, connection lost) or with a
 connection-class or shutdown one. A query that failed (a statement or lock timeout, a deadlock) keeps
-its 500, and so does every SQLite error: "database is locked" is contention, not an outage.
+its 500, and no SQLite error is an outage: "database is locked" is contention, a 409 that says to try
+again (trains/refusals.py).
 
 Recovery needs nothing here: Django closes a broken connection when the request ends and, with
 CONN_HEALTH_CHECKS, checks a reused one before its first query, so each process serves again by

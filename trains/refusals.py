@@ -2,8 +2,10 @@
 
 Services raise NotAllowed, StaleVersion, Conflict (trains/errors.py) or Django's ValidationError;
 `refusal()` says what each means for a person: a status, a title, a message and the messages per
-field. Anything else is a programming error: `refusal()` returns None and it stays a 500. Http404
-stays Django's own.
+field. One error comes from the database rather than a service: the embedded default's SQLite file
+busy with another write for longer than its timeout (settings: `timeout`), which two people saving
+at once may meet; it is a 409 like any other concurrent change, never a 500. Anything else is a
+programming error: `refusal()` returns None and it stays a 500. Http404 stays Django's own.
 
 How a refusal reaches the browser (one contract for every page):
 
@@ -16,10 +18,12 @@ A DRF exception handler reuses `refusal()` as it is: status, message and field e
 answer needs.
 """
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,7 +57,26 @@ def refusal(exception: BaseException) -> Refusal | None:
     if isinstance(exception, ValidationError):
         fields = exception.message_dict if hasattr(exception, "error_dict") else {}
         return Refusal(422, "Not saved", " ".join(exception.messages), field_errors=fields)
+    if database_busy(exception):
+        return Refusal(409, "Not saved: someone else was saving", DATABASE_BUSY)
     return None
+
+
+DATABASE_BUSY = "Someone else was saving at the same moment, so nothing of yours was saved. Try again."
+# SQLite's "database is locked" (busy: another connection holds the write lock) and "database table
+# is locked" (locked: within a connection); the extended codes keep these in their low byte.
+_SQLITE_CONTENTION = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def database_busy(exception: BaseException) -> bool:
+    """Whether SQLite refused the statement because another write held its lock past the timeout.
+
+    Contention, not an outage (artops/outage.py's 503 is for a database that cannot be reached) and
+    not a bug: the transaction was rolled back whole, so nothing of the request was saved."""
+    if not isinstance(exception, OperationalError):
+        return False
+    code = getattr(exception.__cause__, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_CONTENTION
 
 
 def htmx_refusal(refused: Refusal) -> HttpResponse:

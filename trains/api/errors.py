@@ -7,12 +7,10 @@ a stale version is 412 (answered by the view with the current representation). D
 (401, 404, 405, 415, 429, a malformed body) get the same shape. Anything else stays a 500.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from trains.errors import Conflict, NotAllowed, StaleVersion
 from trains.refusals import refusal
 
 CODES = {
@@ -42,8 +40,9 @@ def body(status_code: int, message: str, fields: dict | None = None, **extra) ->
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, NotAllowed | Conflict | StaleVersion | DjangoValidationError):
-        refused = refusal(exc)
+    # Domain errors, and SQLite busy with another write (409): the pages' own mapping.
+    refused = refusal(exc)
+    if refused is not None:
         fields = {
             name: list(messages) for name, messages in refused.field_errors.items() if name != "__all__"
         }
