@@ -17,6 +17,7 @@ from .models import (
     ActionItem,
     ActionItemStatus,
     ArtSync,
+    CalendarFeed,
     DemoFollowUp,
     DemoItem,
     Impediment,
@@ -418,3 +419,15 @@ class ProblemVoteAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
     search_fields = ["problem__statement", "voter__username"]
     autocomplete_fields = ["problem"]
     raw_id_fields = ["voter"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin, TrainScopedAdmin, admin.ModelAdmin):
+    """The train's calendar addresses, made and revoked on its ART calendar page; the secret is
+    never shown (only its hash is kept, and that is left out here too)."""
+
+    train_path = "train"
+    list_display = ["__str__", "train", "created_by", "created_at", "revoked_at"]
+    list_filter = [related_only("train")]
+    list_select_related = ["train", "created_by"]
+    exclude = ["token_hash"]

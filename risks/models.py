@@ -548,3 +548,38 @@ class ProblemVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter} → {self.problem}"
+
+
+class CalendarFeed(models.Model):
+    """A secret, revocable address of the train's ART calendar (iCalendar), for calendar apps to
+    subscribe to without signing in: whoever holds the address reads the train's cadence (PI
+    Planning, iterations, system demos, ART Syncs, I&A, milestones), nothing else.
+
+    Only the secret's SHA-256 is kept (the address is shown once, on creation, like an API token);
+    revoking it makes the address answer 404 at once. It lives with running the PI, the highest app
+    whose events it lists (demos and syncs are risks', iterations and milestones planning's).
+    """
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["train_id", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("created_at")),
+                name="calendar_feed_revoked_after_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.train} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

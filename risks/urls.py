@@ -86,3 +86,15 @@ urlpatterns += [
     re_path(rf"^impediments/{EXPORT}", exports.impediments_export, name="impediments_export"),
     re_path(rf"^art-sync/{EXPORT}", exports.action_items_export, name="action_items_export"),
 ]
+
+# --- The ART calendar: its secret addresses (RTE), and the feed a calendar app reads at one ---
+from .views import calendar  # noqa: E402
+
+urlpatterns += [
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$", calendar.calendar_feed, name="calendar_feed"
+    ),
+    path("calendar/new/", calendar.calendar_create, name="calendar_create"),
+    path("calendar/<id:feed_id>/revoke/", calendar.calendar_revoke, name="calendar_revoke"),
+]
