@@ -39,6 +39,13 @@ def need(service: str, available: bool, why: str) -> None:
 
 
 def pytest_terminal_summary(terminalreporter):
+    # A test's figures (`record_property("figures", "…")`), shown whether it passed or failed and
+    # also from xdist's workers, whose own output the run does not show.
+    for category in ("passed", "failed"):
+        for report in terminalreporter.stats.get(category, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "figures":
+                    terminalreporter.write_line(f"{report.nodeid}: {value}", bold=True)
     if connection.vendor != "postgresql":
         terminalreporter.write_line(
             "WARNING: the suite ran on SQLite, not PostgreSQL: database constraints were checked on SQLite only.",
