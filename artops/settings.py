@@ -362,3 +362,44 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Single sign-on (OpenID Connect, artops/sso.py) -------------------------------------------------
+# Off unless OIDC_CLIENT_ID is set; then the login page offers OIDC_BUTTON_LABEL beside the password
+# form, which keeps working. The provider's endpoints come from OIDC_ISSUER's discovery document
+# (/.well-known/openid-configuration, fetched on first use), or one by one without an issuer. The
+# provider must allow the redirect URI <site>/login/sso/callback/. An empty value counts as unset.
+OIDC_ISSUER = _read("OIDC_ISSUER", env.str, "").rstrip("/")
+OIDC_CLIENT_ID = _read("OIDC_CLIENT_ID", env.str, "")
+OIDC_CLIENT_SECRET = _read("OIDC_CLIENT_SECRET", env.str, "")
+OIDC_BUTTON_LABEL = _read("OIDC_BUTTON_LABEL", env.str, "") or "Sign in with single sign-on"
+OIDC_AUTHORIZATION_ENDPOINT = _read("OIDC_AUTHORIZATION_ENDPOINT", env.str, "")
+OIDC_TOKEN_ENDPOINT = _read("OIDC_TOKEN_ENDPOINT", env.str, "")
+OIDC_USERINFO_ENDPOINT = _read("OIDC_USERINFO_ENDPOINT", env.str, "")
+OIDC_JWKS_URI = _read("OIDC_JWKS_URI", env.str, "")
+OIDC_SIGN_ALGO = _read("OIDC_SIGN_ALGO", env.str, "") or "RS256"
+_oidc_endpoints = {
+    "OIDC_AUTHORIZATION_ENDPOINT": OIDC_AUTHORIZATION_ENDPOINT,
+    "OIDC_TOKEN_ENDPOINT": OIDC_TOKEN_ENDPOINT,
+    "OIDC_USERINFO_ENDPOINT": OIDC_USERINFO_ENDPOINT,
+    "OIDC_JWKS_URI": OIDC_JWKS_URI,
+}
+for _name, _url in {"OIDC_ISSUER": OIDC_ISSUER, **_oidc_endpoints}.items():
+    # OpenID Connect needs TLS to the provider; plain http only to one on this machine (development).
+    _parts = urlsplit(_url)
+    _local = _parts.scheme == "http" and _parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if _url and not (_parts.hostname and (_parts.scheme == "https" or _local)):
+        raise ImproperlyConfigured(f"{_name} is not valid: {_url!r} is not an https:// URL")
+if OIDC_CLIENT_ID:
+    if not OIDC_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_CLIENT_SECRET must be set with OIDC_CLIENT_ID")
+    _missing = [name for name, url in _oidc_endpoints.items() if not url]
+    if not OIDC_ISSUER and _missing:
+        raise ImproperlyConfigured(
+            f"OIDC_ISSUER must be set with OIDC_CLIENT_ID (or else every endpoint: {', '.join(_missing)})"
+        )
+elif OIDC_ISSUER or OIDC_CLIENT_SECRET or any(_oidc_endpoints.values()):
+    raise ImproperlyConfigured("OIDC_CLIENT_ID must be set to turn single sign-on on (other OIDC_ are set)")
+if OIDC_SIGN_ALGO not in {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256"}:
+    raise ImproperlyConfigured(f"OIDC_SIGN_ALGO is not valid: {OIDC_SIGN_ALGO!r} (RS256, ES256, … or HS256)")
+# Always listed, inert while single sign-on is off, so that a session it signed in stays valid.
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "artops.sso.SignOnBackend"]

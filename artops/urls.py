@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from trains import account
 
-from . import views
+from . import sso, views
 from .csp_report import csp_report
 
 # The admin speaks the product's name, not Django's (its default header is "Django administration").
@@ -17,7 +17,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("search/", views.search_page, name="search"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", sso.LoginView.as_view(), name="login"),
+    # Single sign-on with the company's OpenID Connect provider (artops/sso.py); 404 while it is off.
+    path("login/sso/", sso.SignOnStartView.as_view(), name="sso-start"),
+    path("login/sso/callback/", sso.SignOnCallbackView.as_view(), name="sso-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("csp-report/", csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
