@@ -26,6 +26,7 @@ from planning.models import (
     Feature,
     FeatureBlockedPeriod,
     FeatureStateChange,
+    ImportRun,
     Iteration,
     Milestone,
     PIObjective,
@@ -200,6 +201,7 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         train=world.train, source_pi=world.pi, source_problem=problem, title="Shorter builds", created_at=now
     )
     PIRecompute.objects.create(pi=world.pi)
+    ImportRun.objects.create(train=world.train, pi=world.pi, source="jira", content=b"Issue key\r\n")
     record(
         train_id=world.train.pk,
         kind=Kind.FEATURE,
