@@ -51,6 +51,7 @@ from risks.models import (
     RiskRoamChange,
     SystemDemo,
 )
+from risks.services.calendar import calendar_feed_create
 from trains.guards import MISSING_VERSION
 from trains.history.models import Kind
 from trains.history.services import record
@@ -201,6 +202,7 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         train=world.train, source_pi=world.pi, source_problem=problem, title="Shorter builds", created_at=now
     )
     PIRecompute.objects.create(pi=world.pi)
+    calendar_feed_create(train=world.train, actor=None)
     ImportRun.objects.create(train=world.train, pi=world.pi, source="jira", content=b"Issue key\r\n")
     record(
         train_id=world.train.pk,
