@@ -26,6 +26,9 @@ def _read(name, cast, default):
         raise ImproperlyConfigured(f"{name} is not valid: {exc}") from exc
 
 
+SQLITE_TIMEOUT_SECONDS = 10
+
+
 def _database(url: str) -> dict:
     # django-environ accepts almost anything and fails later with an unrelated error; check the
     # shape here so that a typo names the variable at start-up.
@@ -46,6 +49,12 @@ def _database(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from exc
     config["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", env.int, 60)
     config["CONN_HEALTH_CHECKS"] = True
+    if parts.scheme == "sqlite":
+        # One writer at a time on a SQLite file: a write waits up to `timeout` seconds for another
+        # to finish. IMMEDIATE takes the write lock when a transaction begins, so the wait happens
+        # there; a transaction begun deferred that reads and then writes would be refused at once
+        # ("database is locked") without waiting. A wait past the timeout is a 409 (trains/refusals.py).
+        config.setdefault("OPTIONS", {}).update(timeout=SQLITE_TIMEOUT_SECONDS, transaction_mode="IMMEDIATE")
     return config
 
 
@@ -263,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Ids in paths (trains/converters.py): bigints, larger ones answer 404.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "maximum": 2**63 - 1}},
     # One name per choice set where fields of the same name ("kind", "state") hold different ones.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "trains.models.TeamKind",
