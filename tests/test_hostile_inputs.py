@@ -487,12 +487,12 @@ def check(walk: Walk, outcome: Outcome, response, changed, kind: str | None = No
     walk.outcomes.append(outcome)
 
 
-def hostile_world() -> tuple[Train, list[str]]:
+def hostile_world() -> tuple[Train, list[str], str]:
     """A small train with one of everything a page shows a form for: a closed PI with its workshop,
     an executing one mid-way with its board, risks, impediments, ART Sync and demos, and the next
     one in planning with an open confidence vote; comments, an inbox, a token and webhooks. Small,
     so that each of the walk's thousands of requests is quick; built as the product builds it.
-    Returns the train and the addresses a page showed only once (a secret one)."""
+    Returns the train, the addresses a person is given once, and the link of an invitation."""
     from planning.factories import (
         DependencyFactory,
         FeatureFactory,
@@ -515,6 +515,7 @@ def hostile_world() -> tuple[Train, list[str]]:
     from trains.conversation.services import comment_add
     from trains.factories import MembershipFactory, TeamFactory, TrainFactory, UserFactory
     from trains.models import Role, Webhook
+    from trains.people.services import invitation_link
     from trains.services import api_token_create
     from trains.webhooks.services import emit, webhook_create
 
@@ -607,9 +608,10 @@ def hostile_world() -> tuple[Train, list[str]]:
     _feed, token = calendar_feed_create(train=train, actor=rte)
     jira = SimpleUploadedFile("jira.csv", export(small_export()), "text/csv")
     import_run_create(train=train, pi=upcoming, source="jira", upload=jira, actor=rte)  # after its dry run
-    # The calendar's secret address is shown once, when it is made: no page links to it later.
+    # The calendar's secret address is shown once, when it is made, and an invitation's link is
+    # mailed: no page links to either later.
     shown_once = [reverse("risks:calendar_feed", args=[train.slug, token])]
-    return train, shown_once
+    return train, shown_once, urlsplit(invitation_link(invited, train)).path
 
 
 def not_linked_now(train: Train) -> list[str]:
@@ -667,7 +669,7 @@ def walk(world, django_db_blocker):
     module (and per xdist worker)."""
     from django.contrib.auth import get_user_model
 
-    world, shown_once = world
+    world, shown_once, invitation = world
 
     with django_db_blocker.unblock():
         started = time.monotonic()
@@ -697,6 +699,12 @@ def walk(world, django_db_blocker):
             persona="bo",
             follow=False,
         )
+        # Someone invited (nobody signed in) follows the invitation's link: Django keeps its token in
+        # their session and sends them to the form that sets their password. That first step is kept,
+        # not rolled back, so that their session holds the token the form needs.
+        walk.clients["guest"] = Client(raise_request_exception=False)
+        welcome = walk.clients["guest"].get(invitation)
+        crawl(walk, walk.site, [welcome["Location"]], persona="guest", follow=False)
         walk.slots = inputs(walk, walk.site)
         walk.crawl_seconds = time.monotonic() - started
     yield walk
