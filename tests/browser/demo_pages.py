@@ -20,5 +20,6 @@ PAGES = {
     "inspect-adapt": "/trains/aurora/inspect-adapt/",
     "metrics": "/trains/aurora/metrics/",
     "activity": "/trains/aurora/activity/",
+    "people": "/trains/aurora/people/",
     "api-tokens": "/account/tokens/",
 }
