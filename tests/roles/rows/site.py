@@ -66,6 +66,10 @@ ROWS = [
         ok=(200, 302),
     ),
     Row("POST", "logout", lambda w: reverse("logout"), EVERYBODY, ok=(302,), ok_to_login=True),
+    # Single sign-on starts and ends signed out; it is off in the tests' settings, where both answer
+    # 404 to everybody (tests/test_sso.py turns it on against a provider of its own).
+    Row("GET", "sso-start", lambda w: reverse("sso-start"), EVERYBODY, ok=(404,)),
+    Row("GET", "sso-callback", lambda w: reverse("sso-callback") + "?state=x&code=y", EVERYBODY, ok=(404,)),
     # Single sign-on (artops/sso.py) is not served while it is not configured, as in the tests' settings.
     Row("GET", "sso-start", lambda w: reverse("sso-start"), EVERYBODY, ok=(404,)),
     Row("GET", "sso-callback", lambda w: reverse("sso-callback") + "?code=x&state=y", EVERYBODY, ok=(404,)),
