@@ -10,7 +10,7 @@ import sys
 
 import django
 
-SECTIONS = ["bench.board", "bench.metrics", "bench.api"]
+SECTIONS = ["bench.board", "bench.metrics", "bench.api", "bench.imports"]
 
 
 def _analyze() -> None:
