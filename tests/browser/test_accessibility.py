@@ -64,6 +64,18 @@ KNOWN_ON_THE_BOARD: dict[tuple[str, str, str], str] = {}
 
 
 @pytest.fixture
+def page(browser, live_server):
+    """The suite's page, but one that lets axe's own script in: injected inline, it is refused by the
+    product's Content Security Policy, which tests/browser/test_csp.py holds every page to."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, base_url=live_server.url, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def demo(transactional_db):
     train, _ = build_demo()
     return train
