@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from planning.services.capacity import MAX_POINTS
+from trains.limits import whole_number
 
 from .records import CsvTable, Problem, WorkItem
 from .values import ValueProblem, parse_points
@@ -50,12 +51,12 @@ def _items(table: CsvTable, headers: dict) -> Iterator[WorkItem]:
             return table.value(row, headers[name])
 
         key = value("key")
-        if not key.isdigit():
+        if whole_number(key) is None:  # ASCII digits: "²" passes isdigit()
             reason = "The ID is empty." if not key else f"'{key}' is not a work item ID (a number)."
             table.problems.append(Problem(line, headers["key"], reason))
             continue
         parent = value("parent")
-        if parent and not parent.isdigit():
+        if parent and whole_number(parent) is None:
             table.problems.append(Problem(line, headers["parent"], f"'{parent}' is not a work item ID."))
             parent = ""
         area = value("team")

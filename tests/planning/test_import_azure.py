@@ -110,6 +110,7 @@ def test_an_azure_devops_export_imports_and_reimports_without_duplicates(world, 
     ("change", "line", "column", "reason"),
     [
         ((0, 0, "ABC"), 2, "ID", "not a work item ID"),
+        ((0, 0, "10²"), 2, "ID", "not a work item ID"),  # isdigit() passes it; it is no number
         ((2, 9, "999"), 4, "Parent", "not in the file or the train"),
         ((3, 8, "two"), 5, "Story Points", "not a number"),
         ((1, 1, "Impediment"), 3, "Work Item Type", "Unknown issue type"),

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from planning.imports.services import ImportRefused, import_file, mapping_from_json, plan_json
 from planning.models import ProgramIncrement
+from trains.limits import parse_id
 from trains.models import Train
 
 
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         if train_obj is None:
             raise CommandError(f"No train '{train}'.")
         pis = ProgramIncrement.objects.filter(train=train_obj)
-        pi_obj = pis.filter(name=pi).first() or (pis.filter(pk=pi).first() if pi.isdigit() else None)
+        pi_id = parse_id(pi)  # ASCII digits only: "²" passes isdigit() and fails as a pk
+        pi_obj = pis.filter(name=pi).first() or (pis.filter(pk=pi_id).first() if pi_id else None)
         if pi_obj is None:
             raise CommandError(f"No PI '{pi}' on {train_obj.name}.")
         chosen = mapping_from_json(json.loads(mapping.read_text())) if mapping else None
