@@ -22,6 +22,11 @@ class SnapshotMetric(models.TextChoices):
     FORECAST = "forecast", "Forecast"
     CUMULATIVE_FLOW = "cumulative_flow", "Cumulative flow"
     BURN_UP = "burn_up", "Burn-up"
+    DEPLOYMENT_FREQUENCY = "deployment_frequency", "Deployment frequency"
+    LEAD_TIME_FOR_CHANGE = "lead_time_for_change", "Lead time for change"
+    CHANGE_FAILURE_RATE = "change_failure_rate", "Change failure rate"
+    TIME_TO_RESTORE = "time_to_restore", "Time to restore"
+    DEFECT_ESCAPE_RATE = "defect_escape_rate", "Defect escape rate"
 
 
 class Snapshot(models.Model):
