@@ -12,6 +12,7 @@ from django.contrib import admin
 from trains.admin_base import ReadOnlyAdmin, TrainScopedAdmin, related_only
 
 from .models import PIRecompute, Snapshot
+from .releases import admin as releases_admin  # noqa: F401  (release readiness: registering is importing)
 
 
 @admin.register(Snapshot)

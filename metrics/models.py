@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from planning.models import ProgramIncrement
+from planning.models import Milestone, ProgramIncrement
 from trains.models import Team, Train
 
 
@@ -121,3 +122,157 @@ class PIRecompute(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.change_seq > self.computed_seq
+
+
+# ---------------------------------------------------------------------------------------------------
+# Release readiness (issue 16, part 4): a release milestone's go/no-go checklist, its criteria and the
+# decisions recorded on it. Written by metrics/releases/services.py; the computed criteria read the
+# plan, the board's dependency health, delivery events and system demos live (releases/selectors.py).
+# ---------------------------------------------------------------------------------------------------
+
+
+class ReleaseChecklist(models.Model):
+    """The go/no-go checklist of one release milestone.
+
+    `teams` limits the release's scope (its features, dependencies, defects and incidents) to the
+    teams picked; none picked means every team of the train. `version` is bumped by every change to
+    the checklist as a whole (its scope, a criterion added or removed, a decision), so a decision is
+    refused when the checklist changed since the person deciding looked at it.
+    """
+
+    milestone = models.OneToOneField(Milestone, on_delete=models.CASCADE, related_name="release_checklist")
+    teams = models.ManyToManyField(
+        Team, blank=True, related_name="release_checklists", help_text="Empty: every team of the train."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["milestone__date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="release_checklist_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Go/no-go checklist of {self.milestone.name}"
+
+
+class ReleaseCriterionKind(models.TextChoices):
+    FEATURES_DONE = "features_done", "Features done"
+    DEPENDENCIES_CLEAR = "dependencies_clear", "Red dependencies cleared"
+    CRITICAL_DEFECTS = "critical_defects", "No open critical defects"
+    CRITICAL_INCIDENTS = "critical_incidents", "No open critical incidents"
+    DEMO_ACCEPTED = "demo_accepted", "System demo accepted"
+    CUSTOM = "custom", "Custom"
+
+
+class ReleaseCriterionStatus(models.TextChoices):
+    # A computed criterion is "from live data" unless the RTE marks it not applicable.
+    AUTO = "auto", "From live data"
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    AT_RISK = "at_risk", "At risk"
+    NOT_APPLICABLE = "na", "Not applicable"
+
+
+class ReleaseCriterion(models.Model):
+    """One line of a go/no-go checklist: a computed check read from live data, or a custom one whose
+    status its owner or the RTE sets. Each computed kind appears at most once per checklist."""
+
+    Kind = ReleaseCriterionKind
+
+    Status = ReleaseCriterionStatus
+
+    checklist = models.ForeignKey(ReleaseChecklist, on_delete=models.CASCADE, related_name="criteria")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="release_criteria",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.NOT_MET)
+    note = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["checklist_id", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ReleaseCriterionKind.values), name="release_criterion_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReleaseCriterionStatus.values), name="release_criterion_status_valid"
+            ),
+            # A computed criterion's status comes from the data (or it does not apply); a custom
+            # one has no data to come from, so it always carries a status of its own.
+            models.CheckConstraint(
+                condition=(Q(kind="custom") & ~Q(status="auto"))
+                | (~Q(kind="custom") & Q(status__in=["auto", "na"])),
+                name="release_criterion_status_fits_kind",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="release_criterion_has_title"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="release_criterion_version_positive"),
+            models.UniqueConstraint(
+                fields=["checklist", "kind"],
+                condition=~Q(kind="custom"),
+                name="release_criterion_computed_once",
+                violation_error_message="This checklist already has that criterion.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_computed(self) -> bool:
+        return self.kind != ReleaseCriterionKind.CUSTOM
+
+
+class ReleaseDecisionOutcome(models.TextChoices):
+    GO = "go", "Go"
+    GO_WITH_CONDITIONS = "go_with_conditions", "Go with conditions"
+    NO_GO = "no_go", "No-go"
+
+
+class ReleaseDecision(models.Model):
+    """A go/no-go decision on a release, by whom, when and why. Decisions are only ever added: the
+    log keeps every one and the latest stands. The readiness the decider saw is kept with it."""
+
+    Outcome = ReleaseDecisionOutcome
+
+    checklist = models.ForeignKey(ReleaseChecklist, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason = models.TextField()
+    conditions = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField()
+    readiness = models.FloatField(
+        null=True, blank=True, help_text="Readiness % of the checklist when decided; empty: no figure."
+    )
+
+    class Meta:
+        ordering = ["checklist_id", "-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReleaseDecisionOutcome.values), name="release_decision_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="release_decision_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(outcome="go_with_conditions") | ~Q(conditions=""),
+                name="release_decision_conditions_stated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for {self.checklist.milestone.name}"

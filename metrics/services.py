@@ -5,8 +5,9 @@ and upserts one row per (PI, team, metric, day). A row whose figure did not chan
 touched, so running it twice changes nothing; the whole PI is written in one transaction, so a
 worker killed half-way leaves the previous figures in place and the next run repairs them.
 
-Recomputes: planning calls `pi_mark_changed` inside every plan change's transaction. It bumps the
-PI's change number (committed with the change, or rolled back with it) and, when a worker runs the
+Recomputes: planning calls `pi_mark_changed` inside every plan change's transaction (and every
+delivery event's, for the PIs whose dates hold it: the delivery figures are snapshots too). It bumps
+the PI's change number (committed with the change, or rolled back with it) and, when a worker runs the
 queue, claims the queue token (an atomic conditional UPDATE on `PIRecompute.queued_at`) and sends
 one recompute a few seconds after the commit unless one is already queued, so a burst of board
 moves costs a handful of recomputes. The task clears the token when it starts, so a change
@@ -39,7 +40,7 @@ from trains.models import WebhookEvent
 from trains.webhooks.services import emit
 
 from . import calculations as calc
-from . import figures, selectors
+from . import delivery_selectors, figures, selectors
 from .models import PIRecompute, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def pi_snapshot_compute(
     with transaction.atomic():
         _serialize_recomputes(pi.pk)
         inputs = selectors.pi_metric_inputs(pi, window_start=window.start, as_of=as_of)
-        rows = figures.pi_figures(inputs, window)
+        delivery = delivery_selectors.pi_delivery_inputs(pi, window_start=window.start, as_of=as_of)
+        rows = figures.pi_figures(inputs, window, delivery=delivery)
         written = _upsert(pi=pi, day=day, rows=rows, now=timezone.now())
     headline = {row.metric: row.value for row in rows if row.team_id is None}
     return {

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from planning.models import ProgramIncrement
 from planning.selectors.pis import pi_with_latest_results
+from risks.selectors.surveys import survey_trends
 from trains.access import TrainAccess
 from trains.http import HtmxHttpRequest
 from trains.limits import whole_number
@@ -24,6 +25,7 @@ from trains.selectors import train_for_user
 
 from . import dashboard as board
 from . import selectors, services
+from .figures.delivery import DELIVERY_METRICS
 from .models import PIRecompute, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -44,13 +46,18 @@ def _get_pi_for_user(
 
 
 def _figures_context(train: Train, pi: ProgramIncrement | None) -> dict:
+    snapshots = selectors.latest_pi_snapshots(pi) if pi else {}
+    # One query for every chart across PIs: the flow cards' and the Delivery section's.
+    across = list(
+        selectors.latest_snapshots_across_pis(
+            train, [Snapshot.Metric.PREDICTABILITY, Snapshot.Metric.FLOW_VELOCITY, *DELIVERY_METRICS]
+        )
+    )
     return {
-        "pi_board": board.pi_dashboard(pi, selectors.latest_pi_snapshots(pi)) if pi else None,
-        "across": board.across_pis(
-            selectors.latest_snapshots_across_pis(
-                train, [Snapshot.Metric.PREDICTABILITY, Snapshot.Metric.FLOW_VELOCITY]
-            )
-        ),
+        "pi_board": board.pi_dashboard(pi, snapshots) if pi else None,
+        "across": board.across_pis(across),
+        "delivery": board.delivery_section(pi, snapshots, across) if pi else None,
+        "survey_trends": survey_trends(train),
     }
 
 

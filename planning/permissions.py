@@ -58,3 +58,33 @@ def can_vote_in(access: TrainAccess, vote_round: VoteRound) -> bool:
     if vote_round.team_id is None:
         return True
     return access.has(*TRAIN_LEVEL_VOTERS) or access.has_for_team(vote_round.team_id, *TEAM_ROLES)
+
+
+# --- delivery events (deployments, incidents, defects) ----------------------------------------------
+
+# SAFe: the System Architect guides the ART's continuous delivery pipeline beside the RTE, so both
+# record delivery events for any team of the train, or for none (a shared service, the platform).
+DELIVERY_RECORDERS = (Role.RTE, Role.SYSTEM_ARCHITECT)
+
+
+def can_record_delivery(access: TrainAccess, team_id: int | None) -> bool:
+    """Who records (and corrects, removes) a deployment, incident or defect of a team.
+
+    The people who build and run the team's software report on it: the team's Scrum Master,
+    Product Owner and team members, for their own team; the RTE and the System Architect for any
+    team, and for events of no team. Product Managers and Business Owners read the figures built on
+    them; viewers never write. A CI/CD or incident tool posts with the API token of a person holding
+    one of these roles (a service account on the team, or the RTE's)."""
+    if access.has(*DELIVERY_RECORDERS):
+        return True
+    return access.has_for_team(team_id, *TEAM_ROLES)
+
+
+def can_record_any_delivery(access: TrainAccess) -> bool:
+    """Whether the person records delivery events for at least one team (the page's forms, the import)."""
+    return access.has(*DELIVERY_RECORDERS) or bool(access.team_ids(*TEAM_ROLES))
+
+
+def recordable_team_ids(access: TrainAccess) -> frozenset[int] | None:
+    """The teams whose events the person records: None for every team (and none)."""
+    return None if access.has(*DELIVERY_RECORDERS) else access.team_ids(*TEAM_ROLES)

@@ -118,3 +118,16 @@ urlpatterns += [
     path("planning/import/<id:run_id>/apply/", imports.import_apply, name="import_apply"),
     path("planning/import/<id:run_id>/progress/", imports.import_progress, name="import_progress"),
 ]
+
+# --- Delivery events: deployments, incidents, defects (the train's Delivery page) ---
+from .views import delivery  # noqa: E402
+
+urlpatterns += [
+    path("delivery/", delivery.delivery, name="delivery"),
+    path("delivery/deployments/", delivery.deployment_new, name="deployment_new"),
+    path("delivery/incidents/", delivery.incident_new, name="incident_new"),
+    path("delivery/incidents/<id:incident_id>/restore/", delivery.incident_restore, name="incident_restore"),
+    path("delivery/defects/", delivery.defect_new, name="defect_new"),
+    path("delivery/defects/<id:defect_id>/resolve/", delivery.defect_resolve, name="defect_resolve"),
+    path("delivery/import/", delivery.delivery_import_upload, name="delivery_import"),
+]

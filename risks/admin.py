@@ -12,7 +12,10 @@ from django.db.models import Count, Q
 
 from trains.admin_base import ReadOnlyAdmin, ReadOnlyInline, TrainScopedAdmin, VersionedAdmin, related_only
 
-from . import services
+from . import (
+    admin_surveys,  # noqa: F401  (surveys: registering is importing)
+    services,
+)
 from .models import (
     ActionItem,
     ActionItemStatus,

@@ -5,7 +5,7 @@ train (trains.selectors.train_for_user answers 404 to everyone else).
 """
 
 from trains.access import TEAM_PLANNERS, TrainAccess
-from trains.models import Role
+from trains.models import TEAM_ROLES, Role
 
 from .models import ActionItem, DemoFollowUp, Impediment, ImprovementItem, Problem, Risk
 
@@ -113,3 +113,19 @@ def can_manage_improvements(access: TrainAccess) -> bool:
 def can_update_improvement(access: TrainAccess, item: ImprovementItem) -> bool:
     """Its owner reports progress on it, as do the RTE and Product Management."""
     return can_manage_improvements(access) or (access.user_id is not None and item.owner_id == access.user_id)
+
+
+# --- surveys ---------------------------------------------------------------------------------------
+
+
+def can_open_survey(access: TrainAccess) -> bool:
+    """The RTE opens and closes the event surveys and the team-health pulses."""
+    return access.is_rte
+
+
+def can_answer_survey(access: TrainAccess, survey) -> bool:
+    """A team's pulse is its members' (Scrum Master, Product Owner, team members); an event survey
+    everyone's who takes part in the train's events (every role but Viewer, who only reads)."""
+    if survey.team_id is not None:
+        return access.has_for_team(survey.team_id, *TEAM_ROLES)
+    return access.can_vote

@@ -98,3 +98,15 @@ urlpatterns += [
     path("calendar/new/", calendar.calendar_create, name="calendar_create"),
     path("calendar/<id:feed_id>/revoke/", calendar.calendar_revoke, name="calendar_revoke"),
 ]
+
+# --- Surveys: ART event effectiveness and the team-health pulse, answered anonymously ---
+from .views import surveys  # noqa: E402
+
+urlpatterns += [
+    path("surveys/", surveys.survey_list, name="surveys"),
+    path("surveys/new/", surveys.survey_new, name="survey_new"),
+    path("surveys/waiting/", surveys.survey_waiting, name="surveys_waiting"),
+    path("surveys/<id:survey_id>/", surveys.survey_detail, name="survey_detail"),
+    path("surveys/<id:survey_id>/answer/", surveys.survey_answer_view, name="survey_answer"),
+    path("surveys/<id:survey_id>/close/", surveys.survey_close_view, name="survey_close"),
+]

@@ -49,6 +49,11 @@ from risks.models import (
     ProblemVote,
     Risk,
     RiskRoamChange,
+    Survey,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyScore,
     SystemDemo,
 )
 from risks.services.calendar import calendar_feed_create
@@ -204,6 +209,27 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
     PIRecompute.objects.create(pi=world.pi)
     calendar_feed_create(train=world.train, actor=None)
     ImportRun.objects.create(train=world.train, pi=world.pi, source="jira", content=b"Issue key\r\n")
+    # Release readiness (written by metrics/releases/services.py; the admin only shows it).
+    from metrics.releases.services import (
+        release_checklist_create,
+        release_criterion_add,
+        release_decision_record,
+    )
+
+    release = Milestone.objects.filter(pi=world.pi, kind="release").order_by("pk").first()
+    checklist = release_checklist_create(milestone=release, actor=None)
+    release_criterion_add(checklist=checklist, title="Sign-off", actor=None)
+    release_decision_record(
+        checklist=checklist, outcome="go", reason="Ready.", expected_version=2, actor=None
+    )
+    # Delivery events (written by planning/services/delivery.py; the admin only shows them).
+    from planning.models import Defect, Deployment, Incident
+
+    cause = Deployment.objects.create(train=world.train, team=world.team, service="checkout", deployed_at=now)
+    Incident.objects.create(
+        train=world.train, team=world.team, service="checkout", title="Down", started_at=now, deployment=cause
+    )
+    Defect.objects.create(train=world.train, team=world.team, feature=feature, title="Rounding", found_at=now)
     record(
         train_id=world.train.pk,
         kind=Kind.FEATURE,
@@ -235,6 +261,18 @@ def make_one_of_everything(world: SimpleNamespace, person) -> None:
         value=87.5,
         computed_at=now,
     )
+    survey = Survey.objects.create(
+        train=world.train,
+        kind=Survey.Kind.PI_PLANNING,
+        pi=world.pi,
+        title="PI Planning",
+        opened_at=now,
+        closes_on=PI_START + timedelta(days=3),
+    )
+    question = SurveyQuestion.objects.create(survey=survey, position=1, text="Was it worth the time?")
+    SurveyParticipation.objects.create(survey=survey, user=person)
+    response = SurveyResponse.objects.create(survey=survey, comment="Good room")
+    SurveyScore.objects.create(response=response, question=question, score=4)
 
 
 def make_staff(username: str, *, rte_of: Train | None = None):

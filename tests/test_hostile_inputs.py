@@ -39,7 +39,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import got_request_exception
 from django.db import connection, transaction
-from django.db.models import Count, Max, Subquery, Sum, Value
+from django.db.models import Count, Max, Subquery, Sum, UUIDField, Value
 from django.http import QueryDict
 from django.test import Client
 from django.urls import Resolver404, get_resolver, resolve, reverse
@@ -288,7 +288,10 @@ class Fingerprint:
                 continue
             names = {f.name for f in model._meta.concrete_fields}
             rows = model._default_manager.order_by().values(_all=Value(1))
-            aggregates = {"n": Count("pk"), "max": Max("pk")}
+            aggregates = {"n": Count("pk")}
+            if not isinstance(model._meta.pk, UUIDField):
+                # A random key has no highest value (and PostgreSQL no max() of a uuid): the count tells.
+                aggregates["max"] = Max("pk")
             if "version" in names:
                 aggregates["versions"] = Sum("version")
             if "updated_at" in names:
@@ -493,6 +496,11 @@ def hostile_world() -> tuple[Train, list[str], str]:
     one in planning with an open confidence vote; comments, an inbox, a token and webhooks. Small,
     so that each of the walk's thousands of requests is quick; built as the product builds it.
     Returns the train, the addresses a person is given once, and the link of an invitation."""
+    from metrics.releases.services import (
+        release_checklist_create,
+        release_criterion_add,
+        release_decision_record,
+    )
     from planning.factories import (
         DependencyFactory,
         FeatureFactory,
@@ -503,6 +511,7 @@ def hostile_world() -> tuple[Train, list[str], str]:
         TeamCapacityFactory,
     )
     from planning.imports.services import import_run_create
+    from planning.services.delivery import defect_record, incident_record
     from planning.services.lifecycle import pi_set_business_owners
     from planning.services.votes import vote_cast, vote_round_open
     from risks.factories import ImpedimentFactory, ImprovementItemFactory, RiskFactory
@@ -511,6 +520,7 @@ def hostile_world() -> tuple[Train, list[str], str]:
     from risks.services.demos import demo_follow_up_add, system_demo_plan
     from risks.services.impediments import impediment_resolve
     from risks.services.inspect_adapt import problem_create
+    from risks.services.surveys import survey_open
     from tests.planning.import_files import export, small_export
     from trains.conversation.services import comment_add
     from trains.factories import MembershipFactory, TeamFactory, TrainFactory, UserFactory
@@ -574,6 +584,10 @@ def hostile_world() -> tuple[Train, list[str], str]:
     team_risk.features.add(backlog_feature)
     RiskFactory(train=train, pi=running, title="Shared staging unstable")
     ImpedimentFactory(team=apollo, title="No test data")
+    # An open incident and an open defect of Apollo: the Delivery page's restore and resolve forms.
+    started = timezone.now() - timedelta(days=1)
+    incident_record(train=train, actor=rte, team=apollo, service="checkout", title="Down", started_at=started)
+    defect_record(train=train, actor=rte, team=apollo, title="Totals round wrongly", found_at=started)
     resolved = ImpedimentFactory(team=apollo, title="Build agents down")
     impediment_resolve(
         impediment=resolved, resolution="Restarted", actor=rte, expected_version=resolved.version
@@ -587,6 +601,17 @@ def hostile_world() -> tuple[Train, list[str], str]:
     ImprovementItemFactory(source_pi=closed, title="Integrate daily")
     closed.state = "closed"  # its workshop held, its record kept
     closed.save(update_fields=["state"])
+
+    # The running PI's release with its go/no-go checklist, a criterion with an owner and a decision.
+    checklist = release_checklist_create(milestone=running.milestones.get(), actor=rte)
+    release_criterion_add(checklist=checklist, title="Sign-off", owner=people["sm"], actor=rte)
+    release_decision_record(
+        checklist=checklist, outcome="no_go", reason="Not yet.", expected_version=2, actor=rte
+    )
+
+    # An event survey and Apollo's health pulse, open: the answer, close and result pages.
+    survey_open(train=train, kind="pi_planning", pi=running, actor=rte)
+    survey_open(train=train, kind="team_health", pi=running, team=apollo, actor=rte)
 
     vote_round = vote_round_open(pi=upcoming, team=apollo, actor=rte)
     vote_cast(vote_round=vote_round, voter=people["member"], score=2, concern="The payments work is too big")

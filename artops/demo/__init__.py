@@ -24,10 +24,12 @@ from planning.services.lifecycle import pi_set_business_owners, pi_transition
 from trains.factories import TeamFactory, TrainFactory
 from trains.models import Train
 
-from . import execution, planning, running
+from . import execution, planning, running, surveys
 from .common import Build, DemoTrain
 from .content import LOGINS, PI_NUMBERS, SEED, SLUG, TEAMS
+from .delivery import delivery_events
 from .people import people
+from .releases import releases as release_demo
 
 __all__ = ["LOGINS", "SEED", "SLUG", "DemoTrain", "build_demo"]
 
@@ -113,6 +115,9 @@ def _pis(build: Build, demo: DemoTrain) -> None:
         running.system_demos(build, demo, pi)
         if closed:
             pi_transition(pi=pi, to_state=ProgramIncrement.State.CLOSED, actor=None)
+    surveys.surveys(build, demo)
+    release_demo(build, demo)
+    delivery_events(build, demo)
     for pi in demo.pis[:3]:
         day = min(pi.end_date, build.today)
         pi_snapshot_compute(pi=pi, day=day)

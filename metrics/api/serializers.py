@@ -114,6 +114,50 @@ class RecomputeRequestedSerializer(RecomputeStateSerializer):
     )
 
 
+class DeliveryFigureSerializer(serializers.Serializer):
+    """One of the Delivery section's five figures for the ART (metrics.dashboard.delivery)."""
+
+    metric = serializers.ChoiceField(choices=Snapshot.Metric.choices)
+    label = serializers.CharField()
+    value = serializers.CharField(help_text='As the page writes it; "—" for no figure.')
+    detail = serializers.CharField(help_text="What the figure rests on, in words.")
+    definition = serializers.CharField(
+        help_text="What counts, the window, the unit, when there is no figure."
+    )
+    level = serializers.CharField(
+        help_text='DORA performance level ("Elite", "High", "Medium", "Low"); empty for none.'
+    )
+    level_band = serializers.CharField(help_text="The published band of that level.")
+    status = serializers.CharField(
+        help_text='"good" / "bad" against the change failure band (below 15 %); else empty.'
+    )
+    reason = serializers.CharField(help_text="Why there is no figure; empty when there is one.")
+
+
+class DeliveryCellSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    level = serializers.CharField()
+
+
+class DeliveryRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    cells = DeliveryCellSerializer(many=True)
+
+
+class DeliverySectionSerializer(serializers.Serializer):
+    """The dashboard's Delivery section: DORA figures and defect escape rate, ART and teams."""
+
+    source = serializers.CharField(help_text="The published DORA levels used.")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    as_of = serializers.CharField(help_text="The moment the figures describe, in words.")
+    figures = DeliveryFigureSerializer(many=True)
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = DeliveryRowSerializer(many=True, help_text="The ART first, then each team.")
+    iterations = DeliveryRowSerializer(many=True, help_text="The ART's figures per iteration.")
+    open_summary = serializers.CharField(help_text="Incidents (and failed deployments) still open.")
+    across_pis = ChartCardSerializer(many=True, source="cards", help_text="The ART's five figures per PI.")
+
+
 class DashboardSerializer(serializers.Serializer):
     """The PI's dashboard as the page draws it, from the latest computed day of its snapshots."""
 
@@ -124,4 +168,7 @@ class DashboardSerializer(serializers.Serializer):
     charts = ChartCardSerializer(many=True)
     teams = TeamTableSerializer()
     across_pis = ChartCardSerializer(many=True, help_text="Predictability and flow velocity per PI.")
+    delivery = DeliverySectionSerializer(
+        allow_null=True, help_text="Empty: no delivery figures computed yet."
+    )
     recompute = RecomputeStateSerializer()

@@ -21,6 +21,7 @@ from trains.api.errors import body
 
 from .. import dashboard as board
 from .. import selectors, services
+from ..figures.delivery import DELIVERY_METRICS
 from ..models import PIRecompute, Snapshot
 from .filters import SnapshotFilter
 from .serializers import (
@@ -36,8 +37,8 @@ logger = logging.getLogger(__name__)
 READERS = "Anyone with a role on the train."
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such PI on a train you hold a role on.")
 INVALID = OpenApiResponse(ErrorSerializer, description="A filter value that is not valid.")
-# The charts across PIs, as the dashboard draws them (metrics/views.py).
-ACROSS_PIS_METRICS = [Snapshot.Metric.PREDICTABILITY, Snapshot.Metric.FLOW_VELOCITY]
+# The charts across PIs, as the dashboard draws them (metrics/views.py), the Delivery section's too.
+ACROSS_PIS_METRICS = [Snapshot.Metric.PREDICTABILITY, Snapshot.Metric.FLOW_VELOCITY, *DELIVERY_METRICS]
 
 
 class PIScoped(TrainScoped):
@@ -157,7 +158,8 @@ def _recompute_state(pi: ProgramIncrement, state: PIRecompute | None) -> dict:
     summary="A PI's dashboard: tiles, charts and the team table",
     description=f"{READERS} What the metrics dashboard shows, from the PI's latest computed day: each "
     "chart with its numbers as a table, where they come from and what explains a gap; the headline "
-    "tiles; one row of figures per team; the charts across PIs; and how current the figures are. "
+    "tiles; one row of figures per team; the charts across PIs; the Delivery section (DORA figures and "
+    "defect escape rate, with definitions and levels); and how current the figures are. "
     "Reading it never queues a recompute (see the recompute endpoint).",
     responses={200: DashboardSerializer, 404: NOT_FOUND},
 )
@@ -165,8 +167,10 @@ class Dashboard(PIScoped):
     serializer_class = DashboardSerializer
 
     def get(self, request, slug, pi_id):
-        pi_board = board.pi_dashboard(self.pi, selectors.latest_pi_snapshots(self.pi))
-        across = board.across_pis(selectors.latest_snapshots_across_pis(self.train, ACROSS_PIS_METRICS))
+        snapshots = selectors.latest_pi_snapshots(self.pi)
+        pi_board = board.pi_dashboard(self.pi, snapshots)
+        across_snapshots = list(selectors.latest_snapshots_across_pis(self.train, ACROSS_PIS_METRICS))
+        across = board.across_pis(across_snapshots)
         state = _recompute_state(self.pi, selectors.recompute_state(self.pi))
         data = {
             "pi": self.pi.pk,
@@ -179,6 +183,7 @@ class Dashboard(PIScoped):
                 "rows": pi_board.team_rows if pi_board else [],
             },
             "across_pis": across,
+            "delivery": board.delivery_section(self.pi, snapshots, across_snapshots),
             "recompute": state,
         }
         return Response(self.get_serializer(data).data)

@@ -86,8 +86,10 @@ def across_pis(snapshots: Iterable[Snapshot]) -> list[Card]:
     for snapshot in snapshots:
         if snapshot.team_id is not None:
             continue
-        target = predictability if snapshot.metric == Metric.PREDICTABILITY else velocity
-        target[snapshot.pi.name] = snapshot
+        if snapshot.metric == Metric.PREDICTABILITY:
+            predictability[snapshot.pi.name] = snapshot
+        elif snapshot.metric == Metric.FLOW_VELOCITY:
+            velocity[snapshot.pi.name] = snapshot
     cards = []
     names = list(predictability)
     art = [predictability[name].value for name in names]

@@ -6,8 +6,9 @@ Pure: no ORM and no clock. `services.pi_snapshot_compute` reads the inputs (sele
 iterations and features by name, never by database id, so the same plan gives the same rows.
 
 One module per family of figures: the plan (predictability, confidence, load), flow, how the PI is
-running (execution), the forecast and the daily series, with what they share (common). `pi_figures`,
-here, calls them all; services reads `figures.make_window`, `figures.pi_figures`, `figures.Figure`.
+running (execution), the forecast, the daily series and delivery (DORA and defect escape rate), with
+what they share (common). `pi_figures`, here, calls them all; services reads `figures.make_window`,
+`figures.pi_figures`, `figures.Figure`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from .. import calculations as calc
+from ..delivery_selectors import DeliveryInputs
 from ..selectors import PIInputs
 from .common import Figure, Window, make_window
 from .daily import cumulative_flow_and_burn_up
+from .delivery import delivery_figures
 from .execution import (
     blocker_resolution_figure,
     dependency_aging_figure,
@@ -32,7 +35,7 @@ from .plan import confidence_figures, load_figures, predictability_figures
 __all__ = ["Figure", "Window", "make_window", "pi_figures"]
 
 
-def pi_figures(inputs: PIInputs, window: Window) -> list[Figure]:
+def pi_figures(inputs: PIInputs, window: Window, *, delivery: DeliveryInputs) -> list[Figure]:
     """All figures of the PI: the ART's, then each team's."""
     team_names = dict(inputs.teams)
     iterations = _iteration_windows(inputs, window)
@@ -70,6 +73,7 @@ def pi_figures(inputs: PIInputs, window: Window) -> list[Figure]:
         )
     figures.append(improvement_throughput_figure(inputs, window))
     figures += cumulative_flow_and_burn_up(inputs, window)
+    figures += delivery_figures(delivery, inputs.teams, iterations, window)
     return figures
 
 

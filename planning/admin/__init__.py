@@ -6,4 +6,4 @@ rows of their own trains only. Every write goes through the planning services as
 stale mark apply; a model no service writes from here is shown read-only.
 """
 
-from . import board, imports, planning  # noqa: F401  (registering the admins is importing them)
+from . import board, delivery, imports, planning  # noqa: F401  (registering the admins is importing them)

@@ -7,4 +7,6 @@ app_name = "planning-api"
 urlpatterns = [
     path("", include("planning.api.board_urls")),
     path("", include("planning.api.planning_urls")),
+    # Delivery events: deployments, incidents, defects (planning/api/delivery.py).
+    path("", include("planning.api.delivery_urls")),
 ]

@@ -29,6 +29,7 @@ from ..permissions import (
     can_manage_improvements,
     can_update_improvement,
 )
+from ..selectors.surveys import pi_event_results
 from ..services import (
     VOTES_PER_PERSON,
     improvement_create,
@@ -105,6 +106,7 @@ def _render(request, train, access, pi, *, pis=None, forms=None, status=200) -> 
                 edit_forms=forms.get("problem_edit"),
             ),
             review=selectors.quantitative_review(pi),
+            event_surveys=pi_event_results(pi),
             raised=raised,
             taken=taken,
             later_pis=later,

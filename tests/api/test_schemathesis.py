@@ -121,6 +121,21 @@ def demo_world() -> World:
         train=train, url="https://hooks.example.com/a", events=["feature.moved"], actor=rte
     )
     world.extra["webhooks"] = webhook.pk
+    # Delivery events of team a (planning/services/delivery.py).
+    from datetime import UTC, datetime
+
+    from planning.services.delivery import defect_record, deployment_record, incident_record
+
+    when = datetime.combine(pi.start_date + timedelta(days=3), datetime.min.time(), tzinfo=UTC)
+    world.extra["deployments"] = deployment_record(
+        train=train, actor=rte, team=world.team_a, service="checkout", deployed_at=when, reference="run-1"
+    ).event.pk
+    world.extra["incidents"] = incident_record(
+        train=train, actor=rte, team=world.team_a, service="checkout", title="Down", started_at=when
+    ).event.pk
+    world.extra["defects"] = defect_record(
+        train=train, actor=rte, team=world.team_a, feature=features[0], title="Rounding", found_at=when
+    ).event.pk
     (world.extra["deliveries"],) = emit(train=train, event="feature.moved", data={"feature": {"id": 1}})
     world.extra["by_name"] = {
         "slug": train.slug,

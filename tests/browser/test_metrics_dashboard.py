@@ -145,8 +145,9 @@ def test_a_partly_scored_pi_is_labelled_partial_on_the_tile_and_drawn_hollow_on_
     expect(chart.locator("circle.dot.partial")).to_have_count(2)  # the ART and the mean of teams
     expect(chart.locator("text.partial-label")).to_have_text(f"partial: 3 of {len(objectives)} scored")
     expect(chart.locator(".legend")).to_contain_text("Hollow mark: partial figure, not final")
-    page.locator(".metric-tile", has_text="Flow efficiency").get_by_text("What is this?").click()
-    expect(page.locator(".tile-explain p")).to_contain_text("rather than waiting")
+    efficiency = page.locator(".metric-tile", has_text="Flow efficiency")
+    efficiency.get_by_text("What is this?").click()
+    expect(efficiency.locator(".tile-explain p")).to_contain_text("rather than waiting")
     screenshot("metrics-dashboard-partial-predictability")
-    page.locator(".metric-tiles").screenshot(path=ARTIFACTS / "metrics-dashboard-partial-tiles.png")
+    page.locator(".metric-tiles").first.screenshot(path=ARTIFACTS / "metrics-dashboard-partial-tiles.png")
     chart.screenshot(path=ARTIFACTS / "metrics-dashboard-partial-chart.png")

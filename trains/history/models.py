@@ -32,6 +32,10 @@ class Kind(models.TextChoices):
     ACTION_ITEM = "action_item", "Action item"
     IMPROVEMENT_ITEM = "improvement_item", "Improvement item"
     MEMBERSHIP = "membership", "Role"
+    DEPLOYMENT = "deployment", "Deployment"
+    INCIDENT = "incident", "Incident"
+    DEFECT = "defect", "Defect"
+    SURVEY = "survey", "Survey"
 
 
 class Action(models.TextChoices):

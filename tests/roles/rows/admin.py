@@ -64,6 +64,9 @@ ADMIN: dict[str, frozenset[str] | None] = {
     "planning.PIReopening": frozenset(),
     "planning.BoardChange": frozenset(),
     "planning.ImportRun": frozenset(),
+    "planning.Deployment": frozenset(),
+    "planning.Incident": frozenset(),
+    "planning.Defect": frozenset(),
     # risks
     "risks.Risk": frozenset({"add", "change"}),
     "risks.RiskRoamChange": frozenset(),
@@ -78,9 +81,17 @@ ADMIN: dict[str, frozenset[str] | None] = {
     "risks.Problem": frozenset(),
     "risks.ProblemVote": frozenset(),
     "risks.CalendarFeed": frozenset(),
+    "risks.Survey": frozenset(),
+    "risks.SurveyQuestion": frozenset(),
+    "risks.SurveyParticipation": frozenset(),
+    "risks.SurveyResponse": frozenset(),
+    "risks.SurveyScore": frozenset(),
     # metrics
     "metrics.Snapshot": frozenset(),
     "metrics.PIRecompute": frozenset(),
+    "metrics.ReleaseChecklist": frozenset(),
+    "metrics.ReleaseCriterion": frozenset(),
+    "metrics.ReleaseDecision": frozenset(),
 }
 STAFF = frozenset({"rte", "pm", "outsider"})
 RTES = frozenset({"rte", "outsider"})  # each sees their own train's rows: the outsider, none of ours
