@@ -153,7 +153,7 @@ def summary_pdf(summary: LeadershipSummary) -> bytes:
                 for t in [*summary.teams, summary.art]
             ],
             styles,
-            [left * w for w in (0.13, 0.14, 0.17, 0.09, 0.11, 0.1, 0.26)],
+            [left * w for w in (0.13, 0.14, 0.17, 0.11, 0.1, 0.1, 0.25)],
         ),
         _p(
             f"Mean of team percentages: {summary.mean_of_teams}. Forecast: {summary.forecast_detail}",
