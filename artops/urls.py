@@ -33,11 +33,14 @@ urlpatterns = [
     path("trains/<slug:slug>/", include("planning.urls")),
     path("trains/<slug:slug>/", include("risks.urls")),
     path("trains/<slug:slug>/", include("metrics.urls")),
+    # The RTE's download of the whole train's backup (artops/backup; restoring is manage.py's).
+    path("trains/<slug:slug>/", include("artops.backup.urls")),
     # The REST API: each app serves its own resources under the train they belong to.
     path("api/v1/", include("trains.api.urls")),
     path("api/v1/trains/<slug:slug>/", include("planning.api.urls")),
     path("api/v1/trains/<slug:slug>/", include("risks.api.urls")),
     path("api/v1/trains/<slug:slug>/", include("metrics.api.urls")),
+    path("api/v1/trains/<slug:slug>/", include("artops.backup.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     # Swagger UI's start-up script is served as a file of its own (the split view), not inline: the
     # Content Security Policy allows no inline script.

@@ -10,7 +10,7 @@ import sys
 
 import django
 
-SECTIONS = ["bench.board", "bench.metrics", "bench.api", "bench.imports"]
+SECTIONS = ["bench.board", "bench.metrics", "bench.api", "bench.imports", "bench.backup"]
 
 
 def _analyze() -> None:
