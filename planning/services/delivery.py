@@ -229,18 +229,24 @@ def _moments(spec: _Spec, event: Model) -> list[datetime]:
     return [moment for moment in moments if moment is not None]
 
 
-def pis_holding(train_id: int, moments: Iterable[datetime]) -> list[int]:
-    """The train's PIs whose dates (in the train's time zone) hold any of these moments."""
-    days = {timezone.localtime(moment).date() for moment in moments}
+def pis_affected(train_id: int, moments: Iterable[datetime]) -> list[int]:
+    """The train's PIs whose figures these moments can change: every PI that has begun and whose
+    dates reach from the earliest moment on. Not only the PIs holding a moment: an incident still
+    open counts in every PI until it is restored, and a failed deployment is restored by a later
+    deployment, perhaps in a later PI."""
+    days = [timezone.localtime(moment).date() for moment in moments]
     if not days:
         return []
-    pis = ProgramIncrement.objects.filter(train_id=train_id).values_list("pk", "start_date", "end_date")
-    return [pk for pk, start, end in pis if any(start <= day <= end for day in days)]
+    today = timezone.localdate()
+    pis = ProgramIncrement.objects.filter(
+        train_id=train_id, start_date__lte=max(today, *days), end_date__gte=min(days)
+    )
+    return list(pis.values_list("pk", flat=True))
 
 
 def notify_pis(train_id: int, moments: Iterable[datetime]) -> None:
     """Tell the apps built on planning (metrics) that these PIs' delivery figures changed."""
-    for pi_id in pis_holding(train_id, moments):
+    for pi_id in pis_affected(train_id, moments):
         hooks.pi_changed(pi_id)
 
 

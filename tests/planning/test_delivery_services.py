@@ -1,7 +1,7 @@
 """Recording deployments, incidents and defects (planning/services/delivery.py): checks per field,
 idempotent references, history, who may, and which PIs' figures are told to recompute."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -228,8 +228,25 @@ def test_moving_an_event_to_another_pi_tells_both(pi, rte, changed_pis):
     assert sorted(changed_pis) == sorted([pi.pk, later_pi.pk])
 
 
-def test_an_event_outside_every_pi_tells_none(pi, rte, changed_pis):
-    deployment_record(train=pi.train, actor=rte, service="a", deployed_at=datetime(2020, 1, 1, tzinfo=UTC))
+def test_an_event_tells_every_later_pi_that_has_begun_but_none_to_come(pi, rte, changed_pis):
+    # An incident still open counts in every PI until it is restored, and a failed deployment is
+    # restored by a later one: the PIs from the event's on may all change. One not begun cannot.
+    running = ProgramIncrementFactory(
+        train=pi.train, name="PI 8", start_date=date.today() - timedelta(weeks=2)
+    )
+    ProgramIncrementFactory(train=pi.train, name="PI 9", start_date=running.end_date + timedelta(days=1))
+
+    incident_record(train=pi.train, actor=rte, service="a", title="Down", started_at=IN_PI)
+
+    assert sorted(changed_pis) == sorted([pi.pk, running.pk])
+
+
+def test_an_event_after_every_pi_that_has_begun_tells_none(pi, rte, changed_pis):
+    ProgramIncrementFactory(train=pi.train, name="PI 9", start_date=date.today() + timedelta(weeks=2))
+
+    deployment_record(
+        train=pi.train, actor=rte, service="a", deployed_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
 
     assert changed_pis == []
 
