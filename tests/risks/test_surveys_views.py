@@ -263,6 +263,18 @@ def test_the_ia_review_shows_the_pis_event_results_against_the_target(client, tr
     assert url("survey_detail", train, survey.pk) in page
 
 
+def test_the_metrics_dashboard_shows_the_survey_results_over_time(client, train, pi, rte, survey):
+    answered_by(train, survey, [5, 5, 4])
+    survey_close(survey=survey, actor=rte)
+    client.force_login(rte)
+
+    page = client.get(reverse("metrics:dashboard", args=[train.slug])).content.decode()
+
+    # (5+5+5+5+4+4) / 6 = 28/6 ≈ 4.67, at or above 4.2.
+    assert "Surveys: event effectiveness and team health" in page
+    assert "4.67" in page and "meets the target" in page
+
+
 def test_a_survey_of_another_train_is_no_page(client, train, outsider, survey):
     client.force_login(outsider)
 
