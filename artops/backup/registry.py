@@ -151,8 +151,4 @@ NOT_IN_A_BACKUP: dict[str, str] = {
 }
 
 
-def table(label: str) -> Table:
-    return BY_LABEL[label]
-
-
 BY_LABEL: dict[str, Table] = {entry.label: entry for entry in TABLES}

@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from metrics.services import pi_mark_changed
+from planning import hooks
+from trains.limits import DAY_OUT_OF_RANGE, day_in_range
 from trains.models import Train
 
 from .dump import USER_FIELDS
@@ -57,11 +58,15 @@ class RestoreReport:
     people_created: list = field(default_factory=list)  # users made as pending invitations
     people_matched: list[str] = field(default_factory=list)  # usernames found in this database
     people_differing: list[str] = field(default_factory=list)  # matched, with another e-mail address
-    pis_marked_stale: int = 0
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+    @property
+    def pis_marked_stale(self) -> int:
+        """Every restored PI's figures are recomputed (snapshots are not in a backup)."""
+        return self.rows.get("planning.programincrement", 0)
 
 
 # --- the envelope ------------------------------------------------------------------------------------
@@ -81,6 +86,9 @@ def read_backup(raw: bytes | str) -> dict:
             f"This file is not a train backup: it is not JSON ({error.msg} at line {error.lineno}, "
             f"column {error.colno}). A backup cut short or edited by hand reads like this."
         ) from None
+    except ValueError:
+        # Python's own limit on the digits of an integer (a JSONDecodeError is a ValueError too, caught above).
+        raise BackupRefused("This file is not a train backup: it holds a number too long to read.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else None
         said = f" (its format says {found!r})" if found is not None else ""
@@ -145,7 +153,7 @@ class _Restore:
         train_rows = self.tables["trains.train"]
         if len(train_rows) != 1:
             raise BackupRefused(f"The backup is damaged: it holds {len(train_rows)} trains, not one.")
-        slug = self.document["train"]
+        slug = self._scalar(Train._meta.get_field("slug"), self.document["train"], "The backup's train")
         if train_rows[0].get("slug") != slug:
             raise BackupRefused("The backup is damaged: its train row is not the train it names.")
         if Train.objects.filter(slug=slug).exists():
@@ -159,14 +167,13 @@ class _Restore:
             rows[entry.label] = self._table(entry)
         train = Train.objects.get(slug=slug)
         for pi_id in self.ids["planning.programincrement"]:
-            pi_mark_changed(pi_id)
+            hooks.pi_changed(pi_id)
         return RestoreReport(
             train=train,
             rows=rows,
             people_created=created,
             people_matched=matched,
             people_differing=self.people_differing,
-            pis_marked_stale=len(self.ids["planning.programincrement"]),
         )
 
     # --- people ---
@@ -220,10 +227,7 @@ class _Restore:
         pk_field = model._meta.pk
         ids: set = set()
         for index, row in enumerate(rows, start=1):
-            raw = row.get(pk_field.name)
-            pk = self._scalar(pk_field, raw, _where(entry, index, None))
-            if pk is None:
-                raise BackupRefused(f"{_where(entry, index, None)} has no {pk_field.name}.")
+            pk = self._scalar(pk_field, row.get(pk_field.name), _where(entry, index, None))
             if pk in ids:
                 raise BackupRefused(f"{entry.label} holds the id {pk} twice.")
             ids.add(pk)
@@ -311,6 +315,11 @@ class _Restore:
             value = model_field.to_python(raw)
             if isinstance(model_field, models.DateTimeField) and timezone.is_naive(value):
                 raise ValidationError("A date and time needs its offset from UTC.")
+            if isinstance(model_field, models.DateField) and value is not None:
+                # The product's one range of days (trains/limits.py): beyond it, date arithmetic fails.
+                day = value.date() if isinstance(value, datetime) else value
+                if not day_in_range(day):
+                    raise ValidationError(DAY_OUT_OF_RANGE)
             if value not in model_field.empty_values:
                 model_field.validate(value, None)
             model_field.run_validators(value)
@@ -375,11 +384,26 @@ def _where(entry: Table, index: int, pk) -> str:
 
 
 def _reset_sequences() -> None:
-    """Move the id sequences past the restored ids, so the next feature gets a free one."""
-    statements = connection.ops.sequence_reset_sql(no_style(), [entry.model for entry in TABLES])
+    """Move the id sequences past the restored ids, so the next feature gets a free one; never back.
+
+    Raw SQL because the ORM has no word for a sequence, and not Django's `sequence_reset_sql`: that
+    sets a sequence to the table's highest id even when the sequence is further on (rows deleted at
+    the top), and a new row would then take a deleted row's id, and with it the history and comments
+    that still name that id. SQLite needs nothing: it takes the highest id + 1 itself."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+        for entry in TABLES:
+            table, column = entry.model._meta.db_table, entry.model._meta.pk.column
+            if not isinstance(entry.model._meta.pk, models.AutoField):
+                continue  # a random key (the surveys' answers) has no sequence
+            sequence = "pg_get_serial_sequence(%s, %s)"
+            cursor.execute(
+                f"SELECT setval({sequence}, GREATEST(COALESCE(MAX({quote(column)}), 1), "
+                f"COALESCE(pg_sequence_last_value({sequence}::regclass), 1))) FROM {quote(table)}",
+                [quote(table), column, quote(table), column],
+            )
 
 
 __all__ = ["BackupRefused", "RestoreReport", "read_backup", "restore_backup"]

@@ -31,16 +31,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from planning.calculations import share
+from planning.health import Health
+from planning.models import FeatureState
+from risks.models import DemoItemOutcome
 
-MET, NOT_MET, AT_RISK, NOT_APPLICABLE = "met", "not_met", "at_risk", "na"
-STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", AT_RISK: "At risk", NOT_APPLICABLE: "Not applicable"}
+from ..models import ReleaseCriterionStatus as Status
 
-DONE = "done"
+# The statuses and the words a criterion is shown with: the model's own.
+MET, NOT_MET, AT_RISK, NOT_APPLICABLE = Status.MET, Status.NOT_MET, Status.AT_RISK, Status.NOT_APPLICABLE
+STATUS_LABELS = {status: status.label for status in (MET, NOT_MET, AT_RISK, NOT_APPLICABLE)}
+
+DONE = FeatureState.DONE
 # Past implementing: the work is built and on its way out.
-LATE_STATES = frozenset({"validating", "deploying", "releasing"})
-RED, AMBER = "conflict", "at_risk"
-ACCEPTED = "shown"
-REFUSED = "not_shown"
+LATE_STATES = frozenset({FeatureState.VALIDATING, FeatureState.DEPLOYING, FeatureState.RELEASING})
+RED, AMBER = Health.CONFLICT, Health.AT_RISK
+ACCEPTED = DemoItemOutcome.SHOWN
+REFUSED = DemoItemOutcome.NOT_SHOWN
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from planning.calculations import PREDICTABILITY_BAND, band_position, percent_text
+from planning.calculations import NOT_SCORED_YET, PREDICTABILITY_BAND, percent_text
 from planning.models import ProgramIncrement
 from planning.selectors.objectives import pi_objectives
 from risks.models import Impediment, Risk
@@ -33,6 +33,7 @@ from risks.selectors import risks_for_board
 from trains.history.services import person
 from trains.models import Train
 
+from ..dashboard.common import FORECAST_EDGES, REASONS
 from ..models import Snapshot
 from ..releases.selectors import ReleaseReadiness, pi_releases
 
@@ -52,6 +53,7 @@ def day(value: date | datetime | None) -> str:
 
 
 def pct(value: float | None, edges: tuple[float, ...] = ()) -> str:
+    """planning.calculations.percent_text (never rounded onto an edge not reached), with its unit."""
     text = percent_text(value, edges)
     return text if value is None else f"{text} %"
 
@@ -130,8 +132,19 @@ class LeadershipSummary:
         return f"{low:.0f}–{high:.0f} %"
 
 
+def _band_words(figure) -> tuple[str, str]:
+    """The band in words and its colour key. A figure still being scored is no result yet: it says
+    how far the scoring has got and takes no colour (no red for a figure that may still move)."""
+    if figure.reason == NOT_SCORED_YET:
+        return NOT_SCORED, ""
+    if figure.partial_text:
+        return figure.partial_text, ""
+    return BAND_WORDS[figure.band], figure.band or ""
+
+
 def _team_line(name: str, objectives, figure) -> TeamLine:
     committed = [o for o in objectives if o.is_committed]
+    band, band_key = _band_words(figure)
     return TeamLine(
         name=name,
         committed=len(committed),
@@ -140,11 +153,8 @@ def _team_line(name: str, objectives, figure) -> TeamLine:
         planned=figure.planned_total,
         actual=figure.actual_total,
         predictability=pct(figure.percent, PREDICTABILITY_BAND),
-        # Planned value but nothing scored yet: the figure is still to come, not missing.
-        band=NOT_SCORED
-        if figure.percent is None and figure.planned_total and not figure.actual_total
-        else BAND_WORDS[band_position(figure.percent)],
-        band_key=band_position(figure.percent) or "",
+        band=band,
+        band_key=band_key,
     )
 
 
@@ -161,23 +171,22 @@ def _forecast(pi: ProgramIncrement) -> tuple[str, str]:
     computed = f"computed {day(snapshot.computed_at)}"
     if data.get("reason") == "pi_ended":
         at_start = (data.get("at_start") or {}).get("probability")
-        said = "—" if at_start is None else pct(100 * at_start)
+        said = "—" if at_start is None else pct(100 * at_start, FORECAST_EDGES)
         return (
             f"{data.get('done', 0)} of {data.get('committed', 0)} done",
             f"Committed features done by the PI's end; the forecast at its start gave {said} ({computed}).",
         )
     if snapshot.value is None:
-        reasons = {
-            "no_history": "No forecast: no finished iteration to take throughput from yet",
-            "nothing_committed": "No forecast: no feature is committed in this PI",
-        }
-        return "—", f"{reasons.get(data.get('reason'), 'No forecast')} ({computed})."
+        reason = REASONS.get(data.get("reason"), "No forecast.").removesuffix(".")
+        return "—", f"{reason} ({computed})."
     if data.get("remaining") == 0:
-        return pct(snapshot.value), f"All {data.get('committed', 0)} committed features done ({computed})."
+        return pct(
+            snapshot.value, FORECAST_EDGES
+        ), f"All {data.get('committed', 0)} committed features done ({computed})."
     date_85 = date.fromisoformat(data["date_85"]) if data.get("date_85") else None
     by = day(date_85) if date_85 else "after the horizon"
     return (
-        pct(snapshot.value),
+        pct(snapshot.value, FORECAST_EDGES),
         f"Chance the {data.get('remaining', 0)} committed features left are done by the PI's end "
         f"(Monte Carlo); 85 % of trials finish by {by} ({computed}).",
     )
@@ -266,7 +275,7 @@ def leadership_summary(pi: ProgramIncrement, *, now: datetime | None = None) -> 
             art.predictability,
             f"{art.band} ({PREDICTABILITY_BAND[0]:.0f}–{PREDICTABILITY_BAND[1]:.0f} %) · "
             f"actual {art.actual} of planned {art.planned} BV",
-            {"in band": "good", "no figure": "", NOT_SCORED: ""}.get(art.band, "warn"),
+            {"in": "good", "": ""}.get(art.band_key, "warn"),
         ),
         Headline("Forecast: done by PI end", forecast, forecast_detail.split(" (computed")[0]),
         Headline(
@@ -293,7 +302,8 @@ def leadership_summary(pi: ProgramIncrement, *, now: datetime | None = None) -> 
         headlines=headlines,
         teams=teams,
         art=art,
-        mean_of_teams=pct(overview.predictability.mean_of_teams, PREDICTABILITY_BAND),
+        mean_of_teams=pct(overview.predictability.mean_of_teams, PREDICTABILITY_BAND)
+        + (" (partial: a team's figure is still being scored)" if overview.mean_partial else ""),
         forecast=forecast,
         forecast_detail=forecast_detail,
         risks=[_risk_line(risk) for risk in open_risks[:TOP_RISKS]],

@@ -8,6 +8,7 @@ event's source. A person's PATCH or DELETE of an incident or a defect takes If-M
 versioned resource does. Every write goes through planning/services/delivery.py as the caller.
 """
 
+from collections.abc import Callable
 from datetime import UTC
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from planning.imports.delivery import COLUMNS, delivery_import
 from planning.models import Defect, Deployment, Feature, Incident
 from planning.permissions import can_record_any_delivery, can_record_delivery
+from planning.selectors.delivery import NO_DEPLOYMENT_REFERENCE, deployment_by_reference
 from planning.services import delivery as services
 from trains.api.base import IF_MATCH, TrainScoped, if_match
 from trains.api.errors import body
@@ -145,10 +147,10 @@ class IncidentWriteSerializer(_Recorder):
         reference = data.pop("deployment_reference", "")
         if reference:
             train = self.context["view"].train
-            cause = Deployment.objects.filter(train=train, reference=reference).first()
+            cause = deployment_by_reference(train, reference)
             if cause is None:
                 raise serializers.ValidationError(
-                    {"deployment_reference": f"No deployment of this train has the reference '{reference}'."}
+                    {"deployment_reference": NO_DEPLOYMENT_REFERENCE.format(reference)}
                 )
             data["deployment"] = cause
         return data
@@ -273,7 +275,7 @@ class DefectFilter(_OpenFilter):
 class _EventList(TrainScoped, generics.ListAPIView):
     filter_backends = LIST_BACKENDS
     write_serializer: type[serializers.Serializer]
-    record = staticmethod(services.deployment_record)
+    record: Callable[..., services.Recorded]  # the kind's `*_record` service
 
     def post(self, request, slug):
         self.access.require(can_record_any_delivery(self.access), NOT_YOURS)

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from planning.models import Deployment, Feature
 from planning.permissions import can_record_any_delivery
+from planning.selectors.delivery import NO_DEPLOYMENT_REFERENCE, deployment_by_reference
 from planning.services.delivery import NOT_YOURS, SPECS, notify_pis, record_event
 from trains.errors import NotAllowed
 from trains.guards import require
@@ -148,8 +149,7 @@ def _import(train: Train, kind: str, file: IO[bytes], actor) -> DeliveryImport:
             result.created += 1
         else:
             result.updated += 1
-        event = recorded.event
-        moments.extend(getattr(event, name) for name in SPECS[kind].times if getattr(event, name) is not None)
+        moments.extend(recorded.moments)
     result.problems.extend(table.problems)
     if not result.problems and rows == 0:
         result.problems.append(Problem(2, "", f"The file has a header but no {kind} in it."))
@@ -185,9 +185,9 @@ class _Lookups:
 
     def deployment(self, reference: str) -> Deployment:
         # Read each time: a deployment recorded earlier in the same file is found too.
-        found = Deployment.objects.filter(train=self.train, reference=reference).first()
+        found = deployment_by_reference(self.train, reference)
         if found is None:
-            raise ValueProblem(f"No deployment of this train has the reference '{reference}'.")
+            raise ValueProblem(NO_DEPLOYMENT_REFERENCE.format(reference))
         return found
 
 

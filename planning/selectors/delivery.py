@@ -1,10 +1,10 @@
-"""Reads of the train's delivery events (deployments, incidents, defects) for the Delivery page and the
-API, each with what its rows show already joined: no template or serializer queries per row."""
+"""Reads of the train's delivery events (deployments, incidents, defects) for the Delivery page, each
+with what its rows show already joined: no template queries per row. (The API lists filter and order
+with their FilterSets.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
@@ -15,39 +15,13 @@ from trains.models import Train
 RECENT = 25
 
 
-def _window(rows: QuerySet, field: str, *, team_id=None, service="", since=None, until=None) -> QuerySet:
-    if team_id is not None:
-        rows = rows.filter(team_id=team_id)
-    if service:
-        rows = rows.filter(service__iexact=service)
-    if since is not None:
-        rows = rows.filter(**{f"{field}__gte": since})
-    if until is not None:
-        rows = rows.filter(**{f"{field}__lt": until})
-    return rows
-
-
-def deployments(
-    train: Train,
-    *,
-    team_id: int | None = None,
-    service: str = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> QuerySet[Deployment]:
-    """The train's deployments, newest first; `since` inclusive, `until` exclusive, by deployed time."""
+def deployments(train: Train, *, team_id: int | None = None) -> QuerySet[Deployment]:
+    """The train's deployments, newest first."""
     rows = Deployment.objects.filter(train=train).select_related("team", "recorded_by")
-    return _window(rows, "deployed_at", team_id=team_id, service=service, since=since, until=until)
+    return rows if team_id is None else rows.filter(team_id=team_id)
 
 
-def incidents(
-    train: Train,
-    *,
-    team_id: int | None = None,
-    service: str = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> QuerySet[Incident]:
+def incidents(train: Train, *, team_id: int | None = None) -> QuerySet[Incident]:
     """The train's incidents, open ones first, then newest first, by start time."""
     rows = (
         Incident.objects.filter(train=train)
@@ -59,16 +33,10 @@ def incidents(
         )
         .order_by("is_restored", "-started_at", "-pk")
     )
-    return _window(rows, "started_at", team_id=team_id, service=service, since=since, until=until)
+    return rows if team_id is None else rows.filter(team_id=team_id)
 
 
-def defects(
-    train: Train,
-    *,
-    team_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> QuerySet[Defect]:
+def defects(train: Train, *, team_id: int | None = None) -> QuerySet[Defect]:
     """The train's defects, open ones first, then newest first, by the time they were found."""
     rows = (
         Defect.objects.filter(train=train)
@@ -80,7 +48,15 @@ def defects(
         )
         .order_by("is_resolved", "-found_at", "-pk")
     )
-    return _window(rows, "found_at", team_id=team_id, since=since, until=until)
+    return rows if team_id is None else rows.filter(team_id=team_id)
+
+
+def deployment_by_reference(train: Train, reference: str) -> Deployment | None:
+    """The train's deployment a pipeline posted with this reference (the cause an incident names)."""
+    return Deployment.objects.filter(train=train, reference=reference).first()
+
+
+NO_DEPLOYMENT_REFERENCE = "No deployment of this train has the reference '{}'."
 
 
 @dataclass(frozen=True)

@@ -111,10 +111,12 @@ REQUIRED_MESSAGES = {
 
 @dataclass(frozen=True)
 class Recorded:
-    """What `*_record` did: the event as stored, and whether it is new (else a known reference was updated)."""
+    """What `*_record` did: the event as stored, whether it is new (else a known reference was updated),
+    and the moments the change touched (before and after), whose PIs' figures it may change."""
 
     event: Model
     created: bool
+    moments: list[datetime]
 
 
 # --- checking -------------------------------------------------------------------------------------------
@@ -278,8 +280,9 @@ def _locked(spec: _Spec, pk: int, expected_version: int | None) -> Model:
     return rows.select_for_update(of=("self",)).get(pk=pk)
 
 
-def _apply(spec: _Spec, event: Model, values: dict, *, actor, notify: bool, at=None) -> Model:
-    """Put checked `values` on a stored event (already locked), save, record and notify."""
+def _apply(spec: _Spec, event: Model, values: dict, *, actor, at=None) -> tuple[Model, list[datetime]]:
+    """Put checked `values` on a stored event (already locked), save and record. Returns the event and
+    the moments the change touched, before and after (none when nothing changed)."""
     before_moments = _moments(spec, event)
     was = _history(spec, event)
     errors: dict = {}
@@ -291,7 +294,7 @@ def _apply(spec: _Spec, event: Model, values: dict, *, actor, notify: bool, at=N
     _raise(errors)
     became = _history(spec, event)
     if all(was.get(name) == became.get(name) for name in values):
-        return event  # nothing changed: no new version, no history entry
+        return event, []  # nothing changed: no new version, no history entry
     if spec.versioned:
         event.version = F("version") + 1
         event.save(update_fields=[*spec.fields, "version"])
@@ -307,12 +310,10 @@ def _apply(spec: _Spec, event: Model, values: dict, *, actor, notify: bool, at=N
         after=became,
         at=at,
     )
-    if notify:
-        notify_pis(event.train_id, [*before_moments, *_moments(spec, event)])
-    return event
+    return event, [*before_moments, *_moments(spec, event)]
 
 
-def _create(spec: _Spec, train: Train, values: dict, *, actor, notify: bool, at=None) -> Model:
+def _create(spec: _Spec, train: Train, values: dict, *, actor, at=None) -> Model:
     errors: dict = {}
     _clean(spec, train.pk, values, errors)
     event = spec.model(train=train, recorded_by=actor)
@@ -331,8 +332,6 @@ def _create(spec: _Spec, train: Train, values: dict, *, actor, notify: bool, at=
         after=_history(spec, event),
         at=at,
     )
-    if notify:
-        notify_pis(train.pk, _moments(spec, event))
     return event
 
 
@@ -351,16 +350,20 @@ def _record(spec: _Spec, *, train: Train, actor, values: dict, notify: bool = Tr
             _may_record(actor, train.pk, _team_id(values, None))
             try:
                 with transaction.atomic():  # a savepoint: the same reference may be posted at the same time
-                    return Recorded(
-                        _create(spec, train, dict(values), actor=actor, notify=notify, at=at), True
-                    )
+                    event = _create(spec, train, dict(values), actor=actor, at=at)
+                recorded = Recorded(event, True, _moments(spec, event))
             except IntegrityError:
                 # Another request stored this reference first: update that one instead.
                 existing = _by_reference(spec, train.pk, reference)
                 if existing is None:
                     raise
-        _may_record(actor, train.pk, existing.team_id, _team_id(values, existing.team_id))
-        return Recorded(_apply(spec, existing, dict(values), actor=actor, notify=notify, at=at), False)
+        if existing is not None:
+            _may_record(actor, train.pk, existing.team_id, _team_id(values, existing.team_id))
+            event, moments = _apply(spec, existing, dict(values), actor=actor, at=at)
+            recorded = Recorded(event, False, moments)
+        if notify:
+            notify_pis(train.pk, recorded.moments)
+        return recorded
 
 
 def record_event(
@@ -394,7 +397,9 @@ def _update(spec: _Spec, event: Model, *, actor, values: dict, expected_version:
         )
         if taken.exists():
             raise ValidationError({"reference": f"Another {spec.noun} of this train has this reference."})
-    return _apply(spec, current, dict(values), actor=actor, notify=True)
+    event, moments = _apply(spec, current, dict(values), actor=actor)
+    notify_pis(current.train_id, moments)
+    return event
 
 
 @transaction.atomic

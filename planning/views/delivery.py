@@ -35,6 +35,7 @@ from ..models import Defect, Incident
 from ..permissions import can_record_any_delivery, can_record_delivery, recordable_team_ids
 from ..selectors import delivery as selectors
 from ..services import delivery as services
+from .imports import problems_shown
 
 PAGE = "planning/delivery.html"
 NOT_YOURS = services.NOT_YOURS
@@ -269,7 +270,9 @@ def delivery_import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         train=page.train, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user
     )
     if not result.ok:
-        context = page.context(**_forms(page, import_form=form), import_result=result)
+        context = page.context(
+            **_forms(page, import_form=form), import_result=result, **problems_shown(result.problems)
+        )
         return render(request, PAGE, context, status=422)
     messages.success(
         request,

@@ -28,6 +28,12 @@ from .common import PlanningPage, planning_page
 PROBLEMS_SHOWN = 500
 
 
+def problems_shown(problems: list) -> dict:
+    """An import's problems as templates/planning/_import_problems.html lists them: the first
+    PROBLEMS_SHOWN, and how many more there are."""
+    return {"problems": problems[:PROBLEMS_SHOWN], "problems_hidden": max(0, len(problems) - PROBLEMS_SHOWN)}
+
+
 class UploadForm(forms.Form):
     source = forms.ChoiceField(
         choices=ImportRun.Source.choices, initial=ImportRun.Source.JIRA, label="Export from"
@@ -104,8 +110,7 @@ def import_run(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse
         context.update(
             plan=plan,
             counts=plan.counts(),
-            problems=plan.problems[:PROBLEMS_SHOWN],
-            problems_hidden=max(0, len(plan.problems) - PROBLEMS_SHOWN),
+            **problems_shown(plan.problems),
             mapping_groups=[
                 ("types", "Issue types", plan.types, choices["types"]),
                 ("statuses", "Statuses (features)", plan.statuses, choices["statuses"]),

@@ -59,10 +59,10 @@ def percent(value: float | None) -> str:
 
 @register.filter
 def bar_width(value: float | None) -> str:
-    """A width for a progress bar, clamped to 0–100 %."""
+    """A width for a progress bar (a share of 0–100), clamped to 0–100 %."""
     if value is None:
         return "0%"
-    return f"{max(0.0, min(100.0, value)):.0f}%"
+    return f"{max(0.0, min(100.0, float(value))):.1f}%"
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Presentation of survey figures: a mean of 1–5 answers, and its place on a bar of the scale."""
+"""Presentation of survey figures: a mean of 1–5 answers (its bar is risks_tags.bar_width)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,3 @@ def score(value: Fraction | float | None) -> str:
     if value is None:
         return "—"
     return f"{float(value):.2f}"
-
-
-@register.filter
-def bar_width(value: float | None) -> str:
-    """A share of the scale (0–100) as a CSS length, for a style attribute."""
-    if value is None:
-        return "0%"
-    return f"{max(0.0, min(100.0, float(value))):.1f}%"

@@ -116,3 +116,15 @@ def test_text_holding_a_nul_character_is_refused(backup):
 def test_a_comment_on_a_kind_of_item_no_backup_holds_is_refused(backup):
     raw = edited(backup, "trains.comment", lambda row, doc: row.update(target_type="auth.user"))
     assert_refused(raw, "field 'target_type'", "'auth.user'", "not a kind of item a backup holds")
+
+
+@pytest.mark.parametrize(
+    "label, name, value",
+    [
+        ("planning.milestone", "date", "0001-01-01"),
+        ("planning.deployment", "deployed_at", "9999-12-31T23:00:00-05:00"),
+    ],
+)
+def test_a_day_outside_the_products_range_is_refused(backup, label, name, value):
+    raw = edited(backup, label, lambda row, doc: row.update({name: value}))
+    assert_refused(raw, f"Row 1 of {label}", "too far in the past or the future")

@@ -70,3 +70,13 @@ def test_a_train_whose_ids_are_taken_is_refused(backup):
     doc = document(backup)
     doc["train"] = doc["tables"]["trains.train"][0]["slug"] = "aurora-copy"
     assert_refused(encoded(doc), "already has rows of trains.train with the ids")
+
+
+def test_a_number_too_long_to_read_is_refused():
+    assert_refused(b'{"format": ' + b"9" * 5000 + b"}", "a number too long to read")
+
+
+def test_a_train_address_that_is_no_slug_is_refused_before_the_database_reads_it(backup):
+    doc = document(backup)
+    doc["train"] = doc["tables"]["trains.train"][0]["slug"] = "auro\x00ra"
+    assert_refused(encoded(doc), "The backup's train", "NUL")

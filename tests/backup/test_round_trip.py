@@ -74,6 +74,18 @@ def test_after_a_restore_new_rows_get_ids_past_the_restored_ones(demo, backup):
     )
 
 
+def test_a_restore_never_moves_an_id_sequence_back_onto_ids_already_handed_out(demo, backup):
+    # A feature made after the backup and deleted with its train: its id was handed out, and the
+    # history may still name it. The next feature after the restore must not take it again.
+    handed_out = FeatureFactory(train=demo).pk
+    Train.objects.filter(pk=demo.pk).delete()
+    restore_backup(backup)
+
+    feature = FeatureFactory(train=Train.objects.get(slug="aurora"))
+
+    assert feature.pk > handed_out
+
+
 def test_a_restore_marks_every_pi_for_a_recompute_of_its_figures(demo, backup):
     Train.objects.filter(pk=demo.pk).delete()
     restore_backup(backup)

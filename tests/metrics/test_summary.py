@@ -101,6 +101,23 @@ def busy_pi(train, team, other_team, pi, rte):
     return pi
 
 
+def test_a_figure_still_being_scored_says_so_and_is_not_called_below_band(team, pi):
+    # Two committed objectives of 10, one scored 6: 60 % so far, but the scoring is not done.
+    PIObjectiveFactory(pi=pi, team=team, planned_business_value=10, actual_business_value=6)
+    PIObjectiveFactory(pi=pi, team=team, planned_business_value=10)
+
+    line = next(t for t in leadership_summary(pi).teams if t.name == team.name)
+
+    assert line.predictability == "30 %"
+    assert (line.band, line.band_key) == ("partial: 1 of 2 scored", "")
+
+
+def test_the_forecast_is_never_rounded_onto_a_band_edge_it_has_not_reached(train, pi):
+    _forecast(train, pi, value=84.6)
+
+    assert leadership_summary(pi).forecast == "84.6 %"
+
+
 def test_the_summary_says_what_a_business_owner_needs(client, train, busy_pi, business_owner):
     client.force_login(business_owner)
     response = client.get(summary_url(train, busy_pi))

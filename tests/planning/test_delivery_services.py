@@ -1,6 +1,7 @@
 """Recording deployments, incidents and defects (planning/services/delivery.py): checks per field,
 idempotent references, history, who may, and which PIs' figures are told to recompute."""
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from planning import hooks
 from planning.factories import FeatureFactory, ProgramIncrementFactory
+from planning.imports.delivery import delivery_import
 from planning.models import Defect, Deployment, Incident
 from planning.services.delivery import (
     defect_delete,
@@ -226,6 +228,24 @@ def test_moving_an_event_to_another_pi_tells_both(pi, rte, changed_pis):
     )
 
     assert sorted(changed_pis) == sorted([pi.pk, later_pi.pk])
+
+
+def test_reimporting_a_reference_that_moves_a_deployment_tells_the_pi_it_left(pi, rte, changed_pis):
+    earlier_pi = ProgramIncrementFactory(
+        train=pi.train, name="PI 6", start_date=pi.start_date - timedelta(weeks=10)
+    )
+    header = b"service,deployed_at,reference\n"
+    delivery_import(
+        train=pi.train, kind="deployment", file=io.BytesIO(header + b"a,2026-01-20 10:00,run-1\n"), actor=rte
+    )
+    changed_pis.clear()
+
+    moved = delivery_import(
+        train=pi.train, kind="deployment", file=io.BytesIO(header + b"a,2025-12-01 10:00,run-1\n"), actor=rte
+    )
+
+    assert (moved.problems, moved.updated) == ([], 1)
+    assert sorted(changed_pis) == sorted([pi.pk, earlier_pi.pk])
 
 
 def test_an_event_tells_every_later_pi_that_has_begun_but_none_to_come(pi, rte, changed_pis):
